@@ -1,0 +1,1 @@
+"""guard: a guardrail and policy engine for LLM traffic."""

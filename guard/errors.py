@@ -1,0 +1,54 @@
+"""One error hierarchy for guard.
+
+Everything guard raises on purpose derives from :class:`GuardError`, so callers
+can catch one type. Policy loading collects many :class:`Problem` records and
+raises them together as one :class:`PolicyError`, because a user fixing a
+policy set wants every mistake at once, not one per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class GuardError(Exception):
+    """Base of every error guard raises on purpose."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a policy set, located as precisely as we can."""
+
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class PolicyError(GuardError):
+    """A policy set could not be loaded; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CelError(GuardError):
+    """A CEL expression failed to compile (syntax, undeclared name, wrong type)."""
+
+
+class CelEvaluationError(GuardError):
+    """A CEL expression failed at run time (missing key, bad overload...)."""
+
+
+class RequestError(GuardError):
+    """A request body could not be understood (not JSON, not an object...)."""
+
+
+class CheckError(GuardError):
+    """A policy's check itself failed; handled by the policy's ``on_error``."""
