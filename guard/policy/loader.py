@@ -1,0 +1,190 @@
+"""Load a policy set (one file or a directory) into validated models.
+
+Every problem of every file is collected before failing, so a user sees all of
+them at once. The result still has to be compiled (CEL, regexes) by
+:func:`guard.engine.compile.compile_policies`, which adds its own problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from guard.errors import PolicyError, Problem
+from guard.policy.document import Identity, PolicyFile, Price
+from guard.policy.problems import model_keys, problems_from_validation
+from guard.policy.settings import Settings
+from guard.policy.source import Document, Path, format_path, read_yaml
+from guard.policy.types import Policy
+
+_KNOWN_KEYS = model_keys(PolicyFile)
+_POLICY: TypeAdapter[Policy] = TypeAdapter(Policy)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A value from a policy file together with the document and key path it came from."""
+
+    doc: Document
+    path: Path
+
+    def problem(self, message: str, *sub: str | int) -> Problem:
+        """A problem pointing at this value (or at ``sub`` inside it)."""
+        full = (*self.path, *sub)
+        return Problem(self.doc.file, self.doc.line_of(full), format_path(full), message)
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    """One policy and where it was written."""
+
+    policy: Policy
+    where: Located
+
+
+@dataclass
+class PolicySet:
+    """The merged, validated content of a policy set, not yet compiled."""
+
+    source: str
+    revision: str
+    settings: Settings = field(default_factory=Settings)
+    identity: Identity = field(default_factory=Identity)
+    variables: dict[str, tuple[str, Located]] = field(default_factory=dict)
+    pricing: dict[str, Price] = field(default_factory=dict)
+    policies: list[PolicyEntry] = field(default_factory=list)
+    carried_by: dict[str, Located] = field(default_factory=dict)  # set-wide block -> its file
+
+
+def load_policy_set(path: str | FsPath) -> PolicySet:
+    """Read and validate every file of the set; raise :class:`PolicyError` with all problems."""
+    files, problems = _policy_files(FsPath(path))
+    texts = {f: _read_text(f, problems) for f in files}
+    revision = _revision(texts)
+    merged = PolicySet(source=str(path), revision=revision)
+    for file, text in texts.items():
+        if text is not None:
+            _merge_file(merged, file, text, problems)
+    if problems:
+        raise PolicyError(sorted(problems))
+    return merged
+
+
+def load_policy_text(text: str, name: str = "<policy>") -> PolicySet:
+    """Load a policy set from one YAML string (handy for tests and embedding)."""
+    problems: list[Problem] = []
+    merged = PolicySet(source=name, revision=_revision({FsPath(name): text}))
+    _merge_file(merged, FsPath(name), text, problems)
+    if problems:
+        raise PolicyError(sorted(problems))
+    return merged
+
+
+def _policy_files(path: FsPath) -> tuple[list[FsPath], list[Problem]]:
+    if path.is_file():
+        return [path], []
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")
+                       and p.is_file() and not p.stem.endswith("_test"))
+        if files:
+            return files, []
+        return [], [Problem(str(path), 0, "", "no *.yaml or *.yml policy files here")]
+    return [], [Problem(str(path), 0, "", "no such file or directory")]
+
+
+def _read_text(file: FsPath, problems: list[Problem]) -> str | None:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(file), 0, "", f"cannot read: {exc}"))
+        return None
+
+
+def _revision(texts: dict[FsPath, str | None]) -> str:
+    digest = hashlib.sha256()
+    for file, text in texts.items():
+        digest.update(file.name.encode() + b"\0" + (text or "").encode() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _merge_file(merged: PolicySet, file: FsPath, text: str, problems: list[Problem]) -> None:
+    doc, found = read_yaml(text, str(file))
+    problems.extend(found)
+    if doc is None:
+        return
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(doc.file, 1, "", "a policy file must be a mapping with "
+                                "`version: 1` and `policies:`"))
+        return
+    raw_policies = doc.data.get("policies")
+    try:  # policies are validated one by one below, so one bad policy hides nothing
+        model = PolicyFile.model_validate({**doc.data, "policies": []})
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS))
+        model = None
+    if model is not None:
+        _merge_model(merged, model, doc, problems)
+    if isinstance(raw_policies, list):
+        _merge_policies(merged, raw_policies, doc, problems)
+    elif raw_policies is not None:
+        problems.append(Located(doc, ()).problem("expected a list of policies", "policies"))
+
+
+def _merge_policies(merged: PolicySet, raw: list[Any], doc: Document,
+                    problems: list[Problem]) -> None:
+    for index, data in enumerate(raw):
+        where = Located(doc, ("policies", index))
+        try:
+            policy = _POLICY.validate_python(data)
+        except ValidationError as exc:
+            problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS, where.path))
+            continue
+        _add_policy(merged, PolicyEntry(policy, where), problems)
+
+
+def _merge_model(merged: PolicySet, model: PolicyFile, doc: Document,
+                 problems: list[Problem]) -> None:
+    here = Located(doc, ())
+    if model.settings is not None:
+        _merge_once(merged, "settings", here, problems)
+        merged.settings = model.settings
+    if model.identity is not None:
+        _merge_once(merged, "identity", here, problems)
+        merged.identity = model.identity
+    for name, source in model.variables.items():
+        _add_variable(merged, name, source, Located(doc, ("variables", name)), problems)
+    merged.pricing.update(model.pricing)
+
+
+def _merge_once(merged: PolicySet, key: str, here: Located, problems: list[Problem]) -> None:
+    first = merged.carried_by.setdefault(key, here)
+    if first is not here:
+        line = first.doc.line_of((key,))
+        problems.append(here.problem(f"at most one file of a set may carry `{key}` "
+                                     f"(also in {first.doc.file}:{line})", key))
+
+
+def _add_variable(merged: PolicySet, name: str, source: str, where: Located,
+                  problems: list[Problem]) -> None:
+    if name in merged.variables:
+        first = merged.variables[name][1]
+        problems.append(where.problem(f"variable {name!r} is already defined at "
+                                      f"{first.doc.file}:{first.doc.line_of(first.path)}"))
+        return
+    merged.variables[name] = (source, where)
+
+
+def _add_policy(merged: PolicySet, entry: PolicyEntry, problems: list[Problem]) -> None:
+    for other in merged.policies:
+        if other.policy.name == entry.policy.name:
+            first = other.where
+            problems.append(entry.where.problem(
+                f"duplicate policy name {entry.policy.name!r}, first defined at "
+                f"{first.doc.file}:{first.doc.line_of((*first.path, 'name'))}", "name"))
+            return
+    merged.policies.append(entry)

@@ -1,0 +1,68 @@
+"""The ``settings:`` block: behaviour of the whole policy set."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from guard.policy.base import Mode, Model, OnError
+
+_STORE_SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://")
+
+
+class PiiSettings(Model):
+    """Settings of the PII detector shared by all `pii` policies."""
+
+    nlp_model: str | None = Field(
+        None, description="A spaCy pipeline package for NER-based entities (PERSON, "
+        "LOCATION, ...); none = pattern recognizers only."
+    )
+
+
+class LlmSettings(Model):
+    """Where `llm` policies send their judge calls."""
+
+    endpoint: str | None = Field(
+        None, description="An OpenAI-compatible base URL; under `guard serve` the "
+        "upstream by default."
+    )
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable that holds the judge's API key."
+    )
+
+
+class Settings(Model):
+    """Behaviour of the whole policy set; at most one file of a set may carry it."""
+
+    mode: Mode = Field("enforce", description="`enforce`, or `monitor`: evaluate and log "
+                       "everything, never block or change traffic.")
+    on_error: OnError = Field("block", description="What a policy does when its check "
+                              "itself fails: `block` (fail closed, 503) or `allow`.")
+    store: str = Field("sqlite:///.guard/state.db", description="State for budgets and "
+                       "rate limits: `memory://`, `sqlite:///PATH`, `redis://HOST:PORT/DB`.")
+    max_body_bytes: int = Field(4 * 1024 * 1024, gt=0, description="Larger request "
+                                "bodies get 413.")
+    decision_log: str = Field("stdout", description="`stdout`, `file:PATH` (JSON lines), "
+                              "or `none`.")
+    unknown_api: Literal["allow", "block"] = Field("allow", description="A request on a "
+                                                   "guarded path whose shape is not recognised: "
+                                                   "`allow` or `block` (400).")
+    pii: PiiSettings = Field(default_factory=PiiSettings, description="PII detector "
+                             "settings.")
+    llm: LlmSettings = Field(default_factory=LlmSettings, description="LLM judge settings.")
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if not value.startswith(_STORE_SCHEMES):
+            raise ValueError("expected a URL starting with memory://, sqlite:/// or redis://")
+        return value
+
+    @field_validator("decision_log")
+    @classmethod
+    def _known_log(cls, value: str) -> str:
+        if value in ("stdout", "none") or re.fullmatch(r"file:.+", value):
+            return value
+        raise ValueError("expected `stdout`, `none` or `file:PATH`")

@@ -1,0 +1,128 @@
+"""Loading policy sets: every problem at once, each at the offending key's line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from guard.errors import PolicyError
+from guard.policy.loader import load_policy_set, load_policy_text
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(PolicyError) as info:
+        load_policy_set(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_valid_file_loads_every_policy_in_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", """
+version: 1
+settings: {mode: monitor, store: "memory://"}
+identity: {user: request.body.user}
+variables: {big: request.tokens > 1000}
+policies:
+  - {name: models, type: route, allow: ["openai/*"]}
+  - {name: small, type: rule, deny_if: "variables.big", message: too big}
+""")
+    policies = load_policy_set(path)
+    assert [e.policy.name for e in policies.policies] == ["models", "small"]
+    assert policies.settings.mode == "monitor"
+    assert policies.identity.user == "request.body.user"
+    assert list(policies.variables) == ["big"]
+    assert len(policies.revision) == 12
+
+
+def test_errors_of_all_files_are_reported_together_with_key_lines(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", """version: 1
+settings:
+  mode: monitr
+policies:
+  - name: models
+    type: route
+    alow: ["openai/*"]
+""")
+    write(tmp_path, "b.yaml", """version: 1
+policies:
+  - name: x
+    type: nope
+  - name: p
+    type: pii
+    action: blok
+""")
+    assert problems_of(tmp_path) == [
+        f"{tmp_path}/a.yaml:3: settings.mode: expected one of enforce, monitor",
+        f"{tmp_path}/a.yaml:7: policies[0].alow: unknown key 'alow'; did you mean 'allow'?",
+        f"{tmp_path}/b.yaml:4: policies[0].type: unknown policy type 'nope'; expected one of "
+        "route, pii, content, budget, rate_limit, llm, rule",
+        f"{tmp_path}/b.yaml:7: policies[1].action: expected one of redact, mask, hash, "
+        "replace, pseudonymize, block, flag",
+    ]
+
+
+def test_duplicate_policy_names_across_files_name_both_places(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "version: 1\npolicies:\n  - {name: r, type: rule, deny_if: 'true'}\n")
+    write(tmp_path, "b.yaml", "version: 1\npolicies:\n\n  - name: r\n    type: rule\n"
+          "    deny_if: 'false'\n")
+    assert problems_of(tmp_path) == [
+        f"{tmp_path}/b.yaml:4: policies[0].name: duplicate policy name 'r', first defined "
+        f"at {tmp_path}/a.yaml:3"
+    ]
+
+
+def test_settings_in_two_files_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "version: 1\nsettings: {mode: monitor}\n")
+    write(tmp_path, "b.yaml", "version: 1\n\nsettings: {}\n")
+    [problem] = problems_of(tmp_path)
+    assert problem.startswith(f"{tmp_path}/b.yaml:3: settings: at most one file")
+    assert "a.yaml:2" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\npolicies:\n  - name: a\n    type: rule\n", "p.yaml:3: policies[0].deny_if: "
+         "required key is missing"),
+        ("version: 2\n", "p.yaml:1: version: expected one of 1"),
+        ("policies: []\n", "p.yaml:1: version: required key is missing"),
+        ("version: 1\npolicies: {a: 1}\n", "p.yaml:2: policies: expected a list of policies"),
+        ("- 1\n- 2\n", "p.yaml:1: a policy file must be a mapping"),
+        ("version: 1\npolicies:\n  - [oops\n", "p.yaml:4: invalid YAML"),
+        ("version: 1\nversion: 1\n", "p.yaml:2: version: duplicate key (first at line 1)"),
+        ("version: 1\npolicies:\n  - name: a\n    type: budget\n    per: identity.team\n"
+         "    window: day\n", "p.yaml:3: policies[0]: set exactly one of `limit_usd`"),
+        ("version: 1\npolicies:\n  - name: a\n    type: rule\n    deny_if: 'true'\n"
+         "    status: '400x'\n", "p.yaml:6: policies[0].status: Input should be a valid integer"),
+        ("version: 1\nsettings:\n  store: postgres://x\n", "p.yaml:3: settings.store: expected "
+         "a URL"),
+        ("version: 1\npolicies:\n  - name: a\n", "p.yaml:3: policies[0]: `type` is required"),
+    ],
+)
+def test_each_kind_of_mistake_has_a_located_message(tmp_path: Path, text: str,
+                                                     expected: str) -> None:
+    path = write(tmp_path, "p.yaml", text)
+    problems = problems_of(path)
+    assert any(p.startswith(f"{tmp_path}/{expected}") for p in problems), problems
+
+
+def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
+    assert problems_of(tmp_path / "nope") == [f"{tmp_path}/nope: no such file or directory"]
+    assert problems_of(tmp_path) == [f"{tmp_path}: no *.yaml or *.yml policy files here"]
+
+
+def test_test_files_beside_policies_are_not_policies(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "version: 1\n")
+    write(tmp_path, "p_test.yaml", "cases: []\n")
+    assert load_policy_set(tmp_path).policies == []
+
+
+def test_load_from_text() -> None:
+    policies = load_policy_text("version: 1\npolicies:\n  - {name: a, type: rule, deny_if: 'true'}\n")
+    assert policies.policies[0].policy.name == "a"
