@@ -1,0 +1,228 @@
+"""Finding the strings of a JSON value, and collecting them as segments.
+
+Every per-API reader ends up here for the parts it does not understand in
+detail, which is how "no shape is guarded partially" holds: an unknown part
+of a known shape is still walked and its strings still become segments.
+
+The walk refuses bodies nested deeper than :data:`MAX_DEPTH` with
+RequestError: real LLM requests stay far below it, and a segment's pointer is
+as long as its depth, so an unbounded depth would let a 4 MiB body cost
+gigabytes of pointers. Refusing (fail closed) is preferred to scanning part of
+the body. The cap also bounds the walk's recursion well under Python's limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from guard.envelope.model import Message, Pointer, Segment
+from guard.errors import RequestError
+
+MAX_DEPTH = 64
+"""Deepest nesting walked; deeper bodies are refused with RequestError."""
+
+STRUCTURAL_SKIP = frozenset(
+    {
+        "type", "id", "role", "name", "object", "model", "status", "index",
+        "call_id", "tool_call_id", "tool_use_id", "approval_request_id",
+        "container_id", "server_label", "file_id", "file_data",
+        "detail", "format", "media_type", "mime_type", "voice",
+        "encrypted_content", "signature", "cache_control",
+    }
+)  # fmt: skip
+"""Keys of known shapes whose values are identifiers, enums or binary, not text.
+
+Used inside messages and content parts, where the key names are the API's own.
+``data`` is handled apart (see :func:`_skip_data`). Never used for user data
+(Opper ``input``, tool arguments), where a key like ``name`` holds real text.
+"""
+
+UNKNOWN_SKIP = frozenset({"model", "role", "type", "id", "object"})
+"""The few keys skipped in a body of unknown shape: obviously not prose."""
+
+NO_SKIP: frozenset[str] = frozenset()
+"""For user data: every string leaf is text."""
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/=_\-\r\n]+")
+_BINARY_MIN = 1024
+
+
+def looks_binary(text: str) -> bool:
+    """True for a data: URL or a long base64 blob: a payload, not text.
+
+    Scanning base64 as text finds nonsense and redacting inside it corrupts
+    the file, so such strings are not segments. Prose of 1 KiB always holds a
+    space or punctuation outside the base64 alphabet.
+    """
+    if text.startswith("data:"):
+        return ";base64," in text[:256]
+    return len(text) >= _BINARY_MIN and _BASE64.fullmatch(text) is not None
+
+
+def _skip_data(node: dict[Any, Any]) -> bool:
+    """``data`` is base64 (images, audio, PDFs) unless the block says it is text.
+
+    Anthropic's plain-text document source is ``{"type": "text", "data": ...}``.
+    """
+    media = node.get("media_type")
+    return node.get("type") != "text" and not (isinstance(media, str) and media.startswith("text/"))
+
+
+def is_text(value: str) -> bool:
+    """A non-empty string that does not look like a binary payload."""
+    if len(value) < _BINARY_MIN and value[:5] != "data:":
+        return bool(value)
+    return not looks_binary(value)
+
+
+def _collect(
+    node: dict[Any, Any] | list[Any],
+    path: Pointer,
+    skip: frozenset[str],
+    budget: int,
+    out: list[Segment],
+    role: str,
+    kind: str,
+    outer: Pointer | None,
+) -> None:
+    """Append a segment for every text string under ``node``, in document order.
+
+    ``path`` is where ``node`` is: in the body, or, when ``outer`` is the
+    pointer of a JSON string, inside that string's decoded value (then it is
+    the segments' ``inner``). ``budget`` counts the levels left before
+    :data:`MAX_DEPTH`. Recursive on purpose: it is the fastest walk in
+    CPython, and the budget bounds the recursion far below the interpreter's
+    limit. Segments are built here directly; this is the hot loop of parsing.
+    """
+    if budget < 0:
+        if node:
+            raise RequestError(f"request body is nested deeper than {MAX_DEPTH} levels")
+        return
+    items: Any
+    if isinstance(node, dict):
+        items = node.items()
+        if skip is STRUCTURAL_SKIP and "data" in node and _skip_data(node):
+            items = [(k, v) for k, v in items if k != "data"]
+    else:
+        items = enumerate(node)
+    for key, child in items:
+        if key in skip:
+            continue
+        if isinstance(child, str):
+            if child and ((len(child) < _BINARY_MIN and child[:5] != "data:") or is_text(child)):
+                where = (*path, key)
+                if outer is None:
+                    out.append(Segment(where, None, child, role, kind))
+                else:
+                    out.append(Segment(outer, where, child, role, kind))
+        elif isinstance(child, dict | list):
+            _collect(child, (*path, key), skip, budget - 1, out, role, kind, outer)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def loads_strict(text: str | bytes | bytearray) -> Any:
+    """``json.loads`` that refuses NaN and Infinity, which are not JSON.
+
+    One decoder is built once and reused: ``json.loads`` with any option
+    builds a new one per call, which costs as much as decoding a short string.
+    """
+    if not isinstance(text, str):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _DECODER.decode(text)
+
+
+class Collector:
+    """Accumulates segments and messages while one body is read."""
+
+    __slots__ = ("_start", "messages", "segments")
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.messages: list[Message] = []
+        self._start = 0
+
+    def add(self, pointer: Pointer, text: Any, role: str, kind: str) -> None:
+        """Add ``text`` at ``pointer`` if it is a non-empty, non-binary string."""
+        if isinstance(text, str) and is_text(text):
+            self.segments.append(Segment(pointer, None, text, role, kind))
+
+    def walk(
+        self, value: Any, pointer: Pointer, role: str, kind: str, skip: frozenset[str]
+    ) -> None:
+        """Add every string leaf under ``value`` (strings directly, containers walked)."""
+        if isinstance(value, str):
+            self.add(pointer, value, role, kind)
+        elif isinstance(value, dict | list):
+            budget = MAX_DEPTH - len(pointer)
+            _collect(value, pointer, skip, budget, self.segments, role, kind, None)
+
+    def add_json_string(self, pointer: Pointer, text: Any, role: str, kind: str) -> None:
+        """Add a string that holds JSON (tool-call arguments) leaf by leaf.
+
+        Each leaf keeps ``pointer`` to the string and ``inner`` into the decoded
+        value, so edits re-encode valid JSON. A string that is not valid JSON
+        is one plain segment: its text is still scanned.
+        """
+        if not isinstance(text, str):
+            self.walk(text, pointer, role, kind, NO_SKIP)
+            return
+        try:
+            decoded = loads_strict(text)
+        except (ValueError, RecursionError):
+            self.add(pointer, text, role, kind)
+            return
+        if isinstance(decoded, str):  # arguments that are a JSON string: inner is ()
+            if is_text(decoded):
+                self.segments.append(Segment(pointer, (), decoded, role, kind))
+        elif isinstance(decoded, dict | list):
+            budget = MAX_DEPTH - len(pointer)
+            _collect(decoded, (), NO_SKIP, budget, self.segments, role, kind, pointer)
+
+    def begin_message(self) -> None:
+        """Mark where the next message's segments start."""
+        self._start = len(self.segments)
+
+    def end_message(self, role: str) -> None:
+        """Close the message begun last: its text is its segments joined by newlines."""
+        segments, start = self.segments, self._start
+        if len(segments) == start + 1:
+            text = segments[start].text
+        else:
+            text = "\n".join([segment.text for segment in segments[start:]])
+        self.messages.append(Message(role, text))
+
+
+ROLE_OTHER = "other"
+"""Role of text outside any message (unknown top-level fields)."""
+
+ROLE_UNKNOWN = "unknown"
+"""Role of a message whose ``role`` is missing or not a string."""
+
+Handler = Callable[[Collector, Any], None]
+"""Reads one top-level field of a known shape into the collector."""
+
+
+def read_fields(
+    c: Collector, body: Mapping[str, Any], handlers: Mapping[str, Handler], config: frozenset[str]
+) -> None:
+    """Read the top-level fields of a known shape, in body order.
+
+    Fields with a handler are read by it; ``config`` fields (model, sampling,
+    tool and schema definitions...) are settings, not text; any other field is
+    unknown to us and so walked as text, never silently dropped.
+    """
+    for key, value in body.items():
+        handler = handlers.get(key)
+        if handler is not None:
+            handler(c, value)
+        elif key not in config:
+            c.walk(value, (key,), ROLE_OTHER, "other", STRUCTURAL_SKIP)
