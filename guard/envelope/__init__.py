@@ -13,6 +13,7 @@ from guard.envelope.edits import apply_edits, resolve, set_value, splice
 from guard.envelope.model import APIS, Edit, Envelope, Message, Pointer, Segment
 from guard.envelope.models import qualify_model
 from guard.envelope.parse import decode_body, parse_request
+from guard.envelope.response import ResponseEnvelope, parse_response
 from guard.envelope.tokens import estimate_tokens
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Envelope",
     "Message",
     "Pointer",
+    "ResponseEnvelope",
     "Segment",
     "api_for_body",
     "api_for_path",
@@ -30,6 +32,7 @@ __all__ = [
     "detect_api",
     "estimate_tokens",
     "parse_request",
+    "parse_response",
     "qualify_model",
     "resolve",
     "set_value",
