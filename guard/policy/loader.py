@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError

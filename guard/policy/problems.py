@@ -39,22 +39,24 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if _contains(node, part):
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(node, dict) and _is_tag(part, node):
-            continue
-        elif isinstance(part, str) and "[" in part:  # pydantic's own function-validator labels
-            continue
+        elif _is_tag(part, node) or (isinstance(part, str) and "[" in part):
+            continue  # a union tag, or pydantic's label for a function validator
         else:
             node = None
         path.append(part)
     return tuple(path)
 
 
-def _is_tag(part: int | str, node: dict[Any, Any]) -> bool:
-    return isinstance(part, str) and node.get("type") == part
+def _contains(node: Any, part: int | str) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def _is_tag(part: int | str, node: Any) -> bool:
+    return isinstance(node, dict) and isinstance(part, str) and node.get("type") == part
 
 
 def _message(error: ErrorDetails, path: Path, known_keys: frozenset[str]) -> str:

@@ -124,5 +124,6 @@ def test_test_files_beside_policies_are_not_policies(tmp_path: Path) -> None:
 
 
 def test_load_from_text() -> None:
-    policies = load_policy_text("version: 1\npolicies:\n  - {name: a, type: rule, deny_if: 'true'}\n")
+    text = "version: 1\npolicies:\n  - {name: a, type: rule, deny_if: 'true'}\n"
+    policies = load_policy_text(text)
     assert policies.policies[0].policy.name == "a"

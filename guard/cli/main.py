@@ -1,0 +1,82 @@
+"""``guard`` command: parse arguments, dispatch to one function per subcommand.
+
+Exit codes follow the contract: 0 ok / allowed, 1 denied, 2 error. Expected
+errors (a bad policy, an unreadable file) print a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from guard.cli import commands
+from guard.errors import GuardError, PolicyError
+
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guard", description="Guardrails and policies "
+                                     "for LLM traffic.")
+    parser.add_argument("--version", action="version", version=f"guard {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_lint(sub)
+    _add_check(sub)
+    _add_schema(sub)
+    return parser
+
+
+def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("lint", help="validate a policy set; report every problem at once")
+    p.add_argument("path", help="a policy file or a directory of them")
+    p.add_argument("--json", action="store_true", help="print problems as JSON")
+    p.set_defaults(func=commands.lint)
+
+
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="evaluate one request (and response) offline")
+    p.add_argument("-p", "--policies", required=True, help="policy file or directory")
+    p.add_argument("request", help="request JSON file, or - for standard input")
+    p.add_argument("--response", help="response JSON file: also run the output stage")
+    p.add_argument("--path", default="", help="request path (default: inferred from the body)")
+    p.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'",
+                   help="a request header (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the decision as JSON "
+                   "(the default when stdout is not a terminal)")
+    p.add_argument("--format", choices=("text", "json"), default=None,
+                   help="output format (default: text on a terminal, JSON otherwise)")
+    p.add_argument("--explain", action="store_true", help="show every policy's trace")
+    p.set_defaults(func=commands.check)
+
+
+def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("schema", help="print the JSON Schema of policy files")
+    p.set_defaults(func=commands.schema)
+
+
+def _version() -> str:
+    from guard import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
+        return EXIT_ERROR
+    except GuardError as exc:
+        print(f"guard: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

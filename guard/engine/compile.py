@@ -1,0 +1,162 @@
+"""Compile a loaded policy set once into runtime checks.
+
+Everything that can be wrong with a policy is found here or in the loader:
+CEL syntax and unknown names, regexes RE2 cannot run, policy types this
+version cannot enforce. All problems are collected and raised together, each
+with ``file:line: key.path``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from guard.cel import CelEngine, Program, ResultKind, engine
+
+from guard.checks.base import Check, PolicyMeta
+from guard.checks.route import RouteCheck, RouteRules
+from guard.checks.rule import RuleCheck
+from guard.errors import CelError, PolicyError, Problem
+from guard.policy.document import Price
+from guard.policy.loader import Located, PolicyEntry, PolicySet
+from guard.policy.settings import Settings
+from guard.policy.types import RoutePolicy, RulePolicy
+from guard.regex import RegexError, compile_regex
+
+
+@dataclass
+class CompiledPolicies:
+    """A policy set ready to evaluate: immutable once built, swapped whole on reload."""
+
+    source: str
+    revision: str
+    settings: Settings
+    cel: CelEngine
+    identity: dict[str, Program]
+    variables: list[tuple[str, Program]]
+    checks: list[Check]
+    pricing: dict[str, Price] = field(default_factory=dict)
+
+
+class _Compiler:
+    """Collects problems while compiling, so every mistake is reported at once."""
+
+    def __init__(self, cel: CelEngine) -> None:
+        self.cel = cel
+        self.problems: list[Problem] = []
+
+    def cel_program(self, source: str | None, kind: ResultKind, where: Located,
+                    *key: str) -> Program | None:
+        if source is None:
+            return None
+        try:
+            return self.cel.compile(source, expect=kind)
+        except CelError as exc:
+            self.problems.append(where.problem(f"invalid CEL: {exc}", *key))
+            return None
+
+    def regex(self, pattern: str, flags: str, where: Located, *key: str | int) -> None:
+        try:
+            compile_regex(pattern, flags)
+        except RegexError as exc:
+            self.problems.append(where.problem(str(exc), *key))
+
+
+def compile_policies(policies: PolicySet, cel_engine: str | None = None) -> CompiledPolicies:
+    """Compile ``policies``; raise :class:`PolicyError` listing every problem."""
+    compiler = _Compiler(engine(cel_engine))
+    identity = _compile_identity(compiler, policies)
+    variables = _compile_variables(compiler, policies)
+    checks = [c for e in policies.policies if (c := _compile_check(compiler, policies, e))]
+    if compiler.problems:
+        raise PolicyError(sorted(compiler.problems))
+    return CompiledPolicies(policies.source, policies.revision, policies.settings,
+                            compiler.cel, identity, variables, checks, dict(policies.pricing))
+
+
+def _compile_identity(compiler: _Compiler, policies: PolicySet) -> dict[str, Program]:
+    where = policies.carried_by.get("identity")
+    out: dict[str, Program] = {}
+    for name, source in policies.identity.model_dump().items():
+        if source is not None and where is not None:
+            program = compiler.cel_program(source, "any", where, "identity", name)
+            if program is not None:
+                out[name] = program
+    return out
+
+
+def _compile_variables(compiler: _Compiler, policies: PolicySet) -> list[tuple[str, Program]]:
+    out: list[tuple[str, Program]] = []
+    for name, (source, where) in policies.variables.items():
+        program = compiler.cel_program(source, "any", where)
+        if program is not None:
+            out.append((name, program))
+    return out
+
+
+def _compile_check(compiler: _Compiler, policies: PolicySet, entry: PolicyEntry) -> Check | None:
+    before = len(compiler.problems)
+    meta = _meta(compiler, policies.settings, entry)
+    build = _BUILDERS.get(entry.policy.type)
+    if build is None:
+        _validate_unbuilt(compiler, entry)
+        compiler.problems.append(entry.where.problem(
+            f"policy type {entry.policy.type!r} is not enforced by this version of guard yet",
+            "type"))
+        return None
+    check = build(compiler, meta, entry)
+    return check if len(compiler.problems) == before else None
+
+
+def _meta(compiler: _Compiler, settings: Settings, entry: PolicyEntry) -> PolicyMeta:
+    policy = entry.policy
+    stages = getattr(policy, "stages", ["input"])
+    where = entry.where
+    return PolicyMeta(
+        name=policy.name,
+        type=policy.type,
+        stages=frozenset(stages),
+        mode=policy.mode or settings.mode,
+        on_error=policy.on_error or settings.on_error,
+        when=compiler.cel_program(policy.when, "bool", where, "when"),
+        location=f"{where.doc.file}:{where.doc.line_of(where.path)}",
+    )
+
+
+def _build_route(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
+    policy = entry.policy
+    assert isinstance(policy, RoutePolicy)
+    rules = RouteRules(
+        allow=tuple(policy.allow), deny=tuple(policy.deny), providers=tuple(policy.providers),
+        aliases=tuple(policy.aliases.items()), default_model=policy.default_model,
+        fallbacks=tuple(policy.fallbacks), message=policy.message,
+    )
+    set_model = compiler.cel_program(policy.set_model, "string", entry.where, "set_model")
+    return RouteCheck(meta, rules, set_model)
+
+
+def _build_rule(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
+    policy = entry.policy
+    assert isinstance(policy, RulePolicy)
+    deny_if = compiler.cel_program(policy.deny_if, "bool", entry.where, "deny_if")
+    return RuleCheck(meta, deny_if, policy.message, policy.status)  # type: ignore[arg-type]
+
+
+def _validate_unbuilt(compiler: _Compiler, entry: PolicyEntry) -> None:
+    """Check the CEL and regexes of policy types not enforced yet, so lint still helps."""
+    policy: Any = entry.policy
+    where = entry.where
+    if isinstance(getattr(policy, "per", None), str):
+        compiler.cel_program(policy.per, "any", where, "per")
+    for i, pattern in enumerate(getattr(getattr(policy, "detect", None), "patterns", [])):
+        compiler.regex(pattern.regex, pattern.flags, where, "detect", "patterns", i, "regex")
+    for i, recognizer in enumerate(getattr(policy, "recognizers", [])):
+        for j, regex in enumerate(recognizer.patterns):
+            compiler.regex(regex, "", where, "recognizers", i, "patterns", j)
+
+
+_BUILDERS: dict[str, Callable[[_Compiler, PolicyMeta, PolicyEntry], Check]] = {
+    "route": _build_route,
+    "rule": _build_rule,
+}

@@ -1,0 +1,92 @@
+"""Per-request evaluation state: the current body, CEL bindings and findings.
+
+The engine keeps one :class:`Context` per request. CEL bindings are prepared
+once and rebuilt only when something they expose changes (the body was edited,
+a policy added findings), because binding is the expensive part of CEL here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from guard.envelope import Envelope, ResponseEnvelope, parse_request, to_cel
+from guard.errors import CelEvaluationError
+
+if TYPE_CHECKING:
+    from guard.cel import Bindings, CelEngine, Program
+
+
+@dataclass
+class Context:
+    """Everything checks can read (and the engine updates) while evaluating one request."""
+
+    cel: CelEngine
+    envelope: Envelope
+    now: datetime
+    stage: str = "input"
+    identity: dict[str, str | None] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    findings: dict[str, list[str]] = field(default_factory=dict)
+    response: ResponseEnvelope | None = None
+    _request: dict[str, Any] | None = None
+    _bindings: Bindings | None = None
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return dict(self.envelope.body)
+
+    def replace_body(self, body: dict[str, Any]) -> None:
+        """Re-read the request after an edit so later policies see what will be forwarded."""
+        env = self.envelope
+        self.envelope = parse_request(body, path=env.path, method=env.method, headers=env.headers)
+        self._request = None
+        self._bindings = None
+
+    def set_identity(self, identity: dict[str, str | None]) -> None:
+        self.identity = identity
+        self._bindings = None
+
+    def set_response(self, response: ResponseEnvelope) -> None:
+        """Enter (or update) the output stage: ``response`` in CEL reads this answer."""
+        self.response = response
+        self._bindings = None
+
+    def add_findings(self, found: dict[str, list[str]]) -> None:
+        for kind, names in found.items():
+            known = self.findings.setdefault(kind, [])
+            known.extend(n for n in names if n not in known)
+        if found:
+            self._bindings = None
+
+    def set_variable(self, name: str, value: Any) -> None:
+        self.variables[name] = value
+        self._bindings = None
+
+    def evaluate(self, program: Program) -> object:
+        """Evaluate ``program`` against the current state."""
+        return program.evaluate(self.bindings())
+
+    def evaluate_bool(self, program: Program) -> bool:
+        value = self.evaluate(program)
+        if not isinstance(value, bool):
+            raise CelEvaluationError(f"expected a bool, got {type(value).__name__}")
+        return value
+
+    def bindings(self) -> Bindings:
+        if self._bindings is None:
+            self._bindings = self.cel.bind(self._data())
+        return self._bindings
+
+    def _data(self) -> dict[str, Any]:
+        if self._request is None:
+            self._request = to_cel(self.envelope)
+        return {
+            "request": self._request,
+            "identity": self.identity,
+            "variables": self.variables,
+            "findings": self.findings,
+            "response": self.response.view() if self.response else {},
+            "now": self.now,
+        }

@@ -1,0 +1,103 @@
+"""Evaluate a compiled policy set against one request, then its response.
+
+Policies run in order. Each may be skipped by its ``when``, and its outcome is
+applied at once (edits become the body later policies see). The first enforced
+denial stops evaluation. A check that fails follows its ``on_error``; a policy
+in monitor mode is recorded but changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from guard.checks.base import Outcome
+from guard.checks.route import RouteCheck
+from guard.engine.compile import CompiledPolicies
+from guard.engine.context import Context
+from guard.engine.decision import Decision
+from guard.engine.identity import resolve_identity
+from guard.engine.run import Run, run_checks
+from guard.envelope import Envelope, apply_edits, set_value
+from guard.errors import CelEvaluationError
+from guard.responses import error_body
+
+
+class Engine:
+    """Runs a :class:`CompiledPolicies` against requests; holds no per-request state."""
+
+    def __init__(self, compiled: CompiledPolicies) -> None:
+        self.compiled = compiled
+        self.input_checks = [c for c in compiled.checks if "input" in c.meta.stages]
+        self.output_checks = [c for c in compiled.checks if "output" in c.meta.stages]
+
+    async def evaluate(self, envelope: Envelope, now: datetime | None = None) -> Decision:
+        """The input-stage decision for ``envelope``."""
+        started = time.perf_counter()
+        ctx = Context(self.compiled.cel, envelope, now or datetime.now(UTC))
+        ctx.set_identity(resolve_identity(self.compiled.identity, ctx))
+        self._resolve_variables(ctx)
+        run = await run_checks(self.input_checks, ctx, apply_input)
+        if run.denial is None:
+            self._verify_routes(run, ctx)
+        return self._decision(run, ctx, envelope, time.perf_counter() - started)
+
+    def _resolve_variables(self, ctx: Context) -> None:
+        for name, program in self.compiled.variables:
+            try:
+                ctx.set_variable(name, ctx.evaluate(program))
+            except CelEvaluationError:
+                continue  # absent: `has(variables.x)` is false, a direct use fails its policy
+
+    def _verify_routes(self, run: Run, ctx: Context) -> None:
+        """Allowlists intersect: the final model and fallbacks must pass every matched route."""
+        for check in run.matched:
+            if not isinstance(check, RouteCheck) or check.meta.mode != "enforce":
+                continue
+            env = ctx.envelope
+            reason = check.refusal(env.model, env.api)
+            if reason:
+                run.deny(check, Outcome("deny", check.rules.message or reason, 403))
+                return
+            updates = check.fallback_updates(env)
+            if updates:
+                apply_input(Outcome("modify", updates=updates), ctx)
+
+    def _decision(self, run: Run, ctx: Context, original: Envelope, seconds: float) -> Decision:
+        decision_id = str(uuid.uuid4())
+        env = ctx.envelope
+        denial = run.denial
+        changed = env.body != original.body
+        decision = Decision(
+            decision_id=decision_id,
+            revision=self.compiled.revision,
+            api=env.api,
+            action="deny" if denial else ("modify" if changed else "allow"),
+            status=denial.status if denial else 200,
+            violations=run.violations,
+            body=None if denial else dict(env.body),
+            findings=ctx.findings,
+            identity=ctx.identity,
+            model=env.model,
+            trace=run.trace,
+            duration_ms=seconds * 1000,
+            headers={"x-guard-decision-id": decision_id},
+        )
+        if denial:
+            decision.error = error_body(env.api, denial.status, denial.message, denial.policy)
+            decision.headers.update(run.headers)
+        decision.state["envelope"] = env
+        decision.state["context"] = ctx
+        return decision
+
+
+def apply_input(outcome: Outcome, ctx: Context) -> None:
+    """Make a modifying outcome's edits the body that later policies (and upstream) see."""
+    body: dict[str, Any] = dict(ctx.envelope.body)
+    if outcome.edits:
+        body = apply_edits(body, outcome.edits)
+    for pointer, value in outcome.updates:
+        body = set_value(body, pointer, value)
+    ctx.replace_body(body)

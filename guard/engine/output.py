@@ -1,0 +1,47 @@
+"""The output stage: run output policies over the upstream's answer.
+
+The answer is read into a :class:`~guard.envelope.ResponseEnvelope`, so output
+checks scan its segments and edit it through their pointers, as input checks
+do with the request. ``response`` in CEL is the same small view for every API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guard.checks.base import Check, Outcome
+from guard.engine.context import Context
+from guard.engine.decision import Decision, ResponseDecision
+from guard.engine.run import run_checks
+from guard.envelope import apply_edits, parse_response, set_value
+from guard.responses import error_body
+
+
+async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
+                            status: int = 200) -> ResponseDecision:
+    """Run the output checks of ``decision``'s request over ``body``."""
+    ctx: Context = decision.state["context"]
+    ctx.stage = "output"
+    ctx.set_response(parse_response(body, status))
+    run = await run_checks(checks, ctx, apply_output)
+    if run.denial is not None:
+        denial = run.denial
+        error = error_body(decision.api, denial.status, denial.message, denial.policy)
+        return ResponseDecision(decision.decision_id, "deny", denial.status, error,
+                                run.violations, run.trace, dict(run.headers))
+    assert ctx.response is not None
+    final = dict(ctx.response.body) if isinstance(body, dict) else body
+    action = "modify" if final != body else "allow"
+    return ResponseDecision(decision.decision_id, action, status, final, run.violations,
+                            run.trace, dict(run.headers))
+
+
+def apply_output(outcome: Outcome, ctx: Context) -> None:
+    """Apply an output check's edits to the answer the caller will receive."""
+    assert ctx.response is not None
+    body: dict[str, Any] = dict(ctx.response.body)
+    if outcome.edits:
+        body = apply_edits(body, outcome.edits)
+    for pointer, value in outcome.updates:
+        body = set_value(body, pointer, value)
+    ctx.set_response(parse_response(body, ctx.response.status))

@@ -1,0 +1,114 @@
+"""Run a list of checks over one context, applying ``when``, mode and ``on_error``.
+
+Shared by the input and output stages: only what "apply a modification" means
+differs between them, so the caller passes that in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from guard.checks.base import Check, Outcome
+from guard.engine.context import Context
+from guard.engine.decision import PolicyTrace, Verdict, Violation
+from guard.errors import CelEvaluationError, CheckError
+
+log = logging.getLogger("guard")
+
+Apply = Callable[[Outcome, Context], None]
+
+
+@dataclass(frozen=True)
+class Denial:
+    """The enforced denial that ended a stage."""
+
+    policy: str
+    message: str
+    status: int
+
+
+@dataclass
+class Run:
+    """What happened while running one stage's checks."""
+
+    violations: list[Violation] = field(default_factory=list)
+    trace: list[PolicyTrace] = field(default_factory=list)
+    matched: list[Check] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    denial: Denial | None = None
+
+    def deny(self, check: Check, outcome: Outcome, action: str = "deny") -> None:
+        """End the stage: ``check`` refuses the traffic."""
+        self.violations.append(Violation(check.meta.name, outcome.message, action,  # type: ignore[arg-type]
+                                         status=outcome.status))
+        self.denial = Denial(check.meta.name, outcome.message, outcome.status)
+        self.headers.update(outcome.headers)
+
+
+async def run_checks(checks: list[Check], ctx: Context, apply: Apply) -> Run:
+    """Evaluate ``checks`` in order; stop at the first enforced denial."""
+    run = Run()
+    for check in checks:
+        started = time.perf_counter()
+        matched, outcome, failure = await _evaluate(check, ctx)
+        if matched:
+            run.matched.append(check)
+        verdict = _record(run, check, ctx, outcome, failure, apply) if matched else "skip"
+        detail = outcome.detail if outcome else ({"error": failure} if failure else {})
+        run.trace.append(PolicyTrace(check.meta.name, check.meta.type, ctx.stage, matched,
+                                     verdict, (time.perf_counter() - started) * 1000,
+                                     check.meta.mode == "enforce", detail))
+        if run.denial is not None:
+            break
+    return run
+
+
+async def _evaluate(check: Check, ctx: Context) -> tuple[bool, Outcome | None, str | None]:
+    """(matched, outcome, failure): a failure is a message, never an exception."""
+    try:
+        if check.meta.when is not None and not ctx.evaluate_bool(check.meta.when):
+            return False, None, None
+        return True, await check.evaluate(ctx), None
+    except (CheckError, CelEvaluationError) as exc:
+        return True, None, str(exc)
+    except Exception as exc:  # a bug in a check must not let traffic through unguarded
+        log.exception("policy %s: check crashed", check.meta.name)
+        return True, None, f"internal error ({type(exc).__name__})"
+
+
+def _record(run: Run, check: Check, ctx: Context, outcome: Outcome | None,
+            failure: str | None, apply: Apply) -> Verdict:
+    enforced = check.meta.mode == "enforce"
+    if outcome is None:
+        return _record_failure(run, check, failure or "check failed", enforced)
+    if outcome.verdict == "pass":
+        ctx.add_findings(outcome.findings)
+        return "pass"
+    if not enforced:
+        run.violations.append(Violation(check.meta.name, outcome.message, outcome.verdict,
+                                        enforced=False, status=outcome.status))
+        ctx.add_findings(outcome.findings)
+        return outcome.verdict
+    ctx.add_findings(outcome.findings)
+    if outcome.verdict == "deny":
+        run.deny(check, outcome)
+    else:
+        if outcome.verdict == "modify":
+            apply(outcome, ctx)
+        run.violations.append(Violation(check.meta.name, outcome.message, outcome.verdict,
+                                        status=outcome.status))
+        run.headers.update(outcome.headers)
+    return outcome.verdict
+
+
+def _record_failure(run: Run, check: Check, failure: str, enforced: bool) -> Verdict:
+    message = f"policy {check.meta.name!r} could not be evaluated: {failure}"
+    blocks = enforced and check.meta.on_error == "block"
+    if blocks:
+        run.deny(check, Outcome("deny", message, 503), action="error")
+    else:
+        run.violations.append(Violation(check.meta.name, message, "error", enforced=False))
+    return "error"

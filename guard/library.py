@@ -1,0 +1,122 @@
+"""The Python entry point: :class:`Guard`.
+
+``Guard.from_path("policies/")`` loads and compiles a policy set once;
+``await guard.check_request(...)`` and ``await guard.check_response(...)``
+evaluate traffic against it. Bad request bodies never raise: they become a
+denial in the API's own error shape, like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from guard.engine.compile import CompiledPolicies, compile_policies
+from guard.engine.decision import Decision, ResponseDecision, Violation
+from guard.engine.engine import Engine
+from guard.engine.output import evaluate_response
+from guard.envelope import Envelope, detect_api, parse_request
+from guard.errors import RequestError
+from guard.policy.loader import load_policy_set, load_policy_text
+from guard.responses import error_body
+
+Body = bytes | str | Mapping[str, Any]
+
+
+class Guard:
+    """A compiled policy set and the engine that enforces it."""
+
+    def __init__(self, compiled: CompiledPolicies) -> None:
+        self.compiled = compiled
+        self.engine = Engine(compiled)
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, cel_engine: str | None = None) -> Guard:
+        """Load and compile a policy file or directory; raises ``PolicyError``."""
+        return cls(compile_policies(load_policy_set(path), cel_engine))
+
+    @classmethod
+    def from_yaml(cls, text: str, *, name: str = "<policy>",
+                  cel_engine: str | None = None) -> Guard:
+        """Load and compile a policy set written as one YAML string."""
+        return cls(compile_policies(load_policy_text(text, name), cel_engine))
+
+    @property
+    def revision(self) -> str:
+        return self.compiled.revision
+
+    @property
+    def settings(self) -> Any:
+        return self.compiled.settings
+
+    async def check_request(self, body: Body, *, path: str = "", method: str = "POST",
+                            headers: Mapping[str, str] | None = None,
+                            now: datetime | None = None) -> Decision:
+        """Evaluate a request; the decision says what to forward or what to answer."""
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        refused = self._refuse_early(body, path)
+        if refused is not None:
+            return refused
+        try:
+            envelope = parse_request(body, path=path, method=method, headers=headers)
+        except RequestError as exc:
+            return self._reject(detect_api(path, None), 400, str(exc), "invalid_request")
+        if envelope.api == "unknown" and self.settings.unknown_api == "block":
+            return self._reject("unknown", 400, "guard does not recognise this request's API "
+                                "shape", "unknown_api")
+        return await self.engine.evaluate(envelope, now)
+
+    async def check_response(self, decision: Decision, response_body: Body,
+                             *, status: int = 200) -> ResponseDecision:
+        """Run the output stage over the upstream's response to ``decision``'s request."""
+        if decision.action == "deny" or "context" not in decision.state:
+            return ResponseDecision(decision.decision_id, "deny", decision.status,
+                                    decision.error, decision.violations)
+        body = _json_or_text(response_body)
+        return await evaluate_response(self.engine.output_checks, decision, body, status)
+
+    def check_request_sync(self, body: Body, **kwargs: Any) -> Decision:
+        """:meth:`check_request` for code without an event loop."""
+        return asyncio.run(self.check_request(body, **kwargs))
+
+    def check_response_sync(self, decision: Decision, response_body: Body,
+                            **kwargs: Any) -> ResponseDecision:
+        """:meth:`check_response` for code without an event loop."""
+        return asyncio.run(self.check_response(decision, response_body, **kwargs))
+
+    def envelope(self, body: Body, *, path: str = "",
+                 headers: Mapping[str, str] | None = None) -> Envelope:
+        """The normalized view guard takes of a request (for tooling and tests)."""
+        return parse_request(body, path=path, headers=headers or {})
+
+    def _refuse_early(self, body: Body, path: str) -> Decision | None:
+        limit = self.settings.max_body_bytes
+        size = len(body.encode()) if isinstance(body, str) else (
+            len(body) if isinstance(body, bytes | bytearray) else 0)
+        if size > limit:
+            message = f"request body is {size} bytes; the limit is {limit}"
+            return self._reject(detect_api(path, None), 413, message, "body_too_large")
+        return None
+
+    def _reject(self, api: str, status: int, message: str, code: str) -> Decision:
+        decision_id = str(uuid.uuid4())
+        return Decision(
+            decision_id=decision_id, revision=self.revision, api=api, action="deny",
+            status=status, violations=[Violation(code, message, "deny", status=status)],
+            body=None, error=error_body(api, status, message, code),
+            headers={"x-guard-decision-id": decision_id},
+        )
+
+
+def _json_or_text(body: Body) -> Any:
+    if isinstance(body, Mapping):
+        return dict(body)
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
