@@ -56,7 +56,7 @@ async def _evaluate(guard: Any, body: bytes, args: argparse.Namespace,
 
     path = args.path or _inferred_path(body, detect_api, default_path)
     decision = await guard.check_request(body, path=path, headers=headers)
-    result = decision.to_json()
+    result: dict[str, Any] = decision.to_json()
     result["trace"] = [t.to_json() for t in decision.trace]
     if args.response and decision.action != "deny":
         final = await guard.check_response(decision, _read_input(args.response))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from guard.envelope import Envelope, ResponseEnvelope, parse_request, to_cel
+from guard.envelope import Envelope, ResponseEnvelope, parse_request, to_cel, with_models
 from guard.errors import CelEvaluationError
 
 if TYPE_CHECKING:
@@ -37,10 +37,18 @@ class Context:
     def body(self) -> dict[str, Any]:
         return dict(self.envelope.body)
 
-    def replace_body(self, body: dict[str, Any]) -> None:
-        """Re-read the request after an edit so later policies see what will be forwarded."""
+    def replace_body(self, body: dict[str, Any], *, text_changed: bool = True) -> None:
+        """Re-read the request after an edit so later policies see what will be forwarded.
+
+        Without text changes (a model rewrite) the segments stay valid and only
+        the model fields are read again.
+        """
         env = self.envelope
-        self.envelope = parse_request(body, path=env.path, method=env.method, headers=env.headers)
+        if text_changed:
+            self.envelope = parse_request(body, path=env.path, method=env.method,
+                                          headers=env.headers)
+        else:
+            self.envelope = with_models(env, body)
         self._request = None
         self._bindings = None
 
@@ -60,9 +68,10 @@ class Context:
         if found:
             self._bindings = None
 
-    def set_variable(self, name: str, value: Any) -> None:
-        self.variables[name] = value
-        self._bindings = None
+    def set_variables(self, values: dict[str, Any]) -> None:
+        if values:
+            self.variables.update(values)
+            self._bindings = None
 
     def evaluate(self, program: Program) -> object:
         """Evaluate ``program`` against the current state."""

@@ -45,11 +45,17 @@ class Engine:
         return self._decision(run, ctx, envelope, time.perf_counter() - started)
 
     def _resolve_variables(self, ctx: Context) -> None:
+        """Evaluate variables in order; rebind only before one that reads earlier ones."""
+        pending: dict[str, Any] = {}
         for name, program in self.compiled.variables:
+            if "variables" in program.source:
+                ctx.set_variables(pending)
+                pending = {}
             try:
-                ctx.set_variable(name, ctx.evaluate(program))
+                pending[name] = ctx.evaluate(program)
             except CelEvaluationError:
                 continue  # absent: `has(variables.x)` is false, a direct use fails its policy
+        ctx.set_variables(pending)
 
     def _verify_routes(self, run: Run, ctx: Context) -> None:
         """Allowlists intersect: the final model and fallbacks must pass every matched route."""
@@ -100,4 +106,8 @@ def apply_input(outcome: Outcome, ctx: Context) -> None:
         body = apply_edits(body, outcome.edits)
     for pointer, value in outcome.updates:
         body = set_value(body, pointer, value)
-    ctx.replace_body(body)
+    models_only = all(p[0] in _MODEL_KEYS for p, _ in outcome.updates)
+    ctx.replace_body(body, text_changed=bool(outcome.edits) or not models_only)
+
+
+_MODEL_KEYS = frozenset({"model", "fallback_models"})

@@ -11,7 +11,7 @@ from typing import Any
 
 from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
-from guard.engine.decision import Decision, ResponseDecision
+from guard.engine.decision import Action, Decision, ResponseDecision
 from guard.engine.run import run_checks
 from guard.envelope import apply_edits, parse_response, set_value
 from guard.responses import error_body
@@ -31,7 +31,7 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
                                 run.violations, run.trace, dict(run.headers))
     assert ctx.response is not None
     final = dict(ctx.response.body) if isinstance(body, dict) else body
-    action = "modify" if final != body else "allow"
+    action: Action = "modify" if final != body else "allow"
     return ResponseDecision(decision.decision_id, action, status, final, run.violations,
                             run.trace, dict(run.headers))
 

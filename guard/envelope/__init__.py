@@ -12,7 +12,7 @@ from guard.envelope.detect import api_for_body, api_for_path, default_path, dete
 from guard.envelope.edits import apply_edits, resolve, set_value, splice
 from guard.envelope.model import APIS, Edit, Envelope, Message, Pointer, Segment
 from guard.envelope.models import qualify_model
-from guard.envelope.parse import decode_body, parse_request
+from guard.envelope.parse import decode_body, parse_request, with_models
 from guard.envelope.response import ResponseEnvelope, parse_response
 from guard.envelope.tokens import estimate_tokens
 
@@ -38,4 +38,5 @@ __all__ = [
     "set_value",
     "splice",
     "to_cel",
+    "with_models",
 ]

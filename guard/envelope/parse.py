@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from guard.envelope.anthropic import read_messages
@@ -102,6 +103,18 @@ def parse_request(
         metadata=_mapping(data.get("metadata")),
         tokens=estimate_segments(api, segments, len(messages)),
     )
+
+
+def with_models(envelope: Envelope, body: Mapping[str, Any]) -> Envelope:
+    """``envelope`` over ``body`` whose only changes are its model fields.
+
+    Route policies rewrite ``model`` and ``fallback_models``, which hold no
+    scanned text, so the segments stay valid and the body need not be read again.
+    """
+    model, fallbacks = requested_models(body)
+    provider = infer_provider(model, envelope.api)
+    return replace(envelope, body=body, model=model, provider=provider,
+                   qualified_model=qualify(model, provider), fallback_models=fallbacks)
 
 
 def _stream_path(path: str) -> bool:

@@ -103,4 +103,4 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             key = self.loader.construct_object(node, deep=True)
             return key if isinstance(key, str | int | float | bool) or key is None else str(key)
-        return f"<{node.id} key>"
+        return f"<{type(node).__name__} key>"
