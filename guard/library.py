@@ -16,13 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from guard.engine.compile import CompiledPolicies, compile_policies
+from guard.engine.compile import CompiledPolicies, build_policies, build_policy_text
 from guard.engine.decision import Decision, ResponseDecision, Violation
 from guard.engine.engine import Engine
 from guard.engine.output import evaluate_response
 from guard.envelope import Envelope, detect_api, parse_request
 from guard.errors import RequestError
-from guard.policy.loader import load_policy_set, load_policy_text
 from guard.responses import error_body
 
 Body = bytes | str | Mapping[str, Any]
@@ -38,13 +37,13 @@ class Guard:
     @classmethod
     def from_path(cls, path: str | Path, *, cel_engine: str | None = None) -> Guard:
         """Load and compile a policy file or directory; raises ``PolicyError``."""
-        return cls(compile_policies(load_policy_set(path), cel_engine))
+        return cls(build_policies(path, cel_engine))
 
     @classmethod
     def from_yaml(cls, text: str, *, name: str = "<policy>",
                   cel_engine: str | None = None) -> Guard:
         """Load and compile a policy set written as one YAML string."""
-        return cls(compile_policies(load_policy_text(text, name), cel_engine))
+        return cls(build_policy_text(text, name, cel_engine))
 
     @property
     def revision(self) -> str:

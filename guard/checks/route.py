@@ -19,7 +19,6 @@ from guard.errors import CheckError
 
 if TYPE_CHECKING:
     from guard.cel import Program
-
     from guard.engine.context import Context
     from guard.envelope import Envelope
 
@@ -77,7 +76,7 @@ class RouteCheck(Check):
         return None
 
     def fallback_updates(self, env: Envelope, add: tuple[str, ...] = ()) -> list[Update]:
-        """Keep only admitted fallbacks (Opper's list tail and ``fallback_models``), plus ``add``."""
+        """Keep admitted fallbacks only (Opper's list tail, ``fallback_models``), plus ``add``."""
         updates: list[Update] = []
         body = env.body
         listed = body.get("model")

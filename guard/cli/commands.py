@@ -13,11 +13,10 @@ from guard.errors import GuardError, PolicyError
 
 
 def lint(args: argparse.Namespace) -> int:
-    from guard.engine.compile import compile_policies
-    from guard.policy.loader import load_policy_set
+    from guard.engine.compile import build_policies
 
     try:
-        compiled = compile_policies(load_policy_set(args.path))
+        compiled = build_policies(args.path)
     except PolicyError as exc:
         if not args.json:
             raise

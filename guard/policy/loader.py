@@ -62,23 +62,39 @@ class PolicySet:
 
 def load_policy_set(path: str | FsPath) -> PolicySet:
     """Read and validate every file of the set; raise :class:`PolicyError` with all problems."""
-    files, problems = _policy_files(FsPath(path))
-    texts = {f: _read_text(f, problems) for f in files}
-    revision = _revision(texts)
-    merged = PolicySet(source=str(path), revision=revision)
-    for file, text in texts.items():
-        if text is not None:
-            _merge_file(merged, file, text, problems)
-    if problems:
-        raise PolicyError(sorted(problems))
-    return merged
+    return _strict(read_policy_set(path))
 
 
 def load_policy_text(text: str, name: str = "<policy>") -> PolicySet:
     """Load a policy set from one YAML string (handy for tests and embedding)."""
+    return _strict(read_policy_text(text, name))
+
+
+def read_policy_set(path: str | FsPath) -> tuple[PolicySet, list[Problem]]:
+    """Like :func:`load_policy_set`, but return the valid part and the problems.
+
+    The valid part can still be compiled, so its own problems (bad CEL, say)
+    are reported in the same run as the schema problems of the rest.
+    """
+    files, problems = _policy_files(FsPath(path))
+    texts = {f: _read_text(f, problems) for f in files}
+    merged = PolicySet(source=str(path), revision=_revision(texts))
+    for file, text in texts.items():
+        if text is not None:
+            _merge_file(merged, file, text, problems)
+    return merged, problems
+
+
+def read_policy_text(text: str, name: str = "<policy>") -> tuple[PolicySet, list[Problem]]:
+    """:func:`read_policy_set` for one YAML string."""
     problems: list[Problem] = []
     merged = PolicySet(source=name, revision=_revision({FsPath(name): text}))
     _merge_file(merged, FsPath(name), text, problems)
+    return merged, problems
+
+
+def _strict(loaded: tuple[PolicySet, list[Problem]]) -> PolicySet:
+    merged, problems = loaded
     if problems:
         raise PolicyError(sorted(problems))
     return merged

@@ -93,6 +93,12 @@ class Detect(Model):
                                 "normalization.")
     patterns: list[Pattern] = Field([], description="Named RE2 patterns.")
     max_chars: int | None = Field(None, gt=0, description="Limit on total input text.")
+    injection_threshold: float = Field(1.0, gt=0, description="Score at which the "
+                                       "prompt-injection heuristics fire; each matching "
+                                       "heuristic adds its weight (0.2-1.0), text in tool "
+                                       "results counts 1.7 times. Lower is stricter.")
+    decode_base64: bool = Field(True, description="Also scan the text that long base64 "
+                                "runs decode to; a hit covers the whole encoded run.")
 
     @model_validator(mode="after")
     def _has_detector(self) -> Detect:

@@ -1,0 +1,78 @@
+"""The fast engine: Google's C++ CEL (``cel-expr-python``, ``import cel_expr_python``).
+
+It type-checks at compile time (so ``when: request.model`` is refused for not
+being a bool) and returns evaluation errors as values of type ERROR, which we
+turn into :class:`CelEvaluationError`. One Activation is built per binding and
+shared by every expression evaluated against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from guard.cel.fields import DECLARED
+from guard.cel.result import ResultKind, check_result
+from guard.cel.values import without_nul
+from guard.errors import CelError, CelEvaluationError
+
+_STATIC = {"bool": "BOOL", "string": "STRING", "list": "LIST"}
+
+
+class CppProgram:
+    """One compiled expression."""
+
+    __slots__ = ("expect", "expr", "source")
+
+    def __init__(self, source: str, expr: Any, expect: ResultKind) -> None:
+        self.source = source
+        self.expr = expr
+        self.expect = expect
+
+    def evaluate(self, bindings: Any) -> object:
+        value = self.expr.eval(bindings)
+        if value.type().name() == "ERROR":
+            raise CelEvaluationError(_clean(str(value.value())))
+        return check_result(value.plain_value(), self.expect)
+
+
+class CppEngine:
+    """``cel-expr-python`` behind guard's engine interface."""
+
+    name = "cel-expr-python"
+
+    def __init__(self) -> None:
+        from cel_expr_python import cel
+
+        self._cel = cel
+        dyn_map = cel.Type.Map(cel.Type.STRING, cel.Type.DYN)
+        variables = {name: dyn_map for name in DECLARED if name != "now"}
+        self.env = cel.NewEnv(variables={**variables, "now": cel.Type.TIMESTAMP})
+
+    def compile(self, source: str, expect: ResultKind = "any") -> CppProgram:
+        try:
+            expr = self.env.compile(source)
+        except RuntimeError as exc:
+            raise CelError(_clean(str(exc))) from exc
+        _check_static_type(expr, expect)
+        return CppProgram(source, expr, expect)
+
+    def bind(self, data: Mapping[str, object]) -> Any:
+        return self.env.Activation(without_nul(dict(data)))
+
+
+def _check_static_type(expr: Any, expect: ResultKind) -> None:
+    wanted = _STATIC.get(expect)
+    actual = expr.return_type().name()
+    if wanted and actual not in ("DYN", wanted) and not actual.startswith(wanted):
+        if expect == "list" and actual == "STRING":
+            return
+        raise CelError(f"expected a {expect} expression, this one gives {actual.lower()}")
+
+
+def _clean(message: str) -> str:
+    """Drop the engine's status-code prefix and bracketed codes; keep the caret excerpt."""
+    for prefix in ("INVALID_ARGUMENT: ", "NOT_FOUND: ", "UNKNOWN: "):
+        message = message.replace(prefix, "")
+    message = message.replace(" [INVALID_ARGUMENT]", "").replace("ERROR: <input>:", "at ")
+    return " ".join(message.split())
