@@ -8,18 +8,18 @@ with ``file:line: key.path``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from guard.cel import CelEngine, Program, ResultKind, engine
-
 from guard.checks.base import Check, PolicyMeta
 from guard.checks.route import RouteCheck, RouteRules
 from guard.checks.rule import RuleCheck
 from guard.errors import CelError, PolicyError, Problem
 from guard.policy.document import Price
-from guard.policy.loader import Located, PolicyEntry, PolicySet
+from guard.policy.loader import Located, PolicyEntry, PolicySet, read_policy_set, read_policy_text
 from guard.policy.settings import Settings
 from guard.policy.types import RoutePolicy, RulePolicy
 from guard.regex import RegexError, compile_regex
@@ -63,9 +63,27 @@ class _Compiler:
             self.problems.append(where.problem(str(exc), *key))
 
 
-def compile_policies(policies: PolicySet, cel_engine: str | None = None) -> CompiledPolicies:
-    """Compile ``policies``; raise :class:`PolicyError` listing every problem."""
+def build_policies(path: str | Path, cel_engine: str | None = None) -> CompiledPolicies:
+    """Load and compile the set at ``path``, reporting schema and compile problems together."""
+    policies, problems = read_policy_set(path)
+    return compile_policies(policies, cel_engine, problems)
+
+
+def build_policy_text(text: str, name: str = "<policy>",
+                      cel_engine: str | None = None) -> CompiledPolicies:
+    """:func:`build_policies` for one YAML string."""
+    policies, problems = read_policy_text(text, name)
+    return compile_policies(policies, cel_engine, problems)
+
+
+def compile_policies(policies: PolicySet, cel_engine: str | None = None,
+                     problems: Sequence[Problem] = ()) -> CompiledPolicies:
+    """Compile ``policies``; raise :class:`PolicyError` listing every problem.
+
+    ``problems`` are those already found while loading, reported in the same error.
+    """
     compiler = _Compiler(engine(cel_engine))
+    compiler.problems.extend(problems)
     identity = _compile_identity(compiler, policies)
     variables = _compile_variables(compiler, policies)
     checks = [c for e in policies.policies if (c := _compile_check(compiler, policies, e))]
