@@ -86,6 +86,7 @@ class Decision:
             "model": self.model,
             "findings": self.findings,
             "revision": self.revision,
+            "duration_ms": round(self.duration_ms, 3),
         }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -75,7 +76,10 @@ async def _evaluate(check: Check, ctx: Context) -> tuple[bool, Outcome | None, s
     except (CheckError, CelEvaluationError) as exc:
         return True, None, str(exc)
     except Exception as exc:  # a bug in a check must not let traffic through unguarded
-        log.exception("policy %s: check crashed", check.meta.name)
+        # the frames, not the message: an exception's text may quote the request
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("policy %s: check crashed with %s\n%s", check.meta.name,
+                  type(exc).__name__, frames)
         return True, None, f"internal error ({type(exc).__name__})"
 
 

@@ -124,3 +124,22 @@ async def test_output_stage_rule_sees_the_response() -> None:
     refused = await guard.check_response(decision, cut)
     assert (refused.action, refused.status) == ("deny", 502)
     assert refused.body is not None and refused.body["error"]["code"] == "no-truncation"
+
+
+async def test_a_crashing_check_fails_closed_and_logs_no_request_text(
+        caplog: Any) -> None:
+    from guard.checks.rule import RuleCheck
+
+    guard = guard_of(RULE)
+    check = guard.compiled.checks[0]
+    assert isinstance(check, RuleCheck)
+
+    async def crash(ctx: Any) -> Any:
+        raise ValueError("secret-" + "user-text")  # built, so no source line holds it
+
+    check.evaluate = crash  # type: ignore[method-assign]
+    decision = await guard.check_request(chat(), path=CHAT)
+    assert (decision.action, decision.status) == ("deny", 503)
+    assert "internal error (ValueError)" in decision.violations[0].message
+    assert "check crashed with ValueError" in caplog.text
+    assert "secret-user-text" not in caplog.text
