@@ -113,3 +113,16 @@ policies:
     where = {(p.line, p.path) for p in info.value.problems}
     assert {(2, "identity.user"), (3, "variables.a"), (5, "policies[0].set_model"),
             (6, "policies[1].per")} <= where
+
+
+def test_upcoming_examples_validate_and_are_refused_until_enforced() -> None:
+    from guard.engine.compile import build_policies
+    from guard.policy.loader import load_policy_set
+
+    upcoming = ROOT / "policies" / "upcoming"
+    assert len(load_policy_set(upcoming).policies) == 6  # the schema accepts every example
+    with pytest.raises(PolicyError) as info:
+        build_policies(upcoming)
+    messages = {p.message for p in info.value.problems}
+    assert messages == {f"policy type {t!r} is not enforced by this version of guard yet"
+                        for t in ("budget", "rate_limit", "llm")}
