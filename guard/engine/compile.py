@@ -15,13 +15,14 @@ from typing import Any
 
 from guard.cel import CelEngine, Program, ResultKind, engine
 from guard.checks.base import Check, PolicyMeta
+from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
 from guard.checks.rule import RuleCheck
 from guard.errors import CelError, PolicyError, Problem
 from guard.policy.document import Price
 from guard.policy.loader import Located, PolicyEntry, PolicySet, read_policy_set, read_policy_text
 from guard.policy.settings import Settings
-from guard.policy.types import RoutePolicy, RulePolicy
+from guard.policy.types import ContentPolicy, RoutePolicy, RulePolicy
 from guard.regex import RegexError, compile_regex
 
 
@@ -161,14 +162,27 @@ def _build_rule(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Ch
     return RuleCheck(meta, deny_if, policy.message, policy.status)  # type: ignore[arg-type]
 
 
+def _build_content(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
+    policy = entry.policy
+    assert isinstance(policy, ContentPolicy)
+    before = len(compiler.problems)
+    for i, pattern in enumerate(policy.detect.patterns):
+        compiler.regex(pattern.regex, pattern.flags, entry.where, "detect", "patterns", i, "regex")
+    if len(compiler.problems) > before:
+        return Check(meta)  # discarded by the caller: the problems are reported instead
+    try:
+        return content_check(meta, policy)
+    except RegexError as exc:
+        compiler.problems.append(entry.where.problem(str(exc), "detect"))
+        return Check(meta)
+
+
 def _validate_unbuilt(compiler: _Compiler, entry: PolicyEntry) -> None:
     """Check the CEL and regexes of policy types not enforced yet, so lint still helps."""
     policy: Any = entry.policy
     where = entry.where
     if isinstance(getattr(policy, "per", None), str):
         compiler.cel_program(policy.per, "any", where, "per")
-    for i, pattern in enumerate(getattr(getattr(policy, "detect", None), "patterns", [])):
-        compiler.regex(pattern.regex, pattern.flags, where, "detect", "patterns", i, "regex")
     for i, recognizer in enumerate(getattr(policy, "recognizers", [])):
         for j, regex in enumerate(recognizer.patterns):
             compiler.regex(regex, "", where, "recognizers", i, "patterns", j)
@@ -177,4 +191,5 @@ def _validate_unbuilt(compiler: _Compiler, entry: PolicyEntry) -> None:
 _BUILDERS: dict[str, Callable[[_Compiler, PolicyMeta, PolicyEntry], Check]] = {
     "route": _build_route,
     "rule": _build_rule,
+    "content": _build_content,
 }

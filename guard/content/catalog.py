@@ -1,0 +1,96 @@
+"""The built-in detector catalogs, kept as data in ``guard/data/``.
+
+Secrets and prompt-injection rules change far more often than the code that
+runs them, so they live in YAML files that can be reviewed like any other
+rule change. They are read once per process, on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from guard.content.normalize import fold_char
+
+SEPARATOR = "[^a-z0-9]*"
+"""What a space in an injection rule stands for: any run of non-alphanumerics, or none."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRule:
+    """One named secret format."""
+
+    name: str
+    description: str
+    regex: str
+    min_entropy: float = 0.0
+    needs_digit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionRule:
+    """One weighted prompt-injection signal (``regex`` already expanded)."""
+
+    name: str
+    weight: float
+    regex: str
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionCatalog:
+    rules: tuple[InjectionRule, ...]
+    tool_result_factor: float
+
+
+@cache
+def secret_rules() -> tuple[SecretRule, ...]:
+    """The secrets catalog, in file order (earlier entries win overlaps)."""
+    return tuple(SecretRule(**entry) for entry in _load("secrets.yaml"))
+
+
+@cache
+def injection_catalog() -> InjectionCatalog:
+    """The injection heuristics with their separators expanded."""
+    data = _load("injection.yaml")
+    rules = tuple(InjectionRule(r["name"], float(r["weight"]), fold_literals(
+                      expand_spaces(r["regex"]))) for r in data["rules"])
+    return InjectionCatalog(rules, float(data["tool_result_factor"]))
+
+
+def expand_spaces(regex: str) -> str:
+    """Replace each space outside a character class by :data:`SEPARATOR`."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in regex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == " " and not in_class:
+            out.append(SEPARATOR)
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def fold_literals(regex: str) -> str:
+    """Normalize the non-ASCII letters of a rule as the scanned text is normalized.
+
+    Rules can then be written in their own script ("игнорируй", "contraseña")
+    and still match the folded view, where look-alikes became Latin letters
+    and accents were dropped. Regex syntax is ASCII, so it is left untouched.
+    """
+    return "".join(c if c.isascii() else fold_char(c, True) for c in regex)
+
+
+def _load(name: str) -> Any:
+    text = resources.files("guard").joinpath(f"data/{name}").read_text("utf-8")
+    return yaml.safe_load(text)

@@ -1,0 +1,133 @@
+"""One compiled matcher per content policy: which detectors fire, and where.
+
+Each normalized view gets a single ``re2.Set`` holding every regex that runs
+on it, so a segment costs one linear pass per view however many keywords and
+patterns the policy has; only the regexes the set reports are then run again
+to find their spans. Spans are mapped back to the original text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from guard.content.catalog import SecretRule
+from guard.content.normalize import Normalized
+from guard.content.secrets import is_secret
+from guard.regex import RegexError, compile_regex
+
+SET_MEMORY = 64 << 20
+"""RE2's memory budget for one policy's set (a cap, not an allocation): the default 8 MiB
+is too small for the built-in heuristics plus a few dozen Unicode-aware keywords."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A detector matched ``text[start:end]`` of the original segment text."""
+
+    detector: str
+    start: int
+    end: int
+    rank: int = -1  # catalog order of a secret hit: the lower rank names an overlap
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One regex of a view, and what a match of it means."""
+
+    detector: str
+    source: str
+    kind: str  # "secret", "keyword", "pattern", "injection", "encoded"
+    secret: SecretRule | None = None
+    weight: float = 0.0
+    label: str = ""  # an injection rule's own name, for the decision trace
+
+
+@dataclass
+class ViewMatch:
+    """Which entries of a view matched a text, with their located hits."""
+
+    matched: list[int] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+
+
+class ViewMatcher:
+    """All regexes that run on one normalized view, behind one ``re2.Set``."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        import re2  # lazy: importing guard must not load RE2
+
+        self.entries = tuple(entries)
+        self.regexes = [compile_regex(e.source) for e in self.entries]
+        self.groups = [r.groupindex.get("secret", 0) for r in self.regexes]
+        options = re2.Options()
+        options.log_errors = False
+        options.max_mem = SET_MEMORY
+        self.set = re2.Set.SearchSet(options)
+        for entry in self.entries:
+            self.set.Add(entry.source)
+        try:
+            self.set.Compile()
+        except re2.error as exc:
+            raise RegexError(f"the {len(self.entries)} keywords, patterns and built-in rules "
+                             "of this policy do not fit in one RE2 set; split the policy") from exc
+
+    def match(self, view: Normalized, locate: Callable[[Entry], bool]) -> ViewMatch:
+        """Run the set once; locate hits for the matched entries ``locate`` asks for."""
+        result = ViewMatch()
+        if not self.entries:
+            return result
+        matched: Any = self.set.Match(view.text)  # the stubs say bool; it is a list of ids
+        for index in sorted(matched or ()):
+            entry = self.entries[index]
+            result.matched.append(index)
+            if locate(entry):
+                result.hits.extend(self.hits(index, view))
+        return result
+
+    def spans(self, index: int, view: Normalized) -> list[tuple[int, int]]:
+        """Spans (in ``view.text``) of entry ``index``: its group ``secret`` when it has one."""
+        group = self.groups[index]
+        return [m.span(group) for m in self.regexes[index].finditer(view.text)
+                if m.start(group) >= 0]
+
+    def hits(self, index: int, view: Normalized) -> list[Hit]:
+        """Located, validated hits of entry ``index`` in original offsets."""
+        entry = self.entries[index]
+        hits = []
+        for start, end in self.spans(index, view):
+            if entry.secret is not None and not is_secret(entry.secret, view.text[start:end]):
+                continue
+            original = view.span(start, end)
+            rank = index if entry.secret is not None else -1
+            hits.append(Hit(entry.detector, original[0], original[1], rank))
+        return hits
+
+
+def named_hits(hits: list[Hit]) -> list[Hit]:
+    """Hits that name a detector: of overlapping secret hits, only the earliest catalog entry.
+
+    ``OPENAI_API_KEY=sk-proj-...`` is an ``openai_api_key``, not also a
+    ``generic_secret_assignment``. Every hit is still redacted.
+    """
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.rank < 0, h.rank, h.start)):
+        if hit.rank < 0 or all(hit.end <= k.start or k.end <= hit.start for k in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
+
+
+def keyword_regex(folded_keyword: str) -> str:
+    """A whole-word, separator-tolerant regex for a keyword already normalized."""
+    import re2
+
+    words = folded_keyword.split()
+    body = "[^\\pL\\pN]*".join(re2.escape(word) for word in words)
+    return f"(?:^|[^\\pL\\pN_])(?P<secret>{body})(?:[^\\pL\\pN_]|$)"
+
+
+def flagged_source(regex: str, flags: str) -> str:
+    """A user pattern with its flags inline, as an ``re2.Set`` needs them."""
+    return f"(?{flags}){regex}" if flags else regex
+

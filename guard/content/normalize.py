@@ -1,0 +1,131 @@
+"""Text normalization for content matching, with a map back to the original.
+
+Evasions change how text *looks to a regex* without changing how it reads to
+a model: fullwidth or mathematical letters, Cyrillic look-alikes, zero-width
+characters inside a word, accents, upper case. Every detector therefore runs
+on a normalized view. Redaction must still replace what the caller actually
+sent, so each normalized character remembers the original span it came from
+and :meth:`Normalized.span` maps a match back.
+
+Two views exist because detectors need different things: secrets and user
+patterns keep case (``AKIA...`` keys, a pattern without the ``i`` flag),
+keywords and injection heuristics fold case and collapse letter-spacing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A normalized view of ``original``; ``starts``/``ends`` are ``None`` for identity."""
+
+    text: str
+    original: str
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span that ``text[start:end]`` came from (whole source characters)."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if start >= end:
+            at = self.starts[start] if start < len(self.starts) else len(self.original)
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+    def start_of(self, index: int) -> int:
+        return index if self.starts is None else self.starts[index]
+
+    def end_of(self, index: int) -> int:
+        return index + 1 if self.ends is None else self.ends[index]
+
+
+def normalize(text: str, fold_case: bool = True) -> Normalized:
+    """NFKC, invisible characters removed, confusables and accents folded, maybe case folded.
+
+    ASCII text (most traffic) takes a fast path whose offsets are the identity.
+    """
+    if text.isascii():
+        return Normalized(text.lower() if fold_case else text, text)
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        folded = fold_char(char, fold_case)
+        if folded:
+            pieces.append(folded)
+            starts.extend([index] * len(folded))
+            ends.extend([index + 1] * len(folded))
+        elif ends and unicodedata.combining(char):
+            ends[-1] = index + 1  # a dropped accent belongs to the letter before it
+    return Normalized("".join(pieces), text, starts, ends)
+
+
+@lru_cache(maxsize=8192)
+def fold_char(char: str, fold_case: bool) -> str:
+    """What one character becomes in a normalized view ('' when it is dropped)."""
+    if unicodedata.category(char) == "Cf":  # zero-width, bidi controls, tags, soft hyphen
+        return ""
+    text = unicodedata.normalize("NFKC", char)
+    if fold_case:
+        text = text.casefold()
+    return "".join(_fold_letter(c) for c in text)
+
+
+def _fold_letter(char: str) -> str:
+    if char.isascii():
+        return char
+    char = confusables().get(char, char)
+    if unicodedata.category(char) in ("Cf", "Mn", "Me"):
+        return ""
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return base if base and base.isascii() else char
+
+
+@cache
+def confusables() -> dict[str, str]:
+    """The look-alike table, read once from ``guard/data/confusables.txt``."""
+    table: dict[str, str] = {}
+    source = resources.files("guard").joinpath("data/confusables.txt").read_text("utf-8")
+    for line in source.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) == 2:
+            table[chr(int(fields[0], 16))] = fields[1]
+    return table
+
+
+_SPACED = r"(?:^|[^a-z0-9])((?:[a-z0-9][ .\-_*]){2,}[a-z0-9])(?:$|[^a-z0-9])"
+
+
+@cache
+def _spaced_regex() -> Any:
+    import re2  # lazy: importing guard must not load RE2
+
+    return re2.compile(_SPACED)
+
+
+def collapse_spacing(norm: Normalized) -> Normalized:
+    """Join letter-spaced runs (``i g n o r e``, ``i.g.n.o.r.e``) into words.
+
+    Only runs of at least three single letters or digits are joined, so
+    ordinary text ("a b" in a list) is left alone.
+    """
+    runs = [m.span(1) for m in _spaced_regex().finditer(norm.text)]
+    if not runs:
+        return norm
+    keep: list[int] = []
+    position = 0
+    for start, end in runs:
+        keep.extend(range(position, start))
+        keep.extend(i for i in range(start, end) if norm.text[i].isalnum())
+        position = end
+    keep.extend(range(position, len(norm.text)))
+    text = "".join(norm.text[i] for i in keep)
+    return Normalized(text, norm.original, [norm.start_of(i) for i in keep],
+                      [norm.end_of(i) for i in keep])

@@ -1,0 +1,45 @@
+"""Fake secrets of every format, generated (never stored) so no real-looking key sits in git."""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+
+import pytest
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def _chars(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def make_fakes(seed: int = 7) -> dict[str, str]:
+    rng = random.Random(seed)
+    openai = "sk-proj-" + _chars(rng, 48)
+    fakes = {
+        "openai": openai,
+        "anthropic": "sk-ant-api03-" + _chars(rng, 90) + "AA",
+        "aws_id": "AKIA" + _chars(rng, 16, string.ascii_uppercase + "234567"),
+        "aws_secret": _chars(rng, 40, ALNUM + "/+"),
+        "github": "ghp_" + _chars(rng, 36),
+        "gitlab": "glpat-" + _chars(rng, 20),
+        "slack": "xoxb-" + _chars(rng, 11, string.digits) + "-" + _chars(rng, 24),
+        "stripe": "sk_live_" + _chars(rng, 24),
+        "google": "AIza" + _chars(rng, 35),
+        "jwt": "eyJ" + _chars(rng, 20) + ".eyJ" + _chars(rng, 30) + "." + _chars(rng, 43),
+        "private_key": "-----BEGIN RSA PRIVATE KEY-----\n" + _chars(rng, 64) + "\n"
+                       + _chars(rng, 64) + "\n-----END RSA PRIVATE KEY-----",
+        "db_password": "Xq7" + _chars(rng, 12),
+    }
+    fakes["openai_zw"] = openai[:10] + "\u200b" + openai[10:]
+    fakes["openai_fullwidth"] = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c
+                                        for c in openai)
+    fakes["openai_b64"] = base64.b64encode(f"my key is {openai}".encode()).decode()
+    return fakes
+
+
+@pytest.fixture(scope="session")
+def fakes() -> dict[str, str]:
+    return make_fakes()

@@ -1,0 +1,33 @@
+"""Modest floors on the public evaluation sets, skipped where they are not present.
+
+The figures themselves are reported by ``python -m benchmarks.quality_content``; these
+floors only catch a heuristic or catalog change that makes things clearly worse.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from benchmarks.quality_content import injection_quality, secrets_quality, xstest_quality
+
+ROOT = Path(os.environ.get("GUARD_EVALSETS", Path(__file__).parents[3] / "shared" / "evalsets"))
+pytestmark = pytest.mark.skipif(not ROOT.is_dir(), reason=f"no evaluation sets at {ROOT}")
+
+
+def test_injection_floors() -> None:
+    quality = injection_quality(ROOT)
+    for source, q in quality.items():
+        if q["label"] == 0:
+            assert q["flagged"] <= 0.03, source
+    assert quality["inthewild_jailbreak"]["flagged"] >= 0.5
+    assert quality["cyberseceval_pi/direct"]["flagged"] >= 0.2
+    assert xstest_quality(ROOT)["flagged"] <= 0.02
+
+
+def test_secrets_floors() -> None:
+    quality = secrets_quality(ROOT)
+    assert quality["recall"] >= 0.65
+    assert quality["fp_rate"] <= 0.05
