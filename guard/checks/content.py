@@ -76,7 +76,8 @@ class ContentCheck(Check):
     def _message(self, ctx: Context, names: list[str]) -> str:
         if self.rules.message:
             return self.rules.message
-        return (f"{_subject(ctx)} blocked by content policy {self.meta.name!r}: "
+        verb = "flagged" if self.rules.action == "flag" else "blocked"
+        return (f"{_subject(ctx)} {verb} by content policy {self.meta.name!r}: "
                 f"detected {', '.join(names)}")
 
     def _edits(self, segment: Segment, scan: TextScan) -> list[Edit]:

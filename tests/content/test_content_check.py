@@ -153,3 +153,18 @@ def test_importing_guard_does_not_import_re2() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_flag_message_says_flagged_not_blocked() -> None:
+    guard = Guard.from_yaml("""version: 1
+policies:
+  - name: words
+    type: content
+    detect: {keywords: [zeus]}
+    action: flag
+""")
+    decision = await guard.check_request({"model": "m", "messages": [
+        {"role": "user", "content": "about zeus"}]}, path="/v1/chat/completions")
+    [violation] = decision.violations
+    assert violation.action == "flag"
+    assert violation.message == "request flagged by content policy 'words': detected keyword"
