@@ -25,9 +25,8 @@ def _request(messages: int) -> bytes:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from guard.cel import available_engines
-
     from guard import Guard
+    from guard.cel import available_engines
 
     iterations = 200 if quick else 2000
     rows = []

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from guard.cel import Program
-
     from guard.engine.context import Context
     from guard.envelope import Edit, Pointer
 

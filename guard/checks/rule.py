@@ -8,7 +8,6 @@ from guard.checks.base import PASS, Check, Outcome, PolicyMeta
 
 if TYPE_CHECKING:
     from guard.cel import Program
-
     from guard.engine.context import Context
 
 

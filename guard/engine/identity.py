@@ -15,7 +15,6 @@ from guard.errors import CelEvaluationError
 
 if TYPE_CHECKING:
     from guard.cel import Program
-
     from guard.engine.context import Context
 
 IDENTITY_FIELDS = ("key", "user", "team", "project")
