@@ -22,6 +22,7 @@ from guard.engine.engine import Engine
 from guard.engine.output import evaluate_response
 from guard.envelope import Envelope, detect_api, parse_request
 from guard.errors import RequestError
+from guard.pii.pseudonyms import Restorer
 from guard.responses import error_body
 
 Body = bytes | str | Mapping[str, Any]
@@ -78,6 +79,16 @@ class Guard:
                                     decision.error, decision.violations)
         body = _json_or_text(response_body)
         return await evaluate_response(self.engine.output_checks, decision, body, status)
+
+    def restorer(self, decision: Decision) -> Restorer | None:
+        """A chunk-by-chunk restorer of ``decision``'s pseudonyms, for streamed answers.
+
+        ``None`` when the request had nothing pseudonymized. Feed it the text of
+        each chunk; ``flush`` at the end of the stream.
+        """
+        ctx = decision.state.get("context")
+        pseudonyms = getattr(ctx, "pseudonyms", None)
+        return pseudonyms.restorer() if pseudonyms else None
 
     def check_request_sync(self, body: Body, **kwargs: Any) -> Decision:
         """:meth:`check_request` for code without an event loop."""

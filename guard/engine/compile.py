@@ -18,6 +18,7 @@ from guard.checks.base import Check, PolicyMeta
 from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
 from guard.checks.rule import RuleCheck
+from guard.engine.compile_pii import build_pii_check, check_nlp_model
 from guard.errors import CelError, PolicyError, Problem
 from guard.policy.document import Price
 from guard.policy.loader import Located, PolicyEntry, PolicySet, read_policy_set, read_policy_text
@@ -43,8 +44,9 @@ class CompiledPolicies:
 class _Compiler:
     """Collects problems while compiling, so every mistake is reported at once."""
 
-    def __init__(self, cel: CelEngine) -> None:
+    def __init__(self, cel: CelEngine, settings: Settings) -> None:
         self.cel = cel
+        self.settings = settings
         self.problems: list[Problem] = []
 
     def cel_program(self, source: str | None, kind: ResultKind, where: Located,
@@ -83,8 +85,11 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
 
     ``problems`` are those already found while loading, reported in the same error.
     """
-    compiler = _Compiler(engine(cel_engine))
+    compiler = _Compiler(engine(cel_engine), policies.settings)
     compiler.problems.extend(problems)
+    model_problem = check_nlp_model(policies.settings, policies.carried_by.get("settings"))
+    if model_problem is not None:
+        compiler.problems.append(model_problem)
     identity = _compile_identity(compiler, policies)
     variables = _compile_variables(compiler, policies)
     checks = [c for e in policies.policies if (c := _compile_check(compiler, policies, e))]
@@ -178,18 +183,19 @@ def _build_content(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) ->
 
 
 def _validate_unbuilt(compiler: _Compiler, entry: PolicyEntry) -> None:
-    """Check the CEL and regexes of policy types not enforced yet, so lint still helps."""
+    """Check the CEL of policy types not enforced yet, so lint still helps."""
     policy: Any = entry.policy
-    where = entry.where
     if isinstance(getattr(policy, "per", None), str):
-        compiler.cel_program(policy.per, "any", where, "per")
-    for i, recognizer in enumerate(getattr(policy, "recognizers", [])):
-        for j, regex in enumerate(recognizer.patterns):
-            compiler.regex(regex, "", where, "recognizers", i, "patterns", j)
+        compiler.cel_program(policy.per, "any", entry.where, "per")
+
+
+def _build_pii(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
+    return build_pii_check(compiler, meta, entry) or Check(meta)  # None: problems recorded
 
 
 _BUILDERS: dict[str, Callable[[_Compiler, PolicyMeta, PolicyEntry], Check]] = {
     "route": _build_route,
     "rule": _build_rule,
     "content": _build_content,
+    "pii": _build_pii,
 }

@@ -16,6 +16,12 @@ from guard.errors import CelEvaluationError
 
 if TYPE_CHECKING:
     from guard.cel import Bindings, CelEngine, Program
+    from guard.pii.pseudonyms import Pseudonyms
+
+
+FINDING_KINDS: dict[str, list[str]] = {"pii": [], "content": []}
+"""What CEL sees before any policy found anything: `"EMAIL_ADDRESS" in findings.pii`
+is false, not an error, when no PII policy ran or found something."""
 
 
 @dataclass
@@ -30,6 +36,7 @@ class Context:
     variables: dict[str, Any] = field(default_factory=dict)
     findings: dict[str, list[str]] = field(default_factory=dict)
     response: ResponseEnvelope | None = None
+    pseudonyms: Pseudonyms | None = None  # PII pseudonym table: never logged, never exposed
     _request: dict[str, Any] | None = None
     _bindings: Bindings | None = None
 
@@ -95,7 +102,7 @@ class Context:
             "request": self._request,
             "identity": self.identity,
             "variables": self.variables,
-            "findings": self.findings,
+            "findings": {**FINDING_KINDS, **self.findings},
             "response": self.response.view() if self.response else {},
             "now": self.now,
         }

@@ -2,7 +2,7 @@
 
 The answer is read into a :class:`~guard.envelope.ResponseEnvelope`, so output
 checks scan its segments and edit it through their pointers, as input checks
-do with the request. ``response`` in CEL is the same small view for every API.
+do with the request. Values pseudonymized in the request are restored last. ``response`` in CEL is the same small view for every API.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
 from guard.engine.decision import Action, Decision, ResponseDecision
 from guard.engine.run import run_checks
-from guard.envelope import apply_edits, parse_response, set_value
+from guard.envelope import Edit, apply_edits, parse_response, set_value
 from guard.responses import error_body
 
 
@@ -30,10 +30,26 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
         return ResponseDecision(decision.decision_id, "deny", denial.status, error,
                                 run.violations, run.trace, dict(run.headers))
     assert ctx.response is not None
+    restore_pseudonyms(ctx)
     final = dict(ctx.response.body) if isinstance(body, dict) else body
     action: Action = "modify" if final != body else "allow"
     return ResponseDecision(decision.decision_id, action, status, final, run.violations,
                             run.trace, dict(run.headers))
+
+
+def restore_pseudonyms(ctx: Context) -> None:
+    """Give the caller back the values ``pseudonymize`` replaced in the request.
+
+    Runs after the output checks, so they judged the answer the model wrote
+    (with tokens), and PII they hid stays hidden: their tokens are not restorable.
+    """
+    if not ctx.pseudonyms or ctx.response is None:
+        return
+    restorer = ctx.pseudonyms.restorer()
+    edits = [Edit(segment, start, end, original) for segment in ctx.response.segments
+             for start, end, original in restorer.spans(segment.text)]
+    if edits:
+        apply_output(Outcome("modify", edits=edits), ctx)
 
 
 def apply_output(outcome: Outcome, ctx: Context) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -16,9 +16,20 @@ class PiiSettings(Model):
     """Settings of the PII detector shared by all `pii` policies."""
 
     nlp_model: str | None = Field(
-        None, description="A spaCy pipeline package for NER-based entities (PERSON, "
-        "LOCATION, ...); none = pattern recognizers only."
+        None, description="A spaCy pipeline package (installed) or pipeline directory for "
+        "NER-based entities (PERSON, LOCATION, ORGANIZATION, NRP); none = pattern "
+        "recognizers only. guard never downloads a model."
     )
+    phone_regions: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(
+        ["US", "GB", "DE", "FR", "IN", "CA", "BR", "IL"], min_length=1,
+        description="Regions (ISO 3166 alpha-2) whose national phone formats are "
+        "recognized; numbers written with a `+country` prefix are found whatever the list.")
+    hash_key_env: str = Field("GUARD_HASH_KEY", min_length=1, description="Environment "
+                              "variable holding the key of `action: hash` (at least 16 "
+                              "bytes; share it between instances for stable hashes).")
+    hash_key_file: str = Field(".guard/hash.key", min_length=1, description="Where the "
+                               "hash key is kept when the variable is not set; created "
+                               "with a random key (mode 0600) on first use.")
 
 
 class LlmSettings(Model):

@@ -6,9 +6,10 @@ least one detector...) are validated here so they are load errors with a line.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from guard.policy.base import Cel, Model, PolicyBase, Stage
 
@@ -41,11 +42,13 @@ class Recognizer(Model):
     """A custom PII recognizer, written without code."""
 
     entity: str = Field(min_length=1, pattern=r"^[A-Z][A-Z0-9_]*$",
-                        description="Entity name it reports (upper case).")
+                        description="Entity name it reports (upper case); a new name or a "
+                        "built-in one this recognizer adds to.")
     patterns: list[str] = Field([], description="RE2 regular expressions.")
     context: list[str] = Field([], description="Words that, near a match, raise its score.")
     score: float = Field(0.6, ge=0, le=1, description="Score of a pattern match.")
-    deny_list: list[str] = Field([], description="Exact words or phrases to report.")
+    deny_list: list[Annotated[str, Field(min_length=1)]] = Field(
+        [], description="Exact words or phrases to report (case-insensitive, whole words).")
 
     @model_validator(mode="after")
     def _has_something(self) -> Recognizer:
@@ -68,9 +71,22 @@ class PiiPolicy(PolicyBase):
     actions: dict[str, PiiAction] = Field({}, description="Per-entity override of `action`.")
     replacement: str = Field("<{entity}>", description="Text for `redact` / `replace`; "
                              "`{entity}` is the entity type.")
-    allow: list[str] = Field([], description="Values never treated as PII.")
+    mask_char: str = Field("*", min_length=1, max_length=1, description="Character that "
+                           "`mask` writes over a value.")
+    mask_keep: int = Field(4, ge=0, description="Trailing characters `mask` leaves visible "
+                           "(a value no longer than this is masked whole).")
+    allow: list[str] = Field([], description="Values never treated as PII (compared "
+                             "case-insensitively).")
     recognizers: list[Recognizer] = Field([], description="Custom recognizers.")
     message: str | None = Field(None, description="Shown to the caller on block.")
+
+    @field_validator("replacement")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        unknown = re.findall(r"\{[^}]*\}", value.replace("{entity}", ""))
+        if unknown:
+            raise ValueError(f"unknown placeholder {unknown[0]}; the only one is {{entity}}")
+        return value
 
 
 class Pattern(Model):

@@ -1,0 +1,96 @@
+"""Build detectors from validated PII policies: the only module that loads Presidio.
+
+Presidio objects are built explicitly and shared: one recognizer instance per
+(entity, phone regions) and one NLP engine per spaCy pipeline for the whole
+process, whatever the number of policies or reloads. Nothing here can reach
+the network: the e-mail recognizer's public-suffix list is the copy bundled
+with ``tldextract``, and a spaCy pipeline that is not installed is a load
+error, never a download (Presidio's own loader would try one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from guard.errors import GuardError
+from guard.pii.catalog import NER_ENTITIES, PATTERN_ENTITIES
+from guard.pii.detector import Detector
+from guard.pii.recognizers import (
+    CustomPattern,
+    DenyList,
+    NerRecognizer,
+    PresidioPattern,
+    Recognizer,
+)
+from guard.policy.types import PiiPolicy
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+
+def install_hint(name: str) -> str:
+    """What to tell a user whose ``nlp_model`` is missing."""
+    return (f"spaCy pipeline {name!r} is not installed (guard never downloads models); "
+            f"install it into guard's environment, e.g. `pip install {name.replace('_', '-')}`, "
+            "or give the path of a pipeline directory")
+
+
+def nlp_model_installed(name: str) -> bool:
+    """Whether spaCy can load ``name`` offline (an installed package or a local directory)."""
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None if name.isidentifier() \
+        else Path(name).is_dir()
+
+
+def build_detector(policy: PiiPolicy, nlp_model: str | None,
+                   phone_regions: Sequence[str]) -> Detector:
+    """The detector of one policy (its entities already validated)."""
+    recognizers: list[Recognizer] = []
+    custom_entities = {r.entity for r in policy.recognizers}
+    for entity in dict.fromkeys(policy.entities):
+        if entity in PATTERN_ENTITIES:
+            recognizers.append(_presidio(entity, tuple(phone_regions)))
+    ner = [e for e in policy.entities if e in NER_ENTITIES and e not in custom_entities]
+    if ner and nlp_model:
+        recognizers.append(NerRecognizer(ner, nlp_engine(nlp_model), _spacy_recognizer()))
+    for custom in policy.recognizers:
+        if custom.patterns:
+            recognizers.append(CustomPattern(custom.entity, custom.patterns, custom.score,
+                                             custom.context))
+        if custom.deny_list:
+            recognizers.append(DenyList(custom.entity, custom.deny_list))
+    return Detector(recognizers, policy.min_score, policy.allow)
+
+
+@cache
+def _presidio(entity: str, phone_regions: tuple[str, ...]) -> PresidioPattern:
+    from presidio_analyzer import predefined_recognizers
+
+    spec = PATTERN_ENTITIES[entity]
+    factory = getattr(predefined_recognizers, spec.recognizer)
+    kwargs: dict[str, Any] = {}
+    if entity == "PHONE_NUMBER":
+        kwargs["supported_regions"] = phone_regions
+    return PresidioPattern(entity, factory(**kwargs), spec.candidate, spec.windowed)
+
+
+@cache
+def _spacy_recognizer() -> Any:
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    return SpacyRecognizer(supported_entities=sorted(NER_ENTITIES))
+
+
+@cache
+def nlp_engine(name: str) -> Any:
+    """Presidio's spaCy engine for an installed pipeline; raise when it is not installed."""
+    if not nlp_model_installed(name):
+        raise GuardError(install_hint(name))
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": name}]}
+    return NlpEngineProvider(nlp_configuration=config).create_engine()

@@ -1,0 +1,102 @@
+"""Which entities guard can detect, and which Presidio recognizer finds each.
+
+The registry is explicit (never Presidio's "load everything" default): an entity
+named in a policy builds exactly its recognizer, nothing else runs. Pattern
+entities may carry a *candidate*: an RE2 regex that matches wherever the
+recognizer could possibly match (a superset). Candidates serve twice: one
+``re2.Set`` pass tells which recognizers can match a text at all, and each
+recognizer then runs only on small windows around its candidates instead of the
+whole text. Entities without a candidate are analyzed on the whole text.
+
+This module imports nothing heavy: policy validation reads it without loading
+Presidio or spaCy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BuiltinEntity:
+    """An entity Presidio's pattern recognizers detect."""
+
+    name: str
+    recognizer: str  # class name in presidio_analyzer.predefined_recognizers
+    candidate: str | None = None  # RE2: present in every match; None = always analyze
+    windowed: bool = False  # analyze only windows around candidates, not the whole text
+
+
+_DIGITS_9 = r"\d{3}[- .]?\d{2}[- .]?\d{4}"
+
+PATTERN_ENTITIES: dict[str, BuiltinEntity] = {e.name: e for e in (
+    BuiltinEntity("EMAIL_ADDRESS", "EmailRecognizer", r"@", windowed=True),
+    BuiltinEntity("PHONE_NUMBER", "PhoneRecognizer", r"\d(?:[^\pL\n]{0,3}\d){5,}",
+                  windowed=True),
+    BuiltinEntity("CREDIT_CARD", "CreditCardRecognizer", r"\d(?:[ -]?\d){11,18}",
+                  windowed=True),
+    BuiltinEntity("IBAN_CODE", "IbanRecognizer", r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}",
+                  windowed=True),
+    BuiltinEntity("IP_ADDRESS", "IpRecognizer",
+                  r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f]*:", windowed=True),
+    BuiltinEntity("US_SSN", "UsSsnRecognizer", _DIGITS_9 + r"|\d{5}-\d{4}|\d{3}-\d{6}",
+                  windowed=True),
+    BuiltinEntity("US_ITIN", "UsItinRecognizer", r"9\d{2}[- ]?\d{2}[- ]?\d{4}", windowed=True),
+    BuiltinEntity("URL", "UrlRecognizer", r"\.[A-Za-z]{2}|://", windowed=True),
+    BuiltinEntity("MAC_ADDRESS", "MacAddressRecognizer", r"[0-9A-Fa-f]{2}[:.\-][0-9A-Fa-f]{2}",
+                  windowed=True),
+    BuiltinEntity("UUID", "UuidRecognizer", r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}", windowed=True),
+    BuiltinEntity("CRYPTO", "CryptoRecognizer", r"(?:bc1|[13])[a-zA-HJ-NP-Z0-9]{25,}",
+                  windowed=True),
+    BuiltinEntity("DATE_TIME", "DateRecognizer"),
+    BuiltinEntity("US_BANK_NUMBER", "UsBankRecognizer", r"\d"),
+    BuiltinEntity("US_DRIVER_LICENSE", "UsLicenseRecognizer"),
+    BuiltinEntity("US_PASSPORT", "UsPassportRecognizer", r"\d"),
+    BuiltinEntity("US_MBI", "UsMbiRecognizer"),
+    BuiltinEntity("US_NPI", "UsNpiRecognizer", r"\d"),
+    BuiltinEntity("ABA_ROUTING_NUMBER", "AbaRoutingRecognizer", r"\d"),
+    BuiltinEntity("MEDICAL_LICENSE", "MedicalLicenseRecognizer"),
+    BuiltinEntity("UK_NHS", "NhsRecognizer", r"\d"),
+    BuiltinEntity("UK_NINO", "UkNinoRecognizer"),
+    BuiltinEntity("UK_PASSPORT", "UkPassportRecognizer"),
+    BuiltinEntity("UK_POSTCODE", "UkPostcodeRecognizer"),
+    BuiltinEntity("UK_DRIVING_LICENCE", "UkDrivingLicenceRecognizer"),
+    BuiltinEntity("CA_SIN", "CaSinRecognizer", r"\d"),
+    BuiltinEntity("CA_POSTAL_CODE", "CaPostalCodeRecognizer"),
+    BuiltinEntity("AU_ABN", "AuAbnRecognizer", r"\d"),
+    BuiltinEntity("AU_ACN", "AuAcnRecognizer", r"\d"),
+    BuiltinEntity("AU_TFN", "AuTfnRecognizer", r"\d"),
+    BuiltinEntity("AU_MEDICARE", "AuMedicareRecognizer", r"\d"),
+    BuiltinEntity("IN_PAN", "InPanRecognizer"),
+    BuiltinEntity("IN_AADHAAR", "InAadhaarRecognizer", r"\d"),
+    BuiltinEntity("IN_PASSPORT", "InPassportRecognizer"),
+    BuiltinEntity("IN_VOTER", "InVoterRecognizer"),
+    BuiltinEntity("ES_NIF", "EsNifRecognizer"),
+    BuiltinEntity("ES_NIE", "EsNieRecognizer"),
+    BuiltinEntity("IT_FISCAL_CODE", "ItFiscalCodeRecognizer"),
+    BuiltinEntity("IT_VAT_CODE", "ItVatCodeRecognizer", r"\d"),
+    BuiltinEntity("PL_PESEL", "PlPeselRecognizer", r"\d"),
+    BuiltinEntity("FI_PERSONAL_IDENTITY_CODE", "FiPersonalIdentityCodeRecognizer"),
+    BuiltinEntity("SE_PERSONNUMMER", "SePersonnummerRecognizer", r"\d"),
+    BuiltinEntity("SG_NRIC_FIN", "SgFinRecognizer"),
+    BuiltinEntity("DE_TAX_ID", "DeTaxIdRecognizer", r"\d"),
+    BuiltinEntity("DE_VAT_ID", "DeVatIdRecognizer"),
+    BuiltinEntity("KR_RRN", "KrRrnRecognizer", r"\d"),
+    BuiltinEntity("TR_NATIONAL_ID", "TrNationalIdRecognizer", r"\d"),
+)}
+"""Pattern entities, detected without any NLP model."""
+
+NER_ENTITIES: frozenset[str] = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+"""Entities only a spaCy NER pipeline finds (``settings.pii.nlp_model``)."""
+
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "BR", "IL")
+"""Regions whose national formats the phone recognizer tries (Presidio's defaults);
+numbers written with a ``+country`` prefix are found whatever the list."""
+
+
+def known_entities(with_ner: bool) -> tuple[str, ...]:
+    """Every built-in entity name a policy may list, sorted."""
+    names = set(PATTERN_ENTITIES)
+    if with_ner:
+        names |= NER_ENTITIES
+    return tuple(sorted(names))

@@ -1,0 +1,86 @@
+"""One PII policy's detector: which entities are in a text, and exactly where.
+
+``find`` costs one RE2 set pass to learn which recognizers can match at all,
+then runs only those (pattern recognizers only on windows around their
+candidates), then keeps the best non-overlapping findings above ``min_score``
+whose values are not allow-listed. Non-ASCII text is matched on its
+normalized view (NFKC, invisible characters dropped, look-alikes folded) and
+spans are mapped back, so an address written with a Cyrillic look-alike letter
+or a zero-width space inside is still found, and the original span is what
+gets replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from guard.content.normalize import Normalized, normalize
+from guard.pii.recognizers import Finding, Recognizer
+
+SET_MEMORY = 32 << 20
+
+
+class Detector:
+    """Compiled recognizers of one policy; ``find`` is safe to call from many threads."""
+
+    def __init__(self, recognizers: Sequence[Recognizer], min_score: float,
+                 allow: Sequence[str] = ()) -> None:
+        self.always = [r for r in recognizers if r.candidate is None]
+        self.gated = [r for r in recognizers if r.candidate is not None]
+        self.set = _candidate_set([r.candidate or "" for r in self.gated])
+        self.min_score = min_score
+        self.allow = frozenset(value.strip().casefold() for value in allow)
+        self.entities = tuple(dict.fromkeys(e for r in recognizers for e in r.entity.split(",")))
+
+    def find(self, text: str) -> list[Finding]:
+        """Non-overlapping findings in ``text`` (original offsets), sorted by position."""
+        if not text:
+            return []
+        view = normalize(text, fold_case=False)
+        found: list[Finding] = []
+        for recognizer in self._runnable(view.text):
+            found += recognizer.find(view.text)
+        kept = [_original(view, f) for f in found if f.score >= self.min_score]
+        return resolve_overlaps([f for f in kept if not self._allowed(text, f)])
+
+    def _runnable(self, text: str) -> list[Recognizer]:
+        if self.set is None:
+            return self.always
+        matched: Any = self.set.Match(text)  # the stubs say bool; it is a list of ids
+        return self.always + [self.gated[i] for i in sorted(matched or ())]
+
+    def _allowed(self, text: str, finding: Finding) -> bool:
+        return bool(self.allow) and text[finding.start:finding.end].strip().casefold() in self.allow
+
+
+def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Of overlapping findings keep the higher score, then the longer span, then the earlier."""
+    ranked = sorted(findings, key=lambda f: (-f.score, f.start - f.end, f.start, f.entity))
+    kept: list[Finding] = []
+    for finding in ranked:
+        if all(finding.end <= k.start or k.end <= finding.start for k in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: f.start)
+
+
+def _original(view: Normalized, finding: Finding) -> Finding:
+    if view.starts is None:
+        return finding
+    start, end = view.span(finding.start, finding.end)
+    return Finding(finding.entity, start, end, finding.score)
+
+
+def _candidate_set(sources: list[str]) -> Any:
+    if not sources:
+        return None
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = SET_MEMORY
+    candidates = re2.Set.SearchSet(options)
+    for source in sources:
+        candidates.Add(source)
+    candidates.Compile()
+    return candidates

@@ -1,0 +1,193 @@
+"""The recognizers one PII detector runs, each answering ``find(text) -> findings``.
+
+Three kinds share that small interface:
+
+- :class:`PresidioPattern` wraps one of Presidio's predefined pattern recognizers.
+  When its entity has a windowed candidate (see :mod:`guard.pii.catalog`), it
+  analyzes only windows around the candidate's matches: the same answer as the
+  whole text (windows are cut at whitespace), at a fraction of the cost, which
+  matters most for the phone recognizer (``phonenumbers`` scans every offset).
+- :class:`CustomPattern` and :class:`DenyList` come from policy files; they run on
+  RE2 like every regex a policy supplies.
+- :class:`NerRecognizer` runs a spaCy pipeline through Presidio's NLP engine.
+
+Context words raise a finding's score the way Presidio's context enhancer does
+(+0.35, at least 0.4). Presidio cannot apply them without an NLP model, so guard
+does it itself, from the recognizer's own context list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from guard.regex import compile_regex
+
+CONTEXT_BOOST = 0.35
+CONTEXT_FLOOR = 0.4
+CONTEXT_WORDS_BEFORE = 5
+WINDOW_PAD = 16
+WINDOW_SNAP = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An entity found at ``text[start:end]`` with a confidence score."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+
+
+class Recognizer(Protocol):
+    """What a detector needs of a recognizer."""
+
+    entity: str
+    candidate: str | None  # RE2 source; None = run on every text
+
+    def find(self, text: str) -> list[Finding]: ...
+
+
+class ContextWords:
+    """Raises scores of findings preceded (within a few words) by one of ``words``."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = frozenset(w.lower().strip() for w in words if w.strip())
+        self.phrases = tuple(w for w in self.words if " " in w)
+
+    def boost(self, text: str, finding: Finding) -> Finding:
+        if not self.words or not self._near(text, finding.start):
+            return finding
+        score = min(1.0, max(finding.score + CONTEXT_BOOST, CONTEXT_FLOOR))
+        return Finding(finding.entity, finding.start, finding.end, score)
+
+    def _near(self, text: str, start: int) -> bool:
+        before = text[max(0, start - 120):start].lower()
+        words = _words(before)[-CONTEXT_WORDS_BEFORE:]
+        if any(word in self.words for word in words):
+            return True
+        tail = " ".join(words)
+        return any(phrase in tail for phrase in self.phrases)
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text).split()
+
+
+class PresidioPattern:
+    """One of Presidio's predefined recognizers, maybe limited to candidate windows."""
+
+    def __init__(self, entity: str, recognizer: Any, candidate: str | None,
+                 windowed: bool) -> None:
+        self.entity = entity
+        self.recognizer = recognizer
+        self.candidate = candidate
+        self.windowed = windowed and candidate is not None
+        self.locate = compile_regex(candidate) if self.windowed and candidate else None
+        self.context = ContextWords(getattr(recognizer, "context", None) or ())
+
+    def find(self, text: str) -> list[Finding]:
+        spans = list(windows(text, self.locate)) if self.locate is not None else [(0, len(text))]
+        found: list[Finding] = []
+        for start, end in spans:
+            results = self.recognizer.analyze(text[start:end], [self.entity], None)
+            found += [self.context.boost(text, Finding(self.entity, r.start + start,
+                                                       r.end + start, float(r.score)))
+                      for r in results if r.entity_type == self.entity]
+        return found
+
+
+def windows(text: str, locate: Any) -> Iterator[tuple[int, int]]:
+    """Disjoint spans around every match of ``locate``, cut at whitespace.
+
+    A window that finds no whitespace within ``WINDOW_SNAP`` characters (one
+    huge token) becomes the whole text: results must equal a whole-text run.
+    """
+    current: tuple[int, int] | None = None
+    for match in locate.finditer(text):
+        start = _snap_back(text, max(0, match.start() - WINDOW_PAD))
+        end = _snap_forward(text, min(len(text), match.end() + WINDOW_PAD))
+        if start < 0 or end < 0:
+            yield 0, len(text)
+            return
+        if current is not None and start <= current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current is not None:
+            yield current
+        current = (start, end)
+    if current is not None:
+        yield current
+
+
+def _snap_back(text: str, at: int) -> int:
+    floor = max(0, at - WINDOW_SNAP)
+    while at > floor and not text[at - 1].isspace():
+        at -= 1
+    return at if at == 0 or text[at - 1].isspace() else -1
+
+
+def _snap_forward(text: str, at: int) -> int:
+    ceiling = min(len(text), at + WINDOW_SNAP)
+    while at < ceiling and not text[at].isspace():
+        at += 1
+    return at if at == len(text) or text[at].isspace() else -1
+
+
+class CustomPattern:
+    """A policy's own regex recognizer (RE2), with context words and a fixed score."""
+
+    def __init__(self, entity: str, patterns: Sequence[str], score: float,
+                 context: Sequence[str]) -> None:
+        self.entity = entity
+        self.candidate: str | None = "|".join(f"(?:{p})" for p in patterns)
+        self.regexes = [compile_regex(p) for p in patterns]
+        self.score = score
+        self.context = ContextWords(context)
+
+    def find(self, text: str) -> list[Finding]:
+        return [self.context.boost(text, Finding(self.entity, m.start(), m.end(), self.score))
+                for regex in self.regexes for m in regex.finditer(text) if m.end() > m.start()]
+
+
+class DenyList:
+    """Exact words or phrases of a policy, case-insensitive, whole words."""
+
+    def __init__(self, entity: str, words: Sequence[str], score: float = 1.0) -> None:
+        import re2
+
+        self.entity = entity
+        alternatives = "|".join(re2.escape(w) for w in sorted(set(words), key=len, reverse=True))
+        self.candidate: str | None = f"(?i)(?:{alternatives})"
+        self.regex = compile_regex(f"(?:{alternatives})", "i")
+        self.score = score
+
+    def find(self, text: str) -> list[Finding]:
+        return [Finding(self.entity, m.start(), m.end(), self.score)
+                for m in self.regex.finditer(text) if _whole_word(text, m.start(), m.end())]
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """RE2's ``\\b`` is ASCII-only, so word edges are checked here, for any script."""
+    before = start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
+    return before and (end == len(text) or not (text[end].isalnum() or text[end] == "_"))
+
+
+class NerRecognizer:
+    """PERSON, LOCATION, ... from a spaCy pipeline, through Presidio's NLP engine."""
+
+    candidate: str | None = None
+
+    def __init__(self, entities: Sequence[str], nlp_engine: Any, recognizer: Any) -> None:
+        self.entities = list(entities)
+        self.entity = ",".join(self.entities)
+        self.nlp_engine = nlp_engine
+        self.recognizer = recognizer
+
+    def find(self, text: str) -> list[Finding]:
+        artifacts = self.nlp_engine.process_text(text, "en")
+        results = self.recognizer.analyze(text, self.entities, artifacts)
+        return [Finding(r.entity_type, r.start, r.end, float(r.score)) for r in results
+                if r.entity_type in self.entities]
