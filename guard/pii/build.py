@@ -72,10 +72,12 @@ def _presidio(entity: str, phone_regions: tuple[str, ...]) -> PresidioPattern:
 
     spec = PATTERN_ENTITIES[entity]
     factory = getattr(predefined_recognizers, spec.recognizer)
-    kwargs: dict[str, Any] = {}
-    if entity == "PHONE_NUMBER":
-        kwargs["supported_regions"] = phone_regions
-    return PresidioPattern(entity, factory(**kwargs), spec.candidate, spec.windowed)
+    if entity != "PHONE_NUMBER":
+        return PresidioPattern(entity, factory(), spec.candidate, spec.windowed)
+    recognizer = factory(supported_regions=phone_regions)
+    # every raw phone result has the recognizer's one constant score
+    return PresidioPattern(entity, recognizer, spec.candidate, spec.windowed,
+                           base_score=float(recognizer.SCORE))
 
 
 @cache

@@ -34,24 +34,35 @@ class Detector:
         self.entities = tuple(dict.fromkeys(e for r in recognizers for e in r.entity.split(",")))
 
     def find(self, text: str) -> list[Finding]:
-        """Non-overlapping findings in ``text`` (original offsets), sorted by position."""
+        """Non-overlapping findings in ``text`` (original offsets), sorted by position.
+
+        Recognizers run from the highest possible score down, so one whose scores
+        are bounded (the phone recognizer, by far the costliest) can skip
+        candidates inside a kept finding that outscores them: such a match would
+        lose the overlap anyway. Cards, IBANs and IPs are not analyzed as phones.
+        """
         if not text:
             return []
         view = normalize(text, fold_case=False)
-        found: list[Finding] = []
+        kept: list[Finding] = []
         for recognizer in self._runnable(view.text):
-            found += recognizer.find(view.text)
-        kept = [_original(view, f) for f in found if f.score >= self.min_score]
-        return resolve_overlaps([f for f in kept if not self._allowed(text, f)])
+            winners = resolve_overlaps(kept) if kept and recognizer.max_score < 1 else ()
+            kept += [f for f in recognizer.find(view.text, winners)
+                     if f.score >= self.min_score and not self._allowed(view, f)]
+        return resolve_overlaps([_original(view, f) for f in kept])
 
     def _runnable(self, text: str) -> list[Recognizer]:
         if self.set is None:
             return self.always
         matched: Any = self.set.Match(text)  # the stubs say bool; it is a list of ids
-        return self.always + [self.gated[i] for i in sorted(matched or ())]
+        chosen = self.always + [self.gated[i] for i in sorted(matched or ())]
+        return sorted(chosen, key=lambda r: -r.max_score)
 
-    def _allowed(self, text: str, finding: Finding) -> bool:
-        return bool(self.allow) and text[finding.start:finding.end].strip().casefold() in self.allow
+    def _allowed(self, view: Normalized, finding: Finding) -> bool:
+        if not self.allow:
+            return False
+        start, end = view.span(finding.start, finding.end)
+        return view.original[start:end].strip().casefold() in self.allow
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:

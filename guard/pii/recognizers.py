@@ -18,7 +18,7 @@ does it itself, from the recognizer's own context list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,13 +41,19 @@ class Finding:
     score: float
 
 
+Span = tuple[int, int]
+
+
 class Recognizer(Protocol):
     """What a detector needs of a recognizer."""
 
     entity: str
     candidate: str | None  # RE2 source; None = run on every text
+    max_score: float  # no finding of this recognizer ever scores higher
 
-    def find(self, text: str) -> list[Finding]: ...
+    def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
+        """Findings in ``text``; may skip what could only lose to a ``kept`` finding."""
+        ...
 
 
 class ContextWords:
@@ -58,18 +64,32 @@ class ContextWords:
         self.phrases = tuple(w for w in self.words if " " in w)
 
     def boost(self, text: str, finding: Finding) -> Finding:
-        if not self.words or not self._near(text, finding.start):
+        if not self._near(text, finding.start):
             return finding
-        score = min(1.0, max(finding.score + CONTEXT_BOOST, CONTEXT_FLOOR))
-        return Finding(finding.entity, finding.start, finding.end, score)
+        return Finding(finding.entity, finding.start, finding.end, boosted(finding.score))
 
-    def _near(self, text: str, start: int) -> bool:
-        before = text[max(0, start - 120):start].lower()
-        words = _words(before)[-CONTEXT_WORDS_BEFORE:]
+    def ceiling(self, text: str, start: int, score: float) -> float:
+        """The most a finding of base ``score`` starting near ``start`` can score.
+
+        Looks a few words further back than :meth:`boost`, because a match may
+        start a little before the candidate that led to it (a ``+`` or a digit).
+        """
+        return boosted(score) if self._near(text, start, CONTEXT_WORDS_BEFORE + 3) else score
+
+    def _near(self, text: str, start: int, count: int = CONTEXT_WORDS_BEFORE) -> bool:
+        if not self.words:
+            return False
+        before = text[max(0, start - 40 * count):start].lower()
+        words = _words(before)[-count:]
         if any(word in self.words for word in words):
             return True
         tail = " ".join(words)
         return any(phrase in tail for phrase in self.phrases)
+
+
+def boosted(score: float) -> float:
+    """A score raised by a context word (Presidio's rule)."""
+    return min(1.0, max(score + CONTEXT_BOOST, CONTEXT_FLOOR))
 
 
 def _words(text: str) -> list[str]:
@@ -77,19 +97,30 @@ def _words(text: str) -> list[str]:
 
 
 class PresidioPattern:
-    """One of Presidio's predefined recognizers, maybe limited to candidate windows."""
+    """One of Presidio's predefined recognizers, maybe limited to candidate windows.
+
+    ``base_score`` is set when every raw result of the recognizer has that one
+    score (the phone recognizer): then a candidate lying inside a kept finding
+    that outscores anything this candidate could become is not analyzed at all,
+    since its finding would lose the overlap anyway.
+    """
 
     def __init__(self, entity: str, recognizer: Any, candidate: str | None,
-                 windowed: bool) -> None:
+                 windowed: bool, base_score: float | None = None) -> None:
         self.entity = entity
         self.recognizer = recognizer
         self.candidate = candidate
+        self.base_score = base_score
+        self.max_score = 1.0 if base_score is None else boosted(base_score)
         self.windowed = windowed and candidate is not None
         self.locate = compile_regex(candidate) if self.windowed and candidate else None
         self.context = ContextWords(getattr(recognizer, "context", None) or ())
 
-    def find(self, text: str) -> list[Finding]:
-        spans = list(windows(text, self.locate)) if self.locate is not None else [(0, len(text))]
+    def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
+        if self.locate is None:
+            spans: list[Span] = [(0, len(text))]
+        else:
+            spans = list(windows(text, self.locate, lambda s, e: self._loses(text, s, e, kept)))
         found: list[Finding] = []
         for start, end in spans:
             results = self.recognizer.analyze(text[start:end], [self.entity], None)
@@ -98,15 +129,25 @@ class PresidioPattern:
                       for r in results if r.entity_type == self.entity]
         return found
 
+    def _loses(self, text: str, start: int, end: int, kept: Sequence[Finding]) -> bool:
+        if self.base_score is None or not kept:
+            return False
+        ceiling = self.context.ceiling(text, start, self.base_score)
+        return any(f.start <= start and end <= f.end and f.score > ceiling for f in kept)
 
-def windows(text: str, locate: Any) -> Iterator[tuple[int, int]]:
-    """Disjoint spans around every match of ``locate``, cut at whitespace.
 
-    A window that finds no whitespace within ``WINDOW_SNAP`` characters (one
-    huge token) becomes the whole text: results must equal a whole-text run.
+def windows(text: str, locate: Any,
+            skip: Callable[[int, int], bool] | None = None) -> Iterator[Span]:
+    """Disjoint spans around every match of ``locate`` (but those ``skip`` drops).
+
+    Windows are cut at whitespace. One that finds no whitespace within
+    ``WINDOW_SNAP`` characters (a huge token) becomes the whole text: results
+    must equal a whole-text run.
     """
-    current: tuple[int, int] | None = None
+    current: Span | None = None
     for match in locate.finditer(text):
+        if skip is not None and skip(match.start(), match.end()):
+            continue
         start = _snap_back(text, max(0, match.start() - WINDOW_PAD))
         end = _snap_forward(text, min(len(text), match.end() + WINDOW_PAD))
         if start < 0 or end < 0:
@@ -145,9 +186,10 @@ class CustomPattern:
         self.candidate: str | None = "|".join(f"(?:{p})" for p in patterns)
         self.regexes = [compile_regex(p) for p in patterns]
         self.score = score
+        self.max_score = 1.0
         self.context = ContextWords(context)
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
         return [self.context.boost(text, Finding(self.entity, m.start(), m.end(), self.score))
                 for regex in self.regexes for m in regex.finditer(text) if m.end() > m.start()]
 
@@ -162,9 +204,9 @@ class DenyList:
         alternatives = "|".join(re2.escape(w) for w in sorted(set(words), key=len, reverse=True))
         self.candidate: str | None = f"(?i)(?:{alternatives})"
         self.regex = compile_regex(f"(?:{alternatives})", "i")
-        self.score = score
+        self.score = self.max_score = score
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
         return [Finding(self.entity, m.start(), m.end(), self.score)
                 for m in self.regex.finditer(text) if _whole_word(text, m.start(), m.end())]
 
@@ -179,6 +221,7 @@ class NerRecognizer:
     """PERSON, LOCATION, ... from a spaCy pipeline, through Presidio's NLP engine."""
 
     candidate: str | None = None
+    max_score = 1.0
 
     def __init__(self, entities: Sequence[str], nlp_engine: Any, recognizer: Any) -> None:
         self.entities = list(entities)
@@ -186,7 +229,7 @@ class NerRecognizer:
         self.nlp_engine = nlp_engine
         self.recognizer = recognizer
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
         artifacts = self.nlp_engine.process_text(text, "en")
         results = self.recognizer.analyze(text, self.entities, artifacts)
         return [Finding(r.entity_type, r.start, r.end, float(r.score)) for r in results

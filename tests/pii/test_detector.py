@@ -1,0 +1,155 @@
+"""The detector: windows equal whole-text Presidio, scores, allow lists, overlaps."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guard.pii.build import build_detector
+from guard.pii.catalog import DEFAULT_PHONE_REGIONS, PATTERN_ENTITIES
+from guard.pii.detector import Detector, resolve_overlaps
+from guard.pii.recognizers import CustomPattern, DenyList, Finding, PresidioPattern, windows
+from guard.policy.types import PiiPolicy
+from guard.regex import compile_regex
+
+MAIN = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN"]
+
+
+def detector(**fields: object) -> Detector:
+    policy = PiiPolicy.model_validate({"name": "p", "type": "pii", **fields})
+    return build_detector(policy, None, DEFAULT_PHONE_REGIONS)
+
+
+def found(text: str, **fields: object) -> list[tuple[str, str]]:
+    return [(f.entity, text[f.start:f.end]) for f in detector(**fields).find(text)]
+
+
+def test_finds_each_main_entity_with_its_exact_span() -> None:
+    text = ("mail jane.roe@example.com or call +44 20 7946 0958; card 4539 1488 0343 6467, "
+            "iban DE89 3704 0044 0532 0130 00, host 192.168.10.24, ssn 536-22-1234.")
+    assert found(text) == [
+        ("EMAIL_ADDRESS", "jane.roe@example.com"), ("PHONE_NUMBER", "+44 20 7946 0958"),
+        ("CREDIT_CARD", "4539 1488 0343 6467"), ("IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
+        ("IP_ADDRESS", "192.168.10.24"), ("US_SSN", "536-22-1234")]
+
+
+def test_text_without_candidates_runs_no_recognizer() -> None:
+    d = detector()
+    assert d._runnable("just words here, nothing else") == []
+    assert d.find("just words here, nothing else") == []
+
+
+def test_allow_list_is_case_insensitive_and_exact() -> None:
+    text = "write to Support@Example.com or ops@example.com"
+    assert found(text, allow=["support@example.com"]) == [("EMAIL_ADDRESS", "ops@example.com")]
+
+
+def test_min_score_drops_weak_findings() -> None:
+    text = "call 212-555-0182 today"
+    assert found(text, entities=["PHONE_NUMBER"]) == [("PHONE_NUMBER", "212-555-0182")]
+    assert found(text, entities=["PHONE_NUMBER"], min_score=0.9) == []
+
+
+def test_context_words_raise_weak_scores() -> None:
+    policy = {"entities": ["EMAIL_ADDRESS"],
+              "recognizers": [{"entity": "EMPLOYEE_ID", "patterns": [r"E\d{5}"], "score": 0.2,
+                               "context": ["employee", "staff id"]}]}
+    assert found("ticket E12345 closed", **policy) == []
+    assert found("employee E12345 joined", **policy) == [("EMPLOYEE_ID", "E12345")]
+    assert found("the staff id is E12345", **policy) == [("EMPLOYEE_ID", "E12345")]
+
+
+def test_deny_list_matches_whole_words_in_any_case_and_script() -> None:
+    text = "Zeus and zeusx and apollo,Apollo; ÄZeus"
+    d = DenyList("CODENAME", ["zeus", "apollo"])
+    assert [text[f.start:f.end] for f in d.find(text)] == ["Zeus", "apollo", "Apollo"]
+
+
+def test_zero_width_and_confusables_do_not_hide_pii() -> None:
+    text = "mail jane\u200b.roe@exаmple.com now"  # zero-width space, Cyrillic a
+    [(entity, value)] = found(text, entities=["EMAIL_ADDRESS"])
+    assert entity == "EMAIL_ADDRESS" and value == "jane\u200b.roe@exаmple.com"
+
+
+def test_overlaps_keep_the_higher_score_then_the_longer_span() -> None:
+    a, b, c = Finding("A", 0, 10, 0.5), Finding("B", 5, 8, 0.9), Finding("C", 9, 20, 0.5)
+    assert resolve_overlaps([a, b, c]) == [b, c]
+    assert resolve_overlaps([Finding("A", 0, 4, 0.5), Finding("B", 0, 6, 0.5)]) == [
+        Finding("B", 0, 6, 0.5)]
+
+
+def test_windows_are_cut_at_whitespace_and_merged() -> None:
+    locate = compile_regex("@")
+    text = "aaa bbb x@y.com ccc " + "d" * 40 + " e@f.com"
+    spans = list(windows(text, locate))
+    assert all(text[s - 1].isspace() or s == 0 for s, _ in spans)
+    assert all(e == len(text) or text[e].isspace() for _, e in spans)
+    assert sum(text[s:e].count("@") for s, e in spans) == 2
+
+
+def test_a_huge_token_falls_back_to_the_whole_text() -> None:
+    text = "x" * 600 + "@example.com" + "y" * 600
+    assert list(windows(text, compile_regex("@"))) == [(0, len(text))]
+
+
+def test_custom_pattern_runs_on_re2() -> None:
+    recognizer = CustomPattern("TICKET", [r"TCK-\d{4}"], 0.7, [])
+    assert [(f.start, f.end) for f in recognizer.find("see TCK-1234, TCK-9")] == [(4, 12)]
+
+
+# --- windows never change what Presidio finds ------------------------------------------
+
+PIECES = ["jane.roe@example.com", "+1 (415) 555-0199", "415.555.0199", "+49 30 901820",
+          "4539 1488 0343 6467", "4539-1488-0343-6467", "DE89 3704 0044 0532 0130 00",
+          "GB82WEST12345698765432", "10.0.0.1", "2001:db8::8a2e:370:7334", "536-22-1234",
+          "536 22 1234", "2024-03-01", "v1.2.3", "order #100234", "12:30:45", "a@b",
+          "(", ")", "-", ".", "+", ":", "@"]
+WORDS = st.sampled_from(["the", "call", "card", "ip", "ssn", "mail", "x", "\n", "  ", "42",
+                         "phone:", "iban", "to", "at"])
+SEPARATORS = st.sampled_from([" ", " ", "", ",", "\n", ": ", "; ", "\t", "/"])
+TEXTS = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, st.text(max_size=6)),
+                           SEPARATORS), max_size=30).map(
+    lambda parts: "".join(piece + sep for piece, sep in parts))
+
+
+@pytest.mark.parametrize("entity", MAIN)
+@settings(max_examples=60, deadline=None)
+@given(text=TEXTS)
+def test_windowed_run_equals_whole_text_run(entity: str, text: str) -> None:
+    windowed = build_detector(PiiPolicy(name="p", type="pii", entities=[entity]), None,
+                              DEFAULT_PHONE_REGIONS).always
+    spec = PATTERN_ENTITIES[entity]
+    whole = PresidioPattern(entity, _presidio(entity), spec.candidate, windowed=False)
+    part = PresidioPattern(entity, _presidio(entity), spec.candidate, windowed=True)
+    assert windowed == []  # every main entity is gated by a candidate
+    assert _spans(part.find(text)) == _spans(whole.find(text))
+
+
+def _presidio(entity: str) -> object:
+    from presidio_analyzer import predefined_recognizers
+
+    factory = getattr(predefined_recognizers, PATTERN_ENTITIES[entity].recognizer)
+    if entity == "PHONE_NUMBER":
+        return factory(supported_regions=DEFAULT_PHONE_REGIONS)
+    return factory()
+
+
+def _spans(findings: list[Finding]) -> set[tuple[int, int, float]]:
+    return {(f.start, f.end, round(f.score, 6)) for f in findings}
+
+
+# --- skipping candidates that would lose never changes the answer -----------------------
+
+CONTEXT = st.sampled_from(["phone", "call", "number", "ip", "ssn", "card", "iban", "mobile"])
+MIXED = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, CONTEXT), SEPARATORS),
+                 max_size=40).map(lambda parts: "".join(p + sep for p, sep in parts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=MIXED)
+def test_detector_equals_whole_text_presidio_with_plain_overlap_resolution(text: str) -> None:
+    fast = detector(entities=MAIN)
+    reference = [PresidioPattern(e, _presidio(e), None, windowed=False) for e in MAIN]
+    found = [f for r in reference for f in r.find(text) if f.score >= fast.min_score]
+    assert fast.find(text) == resolve_overlaps(found)
