@@ -84,10 +84,13 @@ def build_pii_check(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -
 
 def _check(meta: PolicyMeta, policy: PiiPolicy, settings: Settings, where: Located,
            problems: list[Problem]) -> Check | None:
-    from guard.pii.build import build_detector
+    from guard.pii.build import build_detector, nlp_model_installed
     from guard.pii.keys import hash_key
 
     nlp_model = settings.pii.nlp_model
+    uses_ner = bool(nlp_model) and any(e in NER_ENTITIES for e in policy.entities)
+    if uses_ner and nlp_model and not nlp_model_installed(nlp_model):
+        return None  # reported once, at settings.pii.nlp_model
     try:
         detector = build_detector(policy, nlp_model, settings.pii.phone_regions)
     except GuardError as exc:
@@ -96,6 +99,5 @@ def _check(meta: PolicyMeta, policy: PiiPolicy, settings: Settings, where: Locat
     rules = PiiRules(policy.action, tuple(policy.actions.items()),
                      OperatorConfig(policy.replacement, policy.mask_char, policy.mask_keep),
                      policy.message)
-    uses_ner = bool(nlp_model) and any(e in NER_ENTITIES for e in policy.entities)
     key = partial(hash_key, settings.pii.hash_key_env, settings.pii.hash_key_file)
     return PiiCheck(meta, rules, detector, key, always_offload=uses_ner)

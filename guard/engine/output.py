@@ -2,7 +2,8 @@
 
 The answer is read into a :class:`~guard.envelope.ResponseEnvelope`, so output
 checks scan its segments and edit it through their pointers, as input checks
-do with the request. Values pseudonymized in the request are restored last. ``response`` in CEL is the same small view for every API.
+do with the request. Values pseudonymized in the request are restored last.
+``response`` in CEL is the same small view for every API.
 """
 
 from __future__ import annotations
