@@ -29,6 +29,7 @@ class SecretRule:
     regex: str
     min_entropy: float = 0.0
     needs_digit: bool = False
+    shape_checks: bool = True  # False: a leading ``$`` or a UUID shape is the format itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,20 @@ class InjectionRule:
 
 
 @dataclass(frozen=True, slots=True)
+class RepetitionRule:
+    """Weight added when one word occurs ``min_count`` times and is ``min_share`` of all words."""
+
+    name: str
+    weight: float
+    min_count: int
+    min_share: float
+
+
+@dataclass(frozen=True, slots=True)
 class InjectionCatalog:
     rules: tuple[InjectionRule, ...]
     tool_result_factor: float
+    repetition: tuple[RepetitionRule, ...] = ()
 
 
 @cache
@@ -58,7 +70,9 @@ def injection_catalog() -> InjectionCatalog:
     data = _load("injection.yaml")
     rules = tuple(InjectionRule(r["name"], float(r["weight"]), fold_literals(
                       expand_spaces(r["regex"]))) for r in data["rules"])
-    return InjectionCatalog(rules, float(data["tool_result_factor"]))
+    repetition = tuple(RepetitionRule(r["name"], float(r["weight"]), int(r["min_count"]),
+                                      float(r["min_share"])) for r in data.get("repetition", ()))
+    return InjectionCatalog(rules, float(data["tool_result_factor"]), repetition)
 
 
 def expand_spaces(regex: str) -> str:

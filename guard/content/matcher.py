@@ -60,7 +60,7 @@ class ViewMatcher:
 
         self.entries = tuple(entries)
         self.regexes = [compile_regex(e.source) for e in self.entries]
-        self.groups = [r.groupindex.get("secret", 0) for r in self.regexes]
+        self.groups = [_secret_groups(r.groupindex) for r in self.regexes]
         options = re2.Options()
         options.log_errors = False
         options.max_mem = SET_MEMORY
@@ -87,10 +87,14 @@ class ViewMatcher:
         return result
 
     def spans(self, index: int, view: Normalized) -> list[tuple[int, int]]:
-        """Spans (in ``view.text``) of entry ``index``: its group ``secret`` when it has one."""
-        group = self.groups[index]
-        return [m.span(group) for m in self.regexes[index].finditer(view.text)
-                if m.start(group) >= 0]
+        """Spans (in ``view.text``) of entry ``index``: its ``secret`` group when it has one."""
+        groups = self.groups[index]
+        found = []
+        for match in self.regexes[index].finditer(view.text):
+            group = next((g for g in groups if match.start(g) >= 0), None)
+            if group is not None:
+                found.append(match.span(group))
+        return found
 
     def hits(self, index: int, view: Normalized) -> list[Hit]:
         """Located, validated hits of entry ``index`` in original offsets."""
@@ -103,6 +107,14 @@ class ViewMatcher:
             rank = index if entry.secret is not None else -1
             hits.append(Hit(entry.detector, original[0], original[1], rank))
         return hits
+
+
+def _secret_groups(names: dict[str, int]) -> tuple[int, ...]:
+    """The group(s) holding the secret: ``secret``, or ``secret_*`` when alternatives each
+    need their own (RE2 names a group once); the whole match when there is none."""
+    groups = tuple(i for name, i in sorted(names.items(), key=lambda item: item[1])
+                   if name == "secret" or name.startswith("secret_"))
+    return groups or (0,)
 
 
 def named_hits(hits: list[Hit]) -> list[Hit]:

@@ -67,10 +67,17 @@ def normalize(text: str, fold_case: bool = True) -> Normalized:
     return Normalized("".join(pieces), text, starts, ends)
 
 
+TAG_FIRST, TAG_LAST = 0xE0020, 0xE007E
+"""Unicode tag characters mirroring printable ASCII: invisible on screen, yet a model reads
+them as the ASCII they mirror, so they are text smuggled past the eye, not formatting."""
+
+
 @lru_cache(maxsize=8192)
 def fold_char(char: str, fold_case: bool) -> str:
     """What one character becomes in a normalized view ('' when it is dropped)."""
-    if unicodedata.category(char) == "Cf":  # zero-width, bidi controls, tags, soft hyphen
+    if TAG_FIRST <= ord(char) <= TAG_LAST:
+        char = chr(ord(char) - 0xE0000)
+    elif unicodedata.category(char) == "Cf":  # zero-width, bidi controls, cancel tag, soft hyphen
         return ""
     text = unicodedata.normalize("NFKC", char)
     if fold_case:
@@ -79,12 +86,20 @@ def fold_char(char: str, fold_case: bool) -> str:
 
 
 def _fold_letter(char: str) -> str:
+    """Accents off, then look-alikes folded: ``ή`` becomes ``η`` becomes ``n``.
+
+    Accents go first so an accented letter of another script folds like its plain form
+    (rules are written without accents). A character that decomposes into several letters
+    (a Hangul syllable) is kept whole.
+    """
     if char.isascii():
         return char
     char = confusables().get(char, char)
     if unicodedata.category(char) in ("Cf", "Mn", "Me"):
         return ""
     base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if len(base) == 1:
+        return confusables().get(base, base)
     return base if base and base.isascii() else char
 
 

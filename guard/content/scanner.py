@@ -3,9 +3,10 @@
 The scanner owns two views of the text (see :mod:`guard.content.normalize`)
 and one :class:`~guard.content.matcher.ViewMatcher` per view. Injection rules
 only say something together: their weights are summed per text, and the
-``prompt_injection`` detector fires when the sum reaches the threshold. Base64
-runs that decode to readable text are scanned once more, decoded, and a hit
-inside one covers the whole encoded run.
+``prompt_injection`` detector fires when the sum reaches the threshold (one
+word flooding the text adds its weight too, see :mod:`guard.content.features`).
+Base64, hex, binary and Morse runs that decode to readable text are scanned
+once more, decoded, and a hit inside one covers the whole encoded run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from guard.content.catalog import injection_catalog, secret_rules
-from guard.content.decode import ENCODED_RUN, decode_run
+from guard.content.decode import DECODERS
+from guard.content.features import most_repeated
 from guard.content.matcher import (
     Entry,
     Hit,
@@ -61,6 +63,7 @@ class Scanner:
         self.plain = ViewMatcher(_plain_entries(detectors))
         self.folded = ViewMatcher(_folded_entries(detectors))
         self.factor = injection_catalog().tool_result_factor
+        self.repetition = injection_catalog().repetition
 
     def scan(self, text: str, tool_result: bool = False, decode: bool = True) -> TextScan:
         """Every hit in ``text`` (original offsets), and the injection score."""
@@ -78,13 +81,14 @@ class Scanner:
         if not decode or not self.detectors.decode_base64:
             return
         for index in found.matched:
-            if self.plain.entries[index].kind == "encoded":
+            entry = self.plain.entries[index]
+            if entry.kind == "encoded":
                 for start, end in self.plain.spans(index, view):
-                    self._scan_decoded(view, start, end, result, tool_result)
+                    self._scan_decoded(view, start, end, entry.label, result, tool_result)
 
-    def _scan_decoded(self, view: Normalized, start: int, end: int, result: TextScan,
-                      tool_result: bool) -> None:
-        decoded = decode_run(view.text[start:end])
+    def _scan_decoded(self, view: Normalized, start: int, end: int, encoding: str,
+                      result: TextScan, tool_result: bool) -> None:
+        decoded = DECODERS[encoding][1](view.text[start:end])
         if decoded is None:
             return
         inner = self.scan(decoded, tool_result, decode=False)
@@ -99,13 +103,30 @@ class Scanner:
         result.hits.extend(found.hits)
         rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
         score = sum(self.folded.entries[i].weight for i in rules)
+        flood = self._repetition(view) if self.detectors.prompt_injection else None
+        score += flood[1] if flood else 0.0
         score *= self.factor if tool_result else 1.0
         result.injection_score = max(result.injection_score, score)
         result.injection_rules.extend(self.folded.entries[i].label for i in rules)
-        if rules and score >= self.detectors.injection_threshold:
+        result.injection_rules.extend([flood[0]] if flood else [])
+        if (rules or flood) and score >= self.detectors.injection_threshold:
             for index in rules:
                 result.hits.extend(Hit(INJECTION, h.start, h.end, h.rank)
                                    for h in self.folded.hits(index, view))
+            if flood:
+                result.hits.append(Hit(INJECTION, *view.span(*flood[2])))
+
+    def _repetition(self, view: Normalized) -> tuple[str, float, tuple[int, int]] | None:
+        """The heaviest repetition rule the text meets: its name, weight and the flooded span."""
+        found = most_repeated(view.text)
+        if found is None:
+            return None
+        met = [r for r in self.repetition
+               if found.count >= r.min_count and found.share >= r.min_share]
+        if not met:
+            return None
+        rule = max(met, key=lambda r: r.weight)
+        return rule.name, rule.weight, (found.start, found.end)
 
 
 def _plain_entries(detectors: Detectors) -> list[Entry]:
@@ -116,7 +137,8 @@ def _plain_entries(detectors: Detectors) -> list[Entry]:
                 for name, regex, flags in detectors.patterns]
     scans_text = entries or detectors.prompt_injection or detectors.keywords
     if scans_text and detectors.decode_base64:
-        entries.append(Entry("encoded", ENCODED_RUN, "encoded"))
+        entries += [Entry("encoded", regex, "encoded", label=encoding)
+                    for encoding, (regex, _) in DECODERS.items()]
     return entries
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from guard.content.catalog import SecretRule
 
 PLACEHOLDERS = (
-    "example", "xxxx", "****", "....", "your", "<", ">", "${", "{{", "%(", "placeholder",
+    "example", "xxxx", "****", "....", "your", "${", "{{", "%(", "placeholder",
     "changeme", "change_me", "redacted", "dummy", "sample", "replace", "insert", "secret_here",
     "password_here", "token_here", "key_here", "none", "null", "undefined", "process.env",
     "os.environ", "getenv", "env(", "env[", "env.", "config.", "settings.", "args.", "self.",
@@ -46,12 +46,24 @@ def entropy(value: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in counts.values())
 
 
+def _is_template(value: str) -> bool:
+    """``<password>``, ``prefix<KEY>``: an angle-bracketed name. A lone ``>`` is just a symbol."""
+    opening = value.find("<")
+    return (opening >= 0 and ">" in value[opening:]) or value.startswith(("<", ">"))
+
+
 def is_secret(rule: SecretRule, value: str) -> bool:
-    """Whether ``value``, matched by ``rule``, is plausibly a real secret."""
+    """Whether ``value``, matched by ``rule``, is plausibly a real secret.
+
+    ``shape_checks`` is off for formats whose own shape would look like a placeholder:
+    crypt hashes start with ``$``, some services issue UUIDs as keys.
+    """
     lowered = value.lower()
-    if any(marker in lowered for marker in PLACEHOLDERS) or value.startswith(PLACEHOLDER_STARTS):
+    if any(marker in lowered for marker in PLACEHOLDERS) or _is_template(value):
         return False
-    if lowered in PLACEHOLDER_VALUES or _is_uuid(value):
+    if lowered in PLACEHOLDER_VALUES:
+        return False
+    if rule.shape_checks and (value.startswith(PLACEHOLDER_STARTS) or _is_uuid(value)):
         return False
     if rule.needs_digit and not any(c.isdigit() for c in value):
         return False

@@ -32,6 +32,16 @@ def make_fakes(seed: int = 7) -> dict[str, str]:
         "private_key": "-----BEGIN RSA PRIVATE KEY-----\n" + _chars(rng, 64) + "\n"
                        + _chars(rng, 64) + "\n-----END RSA PRIVATE KEY-----",
         "db_password": "Xq7" + _chars(rng, 12),
+        "okta": "00" + _chars(rng, 40),
+        "azure_devops": _chars(rng, 52) + "JQQJ99" + _chars(rng, 18) + "AZDO" + _chars(rng, 4),
+        "atlassian": "ATATT3" + _chars(rng, 180) + "=" + _chars(rng, 8, "0123456789ABCDEF"),
+        "salesforce": "00D" + _chars(rng, 12) + "!" + _chars(rng, 96),
+        "crates": "cio" + _chars(rng, 32),
+        "truenas": "3-" + _chars(rng, 64),
+        "thingsboard": _chars(rng, 20),
+        "bcrypt": "$2b$12$" + _chars(rng, 53, ALNUM + "./"),
+        "uuid_key": "-".join(_chars(rng, n, "0123456789abcdef") for n in (8, 4, 4, 4, 12)),
+        "backtick_password": "`" + _chars(rng, 14),
     }
     fakes["openai_zw"] = openai[:10] + "\u200b" + openai[10:]
     fakes["openai_fullwidth"] = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c
