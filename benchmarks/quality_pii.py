@@ -144,20 +144,24 @@ def lookalike_quality(root: Path, detector: str = "guard") -> dict[str, dict[str
     """Per entity of the recognizer cases: recall on positives, rejection of look-alikes.
 
     A look-alike is rejected when nothing of *its* entity is reported (some contain
-    another entity on purpose, e.g. a phone number beside a broken IBAN).
+    another entity on purpose, e.g. a phone number beside a broken IBAN); ``clean`` is
+    the stricter share with no finding of any of the six entities.
     """
     find = DETECTORS[detector]()
     counts: dict[str, dict[str, Any]] = defaultdict(lambda: {
-        "positives": 0, "found": 0, "lookalikes": 0, "rejected": 0, "misses": [], "fps": []})
+        "positives": 0, "found": 0, "lookalikes": 0, "rejected": 0, "clean": 0,
+        "misses": [], "fps": []})
     for row in _rows(root / "pii" / "presidio_recognizer_cases.jsonl"):
         entity, text = row["entity"], row["text"]
         if entity not in LABELS:
             continue
         c = counts[LABELS[entity]]
-        predicted = [p for p in find(text) if p[0] == LABELS[entity]]
+        every = find(text)
+        predicted = [p for p in every if p[0] == LABELS[entity]]
         if row["label"] == 0:
             c["lookalikes"] += 1
             c["rejected"] += not predicted
+            c["clean"] += not every
             if predicted:
                 c["fps"].append(_show(text, predicted))
             continue
@@ -170,6 +174,7 @@ def lookalike_quality(root: Path, detector: str = "guard") -> dict[str, dict[str
     for c in counts.values():
         c["recall"] = c["found"] / c["positives"] if c["positives"] else None
         c["rejection"] = c["rejected"] / c["lookalikes"] if c["lookalikes"] else None
+        c["clean_rate"] = c["clean"] / c["lookalikes"] if c["lookalikes"] else None
     return dict(sorted(counts.items()))
 
 
@@ -189,14 +194,16 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
         lines.append(f"{entity:<15} {g['gold']:>4}  {_pct(g['precision']):>8} "
                      f"{_pct(g['recall']):>8}  {_pct(p['precision']):>10} {_pct(p['recall']):>10}")
         lines += _examples(synth, entity, show_misses)
-    lines += ["", "presidio_recognizer_cases (recall on hard positives; look-alikes rejected)",
+    lines += ["", "presidio_recognizer_cases (recall on hard positives; look-alikes rejected: "
+              "nothing of their entity; clean: nothing at all)",
               f"{'entity':<15} {'pos':>4} {'guard R':>8} {'presidio R':>10}  {'look':>4} "
-              f"{'guard rej':>9} {'presidio rej':>12}"]
+              f"{'guard rej':>9} {'presidio rej':>12}  {'guard clean':>11} {'presidio clean':>14}"]
     for entity, g in cases["guard"].items():
         p = cases["presidio"][entity]
         lines.append(f"{entity:<15} {g['positives']:>4} {_pct(g['recall']):>8} "
                      f"{_pct(p['recall']):>10}  {g['lookalikes']:>4} {_pct(g['rejection']):>9} "
-                     f"{_pct(p['rejection']):>12}")
+                     f"{_pct(p['rejection']):>12}  {_pct(g['clean_rate']):>11} "
+                     f"{_pct(p['clean_rate']):>14}")
         lines += _examples(cases, entity, show_misses)
     return lines
 
