@@ -6,8 +6,9 @@ EVALSETS_DIR defaults to ``../shared/evalsets`` beside the repository. It report
 prompt-injection recall per attack source and false-positive rate per benign source
 (``injection/injection_eval.jsonl``), over-blocking on XSTest's safe prompts
 (``injection/xstest.jsonl``; XSTest: Röttger et al., CC-BY-4.0), and secrets recall
-with the false-positive rate on clean negatives (``secrets/noseyparker_examples.jsonl``).
-The sets measure guard; they are not a source of rules.
+with the false-positive rate on clean negatives (``secrets/noseyparker_examples.jsonl``),
+also without the rules that label identifiers (:data:`IDENTIFIER_RULES`). The sets measure
+guard; they are not a source of rules.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from typing import Any
 from guard.content.scanner import INJECTION, Detectors, Scanner
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "evalsets"
+
+IDENTIFIER_RULES = frozenset({
+    "np.arn.1", "np.s3.1", "np.s3.2", "np.gcs.1", "np.gcs.2", "np.aws.3", "np.google.1",
+    "np.github.5", "np.linkedin.1", "np.twitter.1", "np.reactapp.1", "np.shopify.1", "np.age.1",
+})
+"""Nosey Parker rules whose matches are identifiers, not secrets (resource, bucket and domain
+names, account and client ids, usernames, an age public key). guard leaves them alone by
+design, so secrets recall is reported with and without them."""
 
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -64,14 +73,18 @@ def secrets_quality(root: Path) -> dict[str, Any]:
     scanner = Scanner(Detectors(secrets=True))
     positives: list[tuple[str, bool]] = []
     negatives: list[tuple[str, bool]] = []
+    secrets: list[bool] = []
     for row in _rows(root / "secrets" / "noseyparker_examples.jsonl"):
         found = bool(scanner.scan(row["text"]).hits)
         if row["label"] == 1:
             positives.append((f"{row['rule_name']}: {row['text'][:160]!r}", found))
+            if row["rule_id"] not in IDENTIFIER_RULES:
+                secrets.append(found)
         elif row.get("clean_negative"):
             negatives.append((f"{row['rule_name']}: {row['text'][:160]!r}", found))
     return {
         "positives": len(positives), "recall": sum(f for _, f in positives) / len(positives),
+        "secret_positives": len(secrets), "secret_recall": sum(secrets) / len(secrets),
         "negatives": len(negatives), "fp_rate": sum(f for _, f in negatives) / len(negatives),
         "missed": [t for t, f in positives if not f],
         "false_positives": [t for t, f in negatives if f],
@@ -92,6 +105,8 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
     sq = secrets_quality(root)
     lines.append(f"secrets   {'noseyparker positives':<28} {'recall':<8} {sq['recall']:6.1%}  "
                  f"(n={sq['positives']})")
+    lines.append(f"secrets   {'  without identifier rules':<28} {'recall':<8} "
+                 f"{sq['secret_recall']:6.1%}  (n={sq['secret_positives']})")
     lines.append(f"secrets   {'noseyparker clean negatives':<28} {'FP rate':<8} "
                  f"{sq['fp_rate']:6.1%}  (n={sq['negatives']})")
     lines += [f"    missed {t}" for t in sq["missed"][:show_misses]]

@@ -1,7 +1,8 @@
-"""Modest floors on the public evaluation sets, skipped where they are not present.
+"""Floors on the public evaluation sets, skipped where they are not present.
 
 The figures themselves are reported by ``python -m benchmarks.quality_content``; these
-floors only catch a heuristic or catalog change that makes things clearly worse.
+floors sit just below what the catalogs reach (2026-11-23), so a heuristic or catalog
+change that makes detection worse, or blocks more harmless text, fails here.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ def test_injection_floors() -> None:
     quality = injection_quality(ROOT)
     for source, q in quality.items():
         if q["label"] == 0:
-            assert q["flagged"] <= 0.03, source
-    assert quality["inthewild_jailbreak"]["flagged"] >= 0.5
-    assert quality["cyberseceval_pi/direct"]["flagged"] >= 0.2
-    assert xstest_quality(ROOT)["flagged"] <= 0.02
+            assert q["flagged"] <= 0.02, source
+    assert quality["inthewild_jailbreak"]["flagged"] >= 0.74
+    assert quality["cyberseceval_pi/direct"]["flagged"] >= 0.61
+    assert quality["cyberseceval_pi/indirect"]["flagged"] >= 0.58
+    assert xstest_quality(ROOT)["flagged"] <= 0.01
 
 
 def test_secrets_floors() -> None:
     quality = secrets_quality(ROOT)
-    assert quality["recall"] >= 0.65
-    assert quality["fp_rate"] <= 0.05
+    assert quality["recall"] >= 0.79
+    assert quality["secret_recall"] >= 0.86
+    assert quality["fp_rate"] <= 0.04
