@@ -12,7 +12,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from guard.engine.engine import Engine
 from guard.engine.output import evaluate_response
 from guard.envelope import Envelope, detect_api, parse_request
 from guard.errors import RequestError
+from guard.limits.holds import release, settle
 from guard.pii.pseudonyms import Restorer
 from guard.responses import error_body
 
@@ -72,13 +73,47 @@ class Guard:
         return await self.engine.evaluate(envelope, now)
 
     async def check_response(self, decision: Decision, response_body: Body,
-                             *, status: int = 200) -> ResponseDecision:
-        """Run the output stage over the upstream's response to ``decision``'s request."""
+                             *, status: int = 200,
+                             now: datetime | None = None) -> ResponseDecision:
+        """Run the output stage over the upstream's response to ``decision``'s request.
+
+        Budgets are settled from the response's ``usage`` (released when ``status`` says
+        the upstream failed); a budget crossing its ``alert_at`` adds a flag.
+        """
         if decision.action == "deny" or "context" not in decision.state:
             return ResponseDecision(decision.decision_id, "deny", decision.status,
                                     decision.error, decision.violations)
         body = _json_or_text(response_body)
-        return await evaluate_response(self.engine.output_checks, decision, body, status)
+        result = await evaluate_response(self.engine.output_checks, decision, body, status)
+        usage = body.get("usage") if isinstance(body, Mapping) else None
+        result.violations += await self.settle(decision, usage, status=status, now=now)
+        return result
+
+    async def settle(self, decision: Decision, usage: Mapping[str, Any] | None, *,
+                     status: int = 200, now: datetime | None = None) -> list[Violation]:
+        """Charge the request's budgets what the call cost (its ``usage``), once.
+
+        For streams, call this with the final chunk's usage. An upstream error
+        (``status`` >= 400) charges nothing; a success without usage charges the
+        reserved estimate. Returns a flag for each budget that crossed ``alert_at``.
+        """
+        ctx = decision.state.get("context")
+        holds = getattr(ctx, "holds", [])
+        stamp = (now or datetime.now(UTC)).timestamp()
+        if status >= 400:
+            await release(holds, now=stamp)
+            return []
+        alerts = await settle(holds, usage, now=stamp)
+        return [Violation(policy, message, "flag", status=status) for policy, message in alerts]
+
+    async def release(self, decision: Decision, *, now: datetime | None = None) -> None:
+        """Give back the request's budget reservations: the call did not happen."""
+        ctx = decision.state.get("context")
+        await release(getattr(ctx, "holds", []), now=(now or datetime.now(UTC)).timestamp())
+
+    async def aclose(self) -> None:
+        """Close the state store's connections (a Guard is not used afterwards)."""
+        await self.compiled.store.close()
 
     def restorer(self, decision: Decision) -> Restorer | None:
         """A chunk-by-chunk restorer of ``decision``'s pseudonyms, for streamed answers.

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from guard.cel import Program
     from guard.engine.context import Context
     from guard.envelope import Edit, Pointer
+    from guard.limits.holds import Hold
 
 OutcomeVerdict = Literal["pass", "deny", "modify", "flag"]
 
@@ -31,6 +32,7 @@ class Outcome:
     findings: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    holds: list[Hold] = field(default_factory=list)  # budget reservations to settle later
 
 
 PASS = Outcome()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -34,8 +35,13 @@ def lint(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    from guard.engine.compile import STORE_ENV
     from guard.library import Guard
 
+    # offline by default: budgets and rate limits count in a private store, not the real one
+    if args.store:
+        os.environ[STORE_ENV] = args.store
+    os.environ.setdefault(STORE_ENV, "memory://")
     guard = Guard.from_path(args.policies)
     body = _read_input(args.request)
     headers = _parse_headers(args.header)
@@ -57,13 +63,16 @@ async def _evaluate(guard: Any, body: bytes, args: argparse.Namespace,
     decision = await guard.check_request(body, path=path, headers=headers)
     result: dict[str, Any] = decision.to_json()
     result["trace"] = [t.to_json() for t in decision.trace]
-    if args.response and decision.action != "deny":
+    if not args.response:
+        await guard.release(decision)  # nothing will settle it: hold nothing
+    elif decision.action != "deny":
         final = await guard.check_response(decision, _read_input(args.response))
         result["response"] = final.body
         result["violations"] += [v.to_json() for v in final.violations]
         result["trace"] += [t.to_json() for t in final.trace]
         if final.action == "deny":
             result["action"], result["status"] = "deny", final.status
+    await guard.aclose()
     return result
 
 

@@ -47,6 +47,8 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--format", choices=("text", "json"), default=None,
                    help="output format (default: text on a terminal, JSON otherwise)")
     p.add_argument("--explain", action="store_true", help="show every policy's trace")
+    p.add_argument("--store", metavar="URL", help="count budgets and rate limits in this "
+                   "store (default: a private in-memory one, so a check changes no real state)")
     p.set_defaults(func=commands.check)
 
 

@@ -8,6 +8,7 @@ with ``file:line: key.path``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +19,18 @@ from guard.checks.base import Check, PolicyMeta
 from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
 from guard.checks.rule import RuleCheck
+from guard.engine.compile_limits import build_budget_check, build_rate_limit_check
 from guard.engine.compile_pii import build_pii_check, check_nlp_model
 from guard.errors import CelError, PolicyError, Problem
-from guard.policy.document import Price
+from guard.limits.store import StoreRef
 from guard.policy.loader import Located, PolicyEntry, PolicySet, read_policy_set, read_policy_text
 from guard.policy.settings import Settings
 from guard.policy.types import ContentPolicy, RoutePolicy, RulePolicy
+from guard.pricing.prices import PriceTable
 from guard.regex import RegexError, compile_regex
+
+STORE_ENV = "GUARD_STORE"
+"""Overrides ``settings.store``: one policy set, a different store per deployment (or test)."""
 
 
 @dataclass
@@ -38,7 +44,8 @@ class CompiledPolicies:
     identity: dict[str, Program]
     variables: list[tuple[str, Program]]
     checks: list[Check]
-    pricing: dict[str, Price] = field(default_factory=dict)
+    prices: PriceTable = field(default_factory=PriceTable)
+    store: StoreRef = field(default_factory=lambda: StoreRef("memory://"))
 
 
 class _Compiler:
@@ -47,6 +54,7 @@ class _Compiler:
     def __init__(self, cel: CelEngine, settings: Settings) -> None:
         self.cel = cel
         self.settings = settings
+        self.store = StoreRef(os.environ.get(STORE_ENV) or settings.store)
         self.problems: list[Problem] = []
 
     def cel_program(self, source: str | None, kind: ResultKind, where: Located,
@@ -96,7 +104,8 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     if compiler.problems:
         raise PolicyError(sorted(compiler.problems))
     return CompiledPolicies(policies.source, policies.revision, policies.settings,
-                            compiler.cel, identity, variables, checks, dict(policies.pricing))
+                            compiler.cel, identity, variables, checks,
+                            PriceTable(policies.pricing), compiler.store)
 
 
 def _compile_identity(compiler: _Compiler, policies: PolicySet) -> dict[str, Program]:
@@ -198,4 +207,6 @@ _BUILDERS: dict[str, Callable[[_Compiler, PolicyMeta, PolicyEntry], Check]] = {
     "rule": _build_rule,
     "content": _build_content,
     "pii": _build_pii,
+    "budget": build_budget_check,
+    "rate_limit": build_rate_limit_check,
 }

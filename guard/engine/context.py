@@ -16,7 +16,10 @@ from guard.errors import CelEvaluationError
 
 if TYPE_CHECKING:
     from guard.cel import Bindings, CelEngine, Program
+    from guard.limits.cost import CallEstimate
+    from guard.limits.holds import Hold
     from guard.pii.pseudonyms import Pseudonyms
+    from guard.pricing.prices import PriceTable
 
 
 FINDING_KINDS: dict[str, list[str]] = {"pii": [], "content": []}
@@ -37,6 +40,9 @@ class Context:
     findings: dict[str, list[str]] = field(default_factory=dict)
     response: ResponseEnvelope | None = None
     pseudonyms: Pseudonyms | None = None  # PII pseudonym table: never logged, never exposed
+    prices: PriceTable | None = None
+    holds: list[Hold] = field(default_factory=list)  # budget reservations of this request
+    _estimate: tuple[Envelope, CallEstimate] | None = None
     _request: dict[str, Any] | None = None
     _bindings: Bindings | None = None
 
@@ -58,6 +64,16 @@ class Context:
             self.envelope = with_models(env, body)
         self._request = None
         self._bindings = None
+
+    def call_estimate(self) -> CallEstimate:
+        """The forwarded call's estimated maximum (computed once per version of the body)."""
+        from guard.limits.cost import estimate_call
+        from guard.pricing.prices import PriceTable
+
+        if self._estimate is None or self._estimate[0] is not self.envelope:
+            prices = self.prices if self.prices is not None else PriceTable()
+            self._estimate = (self.envelope, estimate_call(self.envelope, prices))
+        return self._estimate[1]
 
     def set_identity(self, identity: dict[str, str | None]) -> None:
         self.identity = identity

@@ -22,6 +22,7 @@ from guard.engine.identity import resolve_identity
 from guard.engine.run import Run, run_checks
 from guard.envelope import Envelope, apply_edits, set_value
 from guard.errors import CelEvaluationError
+from guard.limits.holds import release
 from guard.responses import error_body
 
 
@@ -36,12 +37,15 @@ class Engine:
     async def evaluate(self, envelope: Envelope, now: datetime | None = None) -> Decision:
         """The input-stage decision for ``envelope``."""
         started = time.perf_counter()
-        ctx = Context(self.compiled.cel, envelope, now or datetime.now(UTC))
+        ctx = Context(self.compiled.cel, envelope, now or datetime.now(UTC),
+                      prices=self.compiled.prices)
         ctx.set_identity(resolve_identity(self.compiled.identity, ctx))
         self._resolve_variables(ctx)
         run = await run_checks(self.input_checks, ctx, apply_input)
         if run.denial is None:
             self._verify_routes(run, ctx)
+        if run.denial is not None:  # the call will not happen: give back what budgets held
+            await release(ctx.holds, now=ctx.now.timestamp())
         return self._decision(run, ctx, envelope, time.perf_counter() - started)
 
     def _resolve_variables(self, ctx: Context) -> None:
@@ -89,11 +93,10 @@ class Engine:
             model=env.model,
             trace=run.trace,
             duration_ms=seconds * 1000,
-            headers={"x-guard-decision-id": decision_id},
+            headers={"x-guard-decision-id": decision_id, **run.headers},
         )
         if denial:
             decision.error = error_body(env.api, denial.status, denial.message, denial.policy)
-            decision.headers.update(run.headers)
         decision.state["envelope"] = env
         decision.state["context"] = ctx
         return decision

@@ -57,6 +57,8 @@ async def run_checks(checks: list[Check], ctx: Context, apply: Apply) -> Run:
         matched, outcome, failure = await _evaluate(check, ctx)
         if matched:
             run.matched.append(check)
+        if outcome is not None:
+            ctx.holds.extend(outcome.holds)
         verdict = _record(run, check, ctx, outcome, failure, apply) if matched else "skip"
         detail = outcome.detail if outcome else ({"error": failure} if failure else {})
         run.trace.append(PolicyTrace(check.meta.name, check.meta.type, ctx.stage, matched,
@@ -90,6 +92,7 @@ def _record(run: Run, check: Check, ctx: Context, outcome: Outcome | None,
         return _record_failure(run, check, failure or "check failed", enforced)
     if outcome.verdict == "pass":
         ctx.add_findings(outcome.findings)
+        run.headers.update(outcome.headers)
         return "pass"
     if not enforced:
         run.violations.append(Violation(check.meta.name, outcome.message, outcome.verdict,

@@ -27,6 +27,8 @@ class Price(Model):
 
     input: float = Field(ge=0, description="USD per million input tokens.")
     output: float = Field(ge=0, description="USD per million output tokens.")
+    max_output: int | None = Field(None, ge=0, description="The model's output cap: what a "
+                                   "budget reserves when a request sets no `max_tokens`.")
 
 
 class PolicyFile(Model):

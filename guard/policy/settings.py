@@ -53,6 +53,9 @@ class Settings(Model):
                               "itself fails: `block` (fail closed, 503) or `allow`.")
     store: str = Field("sqlite:///.guard/state.db", description="State for budgets and "
                        "rate limits: `memory://`, `sqlite:///PATH`, `redis://HOST:PORT/DB`.")
+    reservation_timeout: int = Field(600, gt=0, description="Seconds a budget reservation "
+                                     "is held when its call never reports back (a crashed "
+                                     "worker, a dropped stream); then it is released.")
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0, description="Larger request "
                                 "bodies get 413.")
     decision_log: str = Field("stdout", description="`stdout`, `file:PATH` (JSON lines), "

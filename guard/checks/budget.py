@@ -1,0 +1,109 @@
+"""``type: budget``: reserve a call's maximum cost in its bucket, or refuse it with 402.
+
+The bucket is the policy's ``per`` (e.g. ``identity.team``); a request without
+one is not counted. The amount is the call's estimated maximum (input tokens +
+``max_tokens`` or the model's cap, at the model's price), reserved atomically
+in the bucket's calendar window; the answer's ``usage`` settles it later (see
+:mod:`guard.limits.holds`). Bucket values are hashed in store keys and traces:
+a user id may be an e-mail address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from guard.checks.base import Check, Outcome, PolicyMeta
+from guard.errors import CelEvaluationError, CheckError
+from guard.limits.cost import CallEstimate
+from guard.limits.holds import Alert, Hold, Unit
+from guard.limits.windows import Window, calendar_window
+from guard.stores.base import Admission, StoreError
+
+if TYPE_CHECKING:
+    from guard.cel import Program
+    from guard.engine.context import Context
+    from guard.limits.store import StoreRef
+
+
+@dataclass(frozen=True)
+class BudgetRules:
+    """A budget policy's limit and window."""
+
+    unit: Unit
+    limit: float
+    window: str
+    alert_at: float | None
+    message: str | None
+    hold_seconds: float
+
+
+class BudgetCheck(Check):
+    """Reserves the call's maximum cost against the bucket's limit."""
+
+    def __init__(self, meta: PolicyMeta, rules: BudgetRules, per: Program,
+                 store: StoreRef) -> None:
+        super().__init__(meta)
+        self.rules = rules
+        self.per = per
+        self.store = store
+
+    async def evaluate(self, ctx: Context) -> Outcome:
+        bucket = bucket_of(ctx, self.per)
+        if bucket is None:
+            return Outcome("pass", detail={"counted": False})
+        estimate = ctx.call_estimate()
+        amount = self._amount(estimate)
+        window = calendar_window(self.rules.window, ctx.now)
+        key = f"budget/{self.meta.name}/{bucket}/{window.label}"
+        admission = await self._reserve(key, amount, ctx.now.timestamp(), window)
+        detail = {"bucket": bucket, "amount": round(amount, 6), "used": round(admission.used, 6),
+                  "limit": self.rules.limit, "unit": self.rules.unit,
+                  "estimate": "tokenizer" if estimate.exact_input else "chars/4"}
+        if admission.reservation is None:
+            return Outcome("deny", self._refusal(admission, amount, window), 402, detail=detail)
+        alert = Alert(self.rules.alert_at, f"alert/{key}") if self.rules.alert_at else None
+        hold = Hold(self.meta.name, self.store.get(), admission.reservation, self.rules.unit,
+                    estimate, self.rules.limit, window, alert)
+        return Outcome("pass", detail=detail, holds=[hold])
+
+    def _amount(self, estimate: CallEstimate) -> float:
+        if self.rules.unit == "tokens":
+            return float(estimate.tokens)
+        if estimate.usd is None:
+            raise CheckError(f"model {estimate.model or '(none)'!r} has no price; add it under "
+                             "`pricing:` to budget it in USD")
+        return estimate.usd
+
+    async def _reserve(self, key: str, amount: float, now: float, window: Window) -> Admission:
+        try:
+            return await self.store.get().reserve(
+                key, amount, self.rules.limit, now=now, hold_until=now + self.rules.hold_seconds,
+                expires_at=window.expires_at)
+        except StoreError as exc:
+            raise CheckError(f"state store unavailable: {exc}") from exc
+
+    def _refusal(self, admission: Admission, amount: float, window: Window) -> str:
+        if self.rules.message:
+            return self.rules.message
+        left, limit, need = (_money(x, self.rules.unit)
+                             for x in (admission.remaining, self.rules.limit, amount))
+        reset = window.end.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (f"budget {self.meta.name!r} exhausted: {left} of {limit} left this "
+                f"{self.rules.window} (resets {reset}); this call may cost up to {need}")
+
+
+def bucket_of(ctx: Context, per: Program) -> str | None:
+    """The hashed bucket ``per`` names for this request, or ``None`` when it names none."""
+    try:
+        value = ctx.evaluate(per)
+    except CelEvaluationError:
+        return None
+    if value is None or value == "":
+        return None
+    return hashlib.sha256(str(value).encode()).hexdigest()[:16]
+
+
+def _money(value: float, unit: Unit) -> str:
+    return f"${value:,.4f}" if unit == "usd" else f"{value:,.0f} tokens"

@@ -1,0 +1,98 @@
+"""``type: rate_limit``: requests and/or tokens per window per bucket, shared through the store.
+
+Tokens are counted before the call (input tokens + the output it may produce),
+as providers count them against a tokens-per-minute limit. A refused request
+gets 429 with ``Retry-After``; every counted request carries the remaining
+allowance in ``x-ratelimit-*`` headers, as OpenAI's API does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from guard.checks.base import Check, Outcome, PolicyMeta
+from guard.checks.budget import bucket_of
+from guard.errors import CheckError
+from guard.limits.windows import RATE_WINDOWS
+from guard.stores.base import RateResult, StoreError
+
+if TYPE_CHECKING:
+    from guard.cel import Program
+    from guard.engine.context import Context
+    from guard.limits.store import StoreRef
+
+
+@dataclass(frozen=True)
+class RateRules:
+    """A rate limit's allowances and window."""
+
+    requests: int | None
+    tokens: int | None
+    window: str
+    sliding: bool
+    message: str | None
+
+    @property
+    def seconds(self) -> float:
+        return RATE_WINDOWS[self.window]
+
+
+class RateLimitCheck(Check):
+    """Counts the request (and its tokens) in the bucket's window, or refuses it."""
+
+    def __init__(self, meta: PolicyMeta, rules: RateRules, per: Program,
+                 store: StoreRef) -> None:
+        super().__init__(meta)
+        self.rules = rules
+        self.per = per
+        self.store = store
+
+    async def evaluate(self, ctx: Context) -> Outcome:
+        bucket = bucket_of(ctx, self.per)
+        if bucket is None:
+            return Outcome("pass", detail={"counted": False})
+        headers: dict[str, str] = {}
+        # tokens first: a request refused for its tokens must not use up a request slot
+        for kind, limit, amount in self._counters(ctx):
+            result = await self._hit(f"rate/{self.meta.name}/{bucket}/{kind}", amount, limit,
+                                     ctx.now.timestamp())
+            headers[f"x-ratelimit-limit-{kind}"] = str(limit)
+            headers[f"x-ratelimit-remaining-{kind}"] = str(math.floor(result.remaining))
+            if not result.allowed:
+                return self._refused(kind, limit, amount, result, headers, bucket)
+        return Outcome("pass", headers=headers, detail={"bucket": bucket})
+
+    def _counters(self, ctx: Context) -> list[tuple[str, int, float]]:
+        counters: list[tuple[str, int, float]] = []
+        if self.rules.tokens is not None:
+            counters.append(("tokens", self.rules.tokens, float(ctx.call_estimate().tokens)))
+        if self.rules.requests is not None:
+            counters.append(("requests", self.rules.requests, 1.0))
+        return counters
+
+    async def _hit(self, key: str, amount: float, limit: int, now: float) -> RateResult:
+        if amount > limit:  # can never fit: say so instead of asking the caller to wait
+            return RateResult(False, 0.0, float(limit), self.rules.seconds)
+        try:
+            return await self.store.get().hit(key, amount, float(limit), now=now,
+                                              window=self.rules.seconds,
+                                              sliding=self.rules.sliding)
+        except StoreError as exc:
+            raise CheckError(f"state store unavailable: {exc}") from exc
+
+    def _refused(self, kind: str, limit: int, amount: float, result: RateResult,
+                 headers: dict[str, str], bucket: str) -> Outcome:
+        wait = max(1, math.ceil(result.retry_after))
+        headers["retry-after"] = str(wait)
+        if self.rules.message:
+            message = self.rules.message
+        elif amount > limit:
+            message = (f"rate limit {self.meta.name!r}: this request needs {amount:,.0f} "
+                       f"{kind}, more than the {limit:,} allowed per {self.rules.window}")
+        else:
+            message = (f"rate limit {self.meta.name!r} reached: {limit:,} {kind} per "
+                       f"{self.rules.window}; retry in {wait} s")
+        return Outcome("deny", message, 429, headers=headers,
+                       detail={"bucket": bucket, "limited": kind})

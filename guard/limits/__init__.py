@@ -1,0 +1,1 @@
+"""Budgets and rate limits: calendar windows, call costs, and the holds a request keeps."""
