@@ -1,5 +1,43 @@
 """State stores for budgets and rate limits, chosen by URL (see :func:`store_from_url`)."""
 
+from __future__ import annotations
+
+import importlib
+
 from guard.stores.base import Admission, RateResult, Reservation, Store, StoreError
 
-__all__ = ["Admission", "RateResult", "Reservation", "Store", "StoreError"]
+__all__ = ["Admission", "RateResult", "Reservation", "Store", "StoreError", "store_from_url"]
+
+#: URL scheme -> "module:class". Imported only when chosen, so ``import guard`` never pulls
+#: in redis-py (an optional extra) or sqlite3.
+BACKENDS = {
+    "memory": "guard.stores.memory:MemoryStore",
+    "sqlite": "guard.stores.sqlite:SqliteStore",
+    "redis": "guard.stores.redis:RedisStore",
+    "rediss": "guard.stores.redis:RedisStore",
+}
+
+
+def store_from_url(url: str) -> Store:
+    """The store a URL names: ``memory://``, ``sqlite:///PATH``, ``redis[s]://HOST:PORT/DB``.
+
+    Each call builds a new store; a ``memory://`` store is private to the object returned.
+    """
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in BACKENDS:
+        known = ", ".join(f"{s}://" for s in BACKENDS)
+        raise StoreError(f"unknown store URL scheme in {_shown(url)!r}; expected one of {known}")
+    module_name, _, class_name = BACKENDS[scheme].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        hint = " (pip install 'guard[redis]')" if scheme.startswith("redis") else ""
+        raise StoreError(f"the {scheme}:// store could not be loaded: {exc}{hint}") from exc
+    store: Store = getattr(module, class_name)(url)
+    return store
+
+
+def _shown(url: str) -> str:
+    """The URL without anything between ``://`` and ``@`` (credentials stay out of errors)."""
+    head, sep, rest = url.partition("://")
+    return head + sep + rest.rpartition("@")[2] if sep else url

@@ -1,0 +1,221 @@
+"""``sqlite:///PATH``: counters in one SQLite file, shared by every process on the machine.
+
+Each read-modify-write is one ``BEGIN IMMEDIATE`` transaction: it takes the database's
+write lock before reading, so two processes can never both read the old usage and both
+fit. WAL mode lets readers (``usage``) run beside a writer, and ``synchronous=NORMAL``
+makes a commit cost no fsync (a power cut may lose the last few charges, never corrupt
+the file). A locked database is waited for up to ``busy_timeout``.
+
+The blocking calls run on one dedicated thread per store holding the only connection:
+SQLite serializes writers anyway, and queueing them in-process is much cheaper than
+letting several connections of one process fight over the file lock (SQLite's busy
+handler sleeps in steps of milliseconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from guard.stores import rules
+from guard.stores.base import Admission, RateResult, Reservation, Store, StoreError
+
+T = TypeVar("T")
+
+#: Seconds a transaction waits for another process's write lock before failing.
+BUSY_TIMEOUT = 5.0
+#: Seconds of (injected) time between sweeps that drop expired keys nobody touches again.
+SWEEP_EVERY = 60.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS budgets (
+    key TEXT PRIMARY KEY, settled REAL NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS budgets_expiry ON budgets (expires_at);
+CREATE TABLE IF NOT EXISTS reservations (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, amount REAL NOT NULL,
+    hold_until REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reservations_key ON reservations (key, hold_until);
+CREATE TABLE IF NOT EXISTS rates (
+    key TEXT NOT NULL, window REAL NOT NULL, idx INTEGER NOT NULL, count REAL NOT NULL,
+    expires_at REAL NOT NULL, PRIMARY KEY (key, window, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rates_expiry ON rates (expires_at);
+"""
+
+
+def path_from_url(url: str) -> Path:
+    """``sqlite:///rel/path`` is relative to the current directory, ``sqlite:////abs`` absolute."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise StoreError(f"a SQLite store URL looks like sqlite:///PATH, got {url!r}")
+    return Path(url[len(prefix):]).absolute()
+
+
+class SqliteStore(Store):
+    """One SQLite file; one connection on one worker thread per store instance.
+
+    An expired reservation keeps its row (no longer summed) until settled, released or its
+    key expires: that is what lets a late settle still charge it exactly once, while a
+    repeated settle finds no row and charges nothing.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = path_from_url(url)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="guard-sqlite")
+        self._db: sqlite3.Connection | None = None  # touched only on the worker thread
+        self._next_sweep = float("-inf")
+
+    async def reserve(self, key: str, amount: float, limit: float, *, now: float,
+                      hold_until: float, expires_at: float) -> Admission:
+        amount = rules.check_amount("amount", amount)
+        reservation = Reservation(key, rules.new_id(), amount, hold_until)
+        admitted, used = await self._write(now, self._reserve, reservation, limit, expires_at)
+        return Admission(admitted, used, limit, reservation if admitted else None)
+
+    async def settle(self, reservation: Reservation, actual: float, *, now: float) -> float:
+        actual = rules.check_amount("actual", actual)
+        return await self._write(now, self._settle, reservation, actual)
+
+    async def release(self, reservation: Reservation, *, now: float) -> None:
+        await self._write(now, self._release, reservation)
+
+    async def usage(self, key: str, *, now: float) -> float:
+        return await self._run(self._usage, now, key)
+
+    async def hit(self, key: str, amount: float, limit: float, *, now: float, window: float,
+                  sliding: bool) -> RateResult:
+        amount = rules.check_amount("amount", amount)
+        at = rules.window_at(now, window, sliding)
+        return await self._write(now, self._hit, key, amount, limit, at)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
+
+    # -- the transactions, on the worker thread ------------------------------------------
+
+    def _reserve(self, db: sqlite3.Connection, now: float, reservation: Reservation,
+                 limit: float, expires_at: float) -> tuple[bool, float]:
+        self._drop_if_expired(db, reservation.key, now)
+        used = self._usage(db, now, reservation.key)
+        if not rules.fits(used, reservation.amount, limit):
+            return False, used
+        db.execute("INSERT INTO reservations VALUES (?, ?, ?, ?)",
+                   (reservation.id, reservation.key, reservation.amount, reservation.hold_until))
+        db.execute("INSERT INTO budgets VALUES (?, 0.0, ?) ON CONFLICT (key) DO UPDATE "
+                   "SET expires_at = max(expires_at, excluded.expires_at)",
+                   (reservation.key, expires_at))
+        return True, used + reservation.amount
+
+    def _settle(self, db: sqlite3.Connection, now: float, reservation: Reservation,
+                actual: float) -> float:
+        self._drop_if_expired(db, reservation.key, now)
+        if self._delete(db, reservation):
+            db.execute("UPDATE budgets SET settled = settled + ? WHERE key = ?",
+                       (actual, reservation.key))
+        return self._usage(db, now, reservation.key)
+
+    def _release(self, db: sqlite3.Connection, now: float, reservation: Reservation) -> None:
+        self._drop_if_expired(db, reservation.key, now)
+        self._delete(db, reservation)
+
+    def _hit(self, db: sqlite3.Connection, now: float, key: str, amount: float, limit: float,
+             at: rules.Window) -> RateResult:
+        current = self._count(db, key, at, at.index)
+        previous = self._count(db, key, at, at.index - 1) if at.sliding else 0.0
+        count = at.count(current, previous)
+        if not rules.fits(count, amount, limit):
+            wait = rules.retry_after(at, current, previous, amount, limit)
+            return RateResult(False, count, limit, wait)
+        db.execute("INSERT INTO rates VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE "
+                   "SET count = count + excluded.count",
+                   (key, at.length, at.index, amount, now + at.ttl))
+        return RateResult(True, at.count(current + amount, previous), limit, 0.0)
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, key: str, at: rules.Window, index: int) -> float:
+        row = db.execute("SELECT count FROM rates WHERE key = ? AND window = ? AND idx = ?",
+                         (key, at.length, index)).fetchone()
+        return float(row[0]) if row else 0.0
+
+    @staticmethod
+    def _usage(db: sqlite3.Connection, now: float, key: str) -> float:
+        """Settled plus live reservations; an expired key reads as empty (read-only)."""
+        budget = db.execute("SELECT settled FROM budgets WHERE key = ? AND expires_at > ?",
+                            (key, now)).fetchone()
+        if budget is None:
+            return 0.0
+        live = db.execute("SELECT total(amount) FROM reservations WHERE key = ? "
+                          "AND hold_until > ?", (key, now)).fetchone()
+        return float(budget[0]) + float(live[0])
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, reservation: Reservation) -> bool:
+        cursor = db.execute("DELETE FROM reservations WHERE id = ? AND key = ?",
+                            (reservation.id, reservation.key))
+        return cursor.rowcount > 0
+
+    @staticmethod
+    def _drop_if_expired(db: sqlite3.Connection, key: str, now: float) -> None:
+        if db.execute("SELECT 1 FROM budgets WHERE key = ? AND expires_at <= ?",
+                      (key, now)).fetchone():
+            db.execute("DELETE FROM reservations WHERE key = ?", (key,))
+            db.execute("DELETE FROM budgets WHERE key = ?", (key,))
+
+    def _sweep(self, db: sqlite3.Connection, now: float) -> None:
+        """Drop expired keys now and then, so keys never touched again do not pile up."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY
+        db.execute("DELETE FROM reservations WHERE key IN "
+                   "(SELECT key FROM budgets WHERE expires_at <= ?)", (now,))
+        db.execute("DELETE FROM budgets WHERE expires_at <= ?", (now,))
+        db.execute("DELETE FROM rates WHERE expires_at <= ?", (now,))
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    async def _write(self, now: float, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, now, *args)`` in one ``BEGIN IMMEDIATE`` transaction (worker thread)."""
+        return await self._run(self._transaction, now, fn, *args)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, partial(self._call, fn, *args))
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        return fn(self._connect(), *args)
+
+    def _transaction(self, db: sqlite3.Connection, now: float, fn: Callable[..., T],
+                     *args: Any) -> T:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(db, now, *args)
+            self._sweep(db, now)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+            self._db = db
+        return self._db
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

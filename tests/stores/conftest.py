@@ -1,0 +1,66 @@
+"""One fixture per backend, so every contract test runs against memory, SQLite and Redis.
+
+Redis is a real ``redis-server`` started once per session on a free loopback port; where
+the binary is missing the Redis cases skip and say how to install it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks.redis_server import INSTALL_HINT, available, redis_server
+from guard.stores import Store, store_from_url
+
+BACKENDS = ["memory", "sqlite", "redis"]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not available():
+        pytest.skip(INSTALL_HINT)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def backend_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh store of ``backend`` (Redis: the session's server)."""
+    if backend == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        return url
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return "memory://"
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+async def open_store(url: str) -> AsyncIterator[Callable[[], Store]]:
+    """Opens stores on the test's URL (a second one shares the state, except ``memory://``)."""
+    opened: list[Store] = []
+
+    def open_() -> Store:
+        opened.append(store_from_url(url))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(open_store: Callable[[], Store]) -> Store:
+    return open_store()
+
+
+@pytest.fixture
+def key() -> str:
+    """A key no other test uses (the Redis server is shared by the whole session)."""
+    return f"test/{uuid.uuid4().hex}"
