@@ -4,7 +4,8 @@ The policy measured has 50 keywords and 20 patterns (the issue's sizing). Rows:
 
 - raw matching: every regex with ``re.search`` vs one ``re2.Set.Match`` (no normalization);
 - the whole content scan guard does per message (normalization, both views, secrets
-  catalog, injection heuristics, keywords, patterns) vs the ``re`` loop alone.
+  catalog, injection heuristics, keywords, patterns) vs the ``re`` loop alone, on English
+  (ASCII) text and on accented text, which takes normalization's non-ASCII path.
 
 When the evaluation sets are found (``../shared/evalsets``), the detection figures of
 :mod:`benchmarks.quality_content` are printed too (to stderr, beside the timing table).
@@ -24,11 +25,13 @@ PATTERNS = tuple((f"id{i}", f"(?:TCK|REQ|EMP){i:02d}-[0-9]{{5}}", "i" if i % 2 e
                  for i in range(20))
 SENTENCE = ("The quarterly report covers revenue, churn and the roadmap for the next release; "
             "please summarise the main risks and list open questions for the team. ")
+ACCENTED = ("Le rapport trimestriel couvre le chiffre d'affaires, les résiliations et la feuille "
+            "de route ; résumez les risques et listez les questions ouvertes de l'équipe. ")
 
 
-def message(size: int) -> str:
+def message(size: int, sentence: str = SENTENCE) -> str:
     """A benign message of about ``size`` characters, with one pattern match at the end."""
-    text = (SENTENCE * (size // len(SENTENCE) + 1))[: size - 12]
+    text = (sentence * (size // len(sentence) + 1))[: size - 12]
     return text + " TCK00-12345"
 
 
@@ -72,6 +75,11 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                         baseline, "re2.Set, one pass", matched))
         rows.append(row(f"content: full scan (+secrets, injection), {label}", "re, one by one",
                         baseline, "guard Scanner.scan", scanned))
+        accented = message(size, ACCENTED)
+        scanned = per_call_us(lambda t=accented: full.scan(t), n)
+        rows.append(row(f"content: full scan, {label} accented text", "re, one by one",
+                        per_call_us(lambda t=accented: [r.search(t) for r in python], n),
+                        "guard Scanner.scan", scanned))
     _print_quality()
     return rows
 

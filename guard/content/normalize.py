@@ -49,22 +49,43 @@ class Normalized:
 def normalize(text: str, fold_case: bool = True) -> Normalized:
     """NFKC, invisible characters removed, confusables and accents folded, maybe case folded.
 
-    ASCII text (most traffic) takes a fast path whose offsets are the identity.
+    ASCII text (most traffic) takes a fast path whose offsets are the identity. Other text
+    is folded once per distinct character and translated in one C pass; only characters
+    that do not become exactly one character (dropped, or expanded like ``ß``) are visited
+    one by one to build the offset map, so accented prose costs little more than ASCII.
     """
     if text.isascii():
         return Normalized(text.lower() if fold_case else text, text)
-    pieces: list[str] = []
+    table = {char: fold_char(char, fold_case) for char in set(text)}
+    folded = text.translate({ord(char): out for char, out in table.items()})
+    uneven = [char for char, out in table.items() if len(out) != 1]
+    if not uneven:
+        return Normalized(folded, text)
     starts: list[int] = []
     ends: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char, fold_case)
-        if folded:
-            pieces.append(folded)
-            starts.extend([index] * len(folded))
-            ends.extend([index + 1] * len(folded))
-        elif ends and unicodedata.combining(char):
+    position = 0
+    for index in sorted(i for char in uneven for i in _positions(text, char)):
+        starts.extend(range(position, index))
+        ends.extend(range(position + 1, index + 1))
+        out = table[text[index]]
+        if out:
+            starts.extend([index] * len(out))
+            ends.extend([index + 1] * len(out))
+        elif ends and unicodedata.combining(text[index]):
             ends[-1] = index + 1  # a dropped accent belongs to the letter before it
-    return Normalized("".join(pieces), text, starts, ends)
+        position = index + 1
+    starts.extend(range(position, len(text)))
+    ends.extend(range(position + 1, len(text) + 1))
+    return Normalized(folded, text, starts, ends)
+
+
+def _positions(text: str, char: str) -> list[int]:
+    found = []
+    index = text.find(char)
+    while index >= 0:
+        found.append(index)
+        index = text.find(char, index + 1)
+    return found
 
 
 TAG_FIRST, TAG_LAST = 0xE0020, 0xE007E
