@@ -11,15 +11,17 @@ from typing import TYPE_CHECKING, Any
 from guard.errors import GuardError, PolicyError, Problem
 
 if TYPE_CHECKING:
+    from guard.asgi.middleware import GuardMiddleware
     from guard.engine.decision import Decision, ResponseDecision, Violation
     from guard.library import Guard
 
-__all__ = ["Decision", "Guard", "GuardError", "PolicyError", "Problem", "ResponseDecision",
-           "Violation"]
+__all__ = ["Decision", "Guard", "GuardError", "GuardMiddleware", "PolicyError", "Problem",
+           "ResponseDecision", "Violation"]
 __version__ = "0.1.0"
 
 _LAZY = {
     "Guard": "guard.library",
+    "GuardMiddleware": "guard.asgi.middleware",
     "Decision": "guard.engine.decision",
     "ResponseDecision": "guard.engine.decision",
     "Violation": "guard.engine.decision",

@@ -8,12 +8,13 @@ do with the request. Values pseudonymized in the request are restored last.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
-from guard.engine.decision import Action, Decision, ResponseDecision
-from guard.engine.run import run_checks
+from guard.engine.decision import Action, Decision, ResponseDecision, Violation
+from guard.engine.run import Denial, run_checks
 from guard.envelope import Edit, apply_edits, parse_response, set_value
 from guard.responses import error_body
 
@@ -62,3 +63,28 @@ def apply_output(outcome: Outcome, ctx: Context) -> None:
     for pointer, value in outcome.updates:
         body = set_value(body, pointer, value)
     ctx.set_response(parse_response(body, ctx.response.status))
+
+
+@dataclass
+class TextScan:
+    """What the text-scanning output checks made of one piece of streamed text."""
+
+    text: str  # the text with their edits applied
+    denial: Denial | None
+    violations: list[Violation]
+
+
+async def scan_text(checks: list[Check], decision: Decision, text: str) -> TextScan:
+    """Run text-scanning output checks (content, PII) over a piece of a streamed answer.
+
+    The text is read as a one-choice completion, so checks see it as any answer;
+    policies that judge a whole answer (rules on ``response``, judges) run at the
+    end of the stream instead.
+    """
+    ctx: Context = decision.state["context"]
+    ctx.stage = "output"
+    ctx.set_response(parse_response({"choices": [{"index": 0, "text": text}]}))
+    run = await run_checks(checks, ctx, apply_output)
+    assert ctx.response is not None
+    edited = ctx.response.body["choices"][0]["text"]  # read back: edits may empty it
+    return TextScan(edited if isinstance(edited, str) else text, run.denial, run.violations)

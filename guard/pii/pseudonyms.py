@@ -10,6 +10,7 @@ the caller receives, whole answers or stream chunks.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,7 +46,11 @@ class Pseudonyms:
     def __bool__(self) -> bool:
         return bool(self.originals)
 
-    def restorer(self) -> Restorer:
+    def restorer(self, json_escaped: bool = False) -> Restorer:
+        """A restorer of every restorable token; ``json_escaped`` for text inside a JSON
+        string (streamed tool-call arguments), where an original must be escaped."""
+        if json_escaped:
+            return Restorer({t: json.dumps(v)[1:-1] for t, v in self.originals.items()})
         return Restorer(dict(self.originals))
 
 

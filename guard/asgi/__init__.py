@@ -1,0 +1,5 @@
+"""ASGI integration: :class:`GuardMiddleware` wraps any gateway app."""
+
+from guard.asgi.middleware import GuardMiddleware
+
+__all__ = ["GuardMiddleware"]

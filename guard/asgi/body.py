@@ -1,0 +1,63 @@
+"""Reading a request body once, within a size limit and a time limit.
+
+A body is read into memory (policies need all of it) but never more than
+``limit`` bytes, and a client that trickles it slower than ``timeout`` seconds
+per chunk is cut off, so neither a huge nor a slowloris body can hold memory or
+a worker. The body is then replayed to the wrapped app as one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from guard.errors import GuardError
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+
+
+class BodyError(GuardError):
+    """The body could not be read: too large (413), too slow (408), or the client left."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def read_body(receive: Receive, limit: int, timeout: float,
+                    declared: int | None) -> bytes:
+    """The whole body; :class:`BodyError` when it breaks a limit or the client goes away."""
+    if declared is not None and declared > limit:
+        raise BodyError(413, f"request body is {declared} bytes; the limit is {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            message = await asyncio.wait_for(receive(), timeout)
+        except TimeoutError as exc:
+            raise BodyError(408, f"request body not received within {timeout:g} s") from exc
+        if message["type"] == "http.disconnect":
+            raise BodyError(499, "client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyError(413, f"request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields ``body`` once, then whatever the client sends next."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed

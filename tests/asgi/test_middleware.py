@@ -1,0 +1,105 @@
+"""GuardMiddleware around a stand-in gateway, driven through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from guard import Guard, GuardMiddleware
+from tests.asgi.upstream import build
+
+EMAIL = "jane.roe@example.com"
+POLICIES = """version: 1
+settings: {store: "memory://"}
+policies:
+  - name: models
+    type: route
+    allow: ["openai/*", "anthropic/*"]
+  - name: contacts
+    type: pii
+    entities: [EMAIL_ADDRESS, PHONE_NUMBER]
+    action: pseudonymize
+  - name: no-secrets
+    type: content
+    stages: [output]
+    detect: {keywords: ["project zeus"]}
+    action: redact
+    replacement: "[hidden]"
+"""
+
+
+@pytest.fixture
+def upstream() -> Any:
+    return build()
+
+
+def client(upstream: Any, policies: str = POLICIES, **options: Any) -> httpx.AsyncClient:
+    app = GuardMiddleware(upstream, guard=Guard.from_yaml(policies), **options)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
+
+
+def chat(text: str, **extra: Any) -> dict[str, Any]:
+    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], **extra}
+
+
+async def test_json_answers_are_restored_and_the_model_never_sees_pii(upstream: Any) -> None:
+    async with client(upstream) as c:
+        r = await c.post("/v1/chat/completions", json=chat(f"mail {EMAIL}"))
+    assert r.status_code == 200
+    assert r.json()["choices"][0]["message"]["content"] == f"Echo: mail {EMAIL}"
+    assert upstream.state.requests[-1]["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
+    assert r.headers["x-guard-decision-id"]
+    assert int(r.headers["content-length"]) == len(r.content)
+
+
+async def test_denials_answer_in_the_apis_own_shape(upstream: Any) -> None:
+    async with client(upstream) as c:
+        r = await c.post("/v1/chat/completions", json={**chat("hi"), "model": "mistral/large"})
+        a = await c.post("/v1/messages", json={"model": "mistral/large", "max_tokens": 5,
+                                               "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "models"
+    assert a.status_code == 403 and a.json()["type"] == "error"
+    assert a.json()["error"]["type"] == "permission_error"
+    assert upstream.state.requests == []
+
+
+async def test_streamed_chat_is_restored_redacted_and_usage_is_stripped(upstream: Any) -> None:
+    text = f"tell {EMAIL} about project zeus now please"
+    async with client(upstream) as c:
+        r = await c.post("/v1/chat/completions", json=chat(text, stream=True))
+    events = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    streamed = "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks
+                       if ch["choices"])
+    assert streamed == f"Echo: tell {EMAIL} about [hidden] now please"
+    assert all("usage" not in ch for ch in chunks)  # guard asked for it; the caller did not
+    assert upstream.state.requests[-1]["stream_options"] == {"include_usage": True}
+
+
+async def test_streamed_anthropic_is_restored(upstream: Any) -> None:
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 50, "stream": True,
+            "messages": [{"role": "user", "content": f"I am {EMAIL}"}]}
+    async with client(upstream) as c:
+        r = await c.post("/v1/messages", json=body)
+    deltas = [json.loads(line[6:]) for line in r.text.splitlines()
+              if line.startswith("data: ") and "content_block_delta" in line]
+    assert "".join(d["delta"]["text"] for d in deltas) == f"Echo: I am {EMAIL}"
+
+
+async def test_oversized_and_malformed_bodies(upstream: Any) -> None:
+    async with client(upstream, max_body_bytes=100) as c:
+        big = await c.post("/v1/chat/completions", json=chat("x" * 500))
+        bad = await c.post("/v1/chat/completions", content=b"{not json",
+                           headers={"content-type": "application/json"})
+    assert big.status_code == 413 and "limit" in big.json()["error"]["message"]
+    assert bad.status_code == 400 and bad.json()["error"]["type"] == "guard_violation"
+
+
+async def test_unguarded_paths_and_methods_pass_through(upstream: Any) -> None:
+    async with client(upstream) as c:
+        r = await c.get("/v1/chat/completions")
+    assert r.status_code == 405 and "x-guard-decision-id" not in r.headers

@@ -1,0 +1,105 @@
+"""A stand-in LLM gateway for tests: answers by echoing the last user text.
+
+It speaks OpenAI chat (JSON and SSE, with usage when asked), OpenAI Responses
+(JSON and SSE) and Anthropic Messages (JSON and SSE), splitting streamed text
+into small chunks so guards meet tokens and values cut across events. What it
+received is kept in ``app.state.requests`` so tests can see what guard forwarded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+CHUNK = 5
+
+
+def last_text(body: dict[str, Any]) -> str:
+    messages = body.get("messages") or []
+    if messages:
+        content = messages[-1].get("content")
+        if isinstance(content, list):
+            return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return str(content)
+    value = body.get("input")
+    if isinstance(value, list):
+        return " ".join(str(i.get("content")) for i in value if isinstance(i, dict))
+    return str(value)
+
+
+def pieces(text: str) -> list[str]:
+    return [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
+
+
+def sse(data: Any, name: str | None = None) -> str:
+    head = f"event: {name}\n" if name else ""
+    return f"{head}data: {json.dumps(data)}\n\n"
+
+
+async def chat(request: Request) -> Response:
+    body = await request.json()
+    request.app.state.requests.append(body)
+    text = "Echo: " + last_text(body)
+    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+    if not body.get("stream"):
+        return JSONResponse({"id": "c1", "object": "chat.completion", "model": body["model"],
+                             "choices": [{"index": 0, "finish_reason": "stop",
+                                          "message": {"role": "assistant", "content": text}}],
+                             "usage": usage})
+    include = (body.get("stream_options") or {}).get("include_usage")
+
+    async def events() -> AsyncIterator[str]:
+        base = {"id": "c1", "object": "chat.completion.chunk", "model": body["model"]}
+        yield sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant",
+                                                              "content": ""}}]})
+        for piece in pieces(text):
+            yield sse({**base, "choices": [{"index": 0, "delta": {"content": piece},
+                                            "finish_reason": None}]})
+        yield sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if include:
+            yield sse({**base, "choices": [], "usage": usage})
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+async def messages(request: Request) -> Response:
+    body = await request.json()
+    request.app.state.requests.append(body)
+    text = "Echo: " + last_text(body)
+    if not body.get("stream"):
+        return JSONResponse({"id": "m1", "type": "message", "role": "assistant",
+                             "model": body["model"], "stop_reason": "end_turn",
+                             "content": [{"type": "text", "text": text}],
+                             "usage": {"input_tokens": 11, "output_tokens": 7}})
+
+    async def events() -> AsyncIterator[str]:
+        message = {"id": "m1", "type": "message", "role": "assistant", "model": body["model"],
+                   "content": [], "stop_reason": None, "stop_sequence": None,
+                   "usage": {"input_tokens": 11, "output_tokens": 1}}
+        yield sse({"type": "message_start", "message": message}, "message_start")
+        yield sse({"type": "content_block_start", "index": 0,
+                   "content_block": {"type": "text", "text": ""}}, "content_block_start")
+        for piece in pieces(text):
+            yield sse({"type": "content_block_delta", "index": 0,
+                       "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
+        yield sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
+        yield sse({"type": "message_delta", "delta": {"stop_reason": "end_turn",
+                                                      "stop_sequence": None},
+                   "usage": {"output_tokens": 7}}, "message_delta")
+        yield sse({"type": "message_stop"}, "message_stop")
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def build() -> Starlette:
+    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
+                            Route("/v1/messages", messages, methods=["POST"])])
+    app.state.requests = []
+    return app
