@@ -6,9 +6,12 @@ Numbers cross the script boundary as strings formatted ``%.17g`` both ways, beca
 truncates a Lua number in a reply to an integer and Lua's own ``tostring`` keeps only 14
 digits; in the scripts the arithmetic is IEEE doubles, the same as Python's.
 
-A budget key is three hashes sharing one hash tag (so a cluster keeps them on one node):
-``m`` (settled spend, expiry), ``r`` (live reservations: id -> "amount hold_until") and
-``x`` (reservations whose hold ran out, kept so a late settle still charges them once).
+A budget key is four Redis keys sharing one hash tag (a cluster keeps them on one node):
+``m`` (settled spend, the running sum of live holds, expiry), ``r`` (live reservations:
+id -> amount), ``z`` (the same ids scored by ``hold_until``) and ``x`` (reservations whose
+hold ran out, kept so a late settle still charges them once). Every operation costs
+O(log n) in the live holds, not O(n): Redis runs scripts on its one thread, so a budget
+with thousands of requests in flight must not rescan them all on each call.
 Keys get TTLs from ``expires_at`` minus the injected ``now``: Redis's clock only collects
 garbage, the expiry the callers see is decided on ``now`` like in every other backend.
 
@@ -44,76 +47,91 @@ DEFAULT_TIMEOUT = 0.5
 PRELUDE = f"""
 local TOLERANCE = {rules.FIT_TOLERANCE!r}
 local function fmt(x) return string.format('%.17g', x) end
-local function open(now)  -- settled, expires_at (nil: no such key); drops an expired key
-  local meta = redis.call('HMGET', KEYS[1], 'settled', 'expires_at')
-  local expires_at = tonumber(meta[2])
+local function open(now)  -- settled, held, expires_at (nil: no such key); drops an expired key
+  local meta = redis.call('HMGET', KEYS[1], 'settled', 'held', 'expires_at')
+  local expires_at = tonumber(meta[3])
   if expires_at and expires_at <= now then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-    return 0, nil
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+    return 0, 0, nil
   end
-  return tonumber(meta[1]) or 0, expires_at
+  return tonumber(meta[1]) or 0, tonumber(meta[2]) or 0, expires_at
 end
-local function live(now)  -- sum of live reservations; expired ones move to x
-  local sum = 0
-  local held = redis.call('HGETALL', KEYS[2])
-  for i = 1, #held, 2 do
-    local amount, hold = string.match(held[i + 1], '^(%S+) (%S+)$')
-    if tonumber(hold) > now then
-      sum = sum + tonumber(amount)
-    else
-      redis.call('HDEL', KEYS[2], held[i])
-      redis.call('HSET', KEYS[3], held[i], amount)
-    end
+local function unhold(held, amount)  -- running sum of live holds; exactly 0 when none is left
+  if redis.call('ZCARD', KEYS[3]) == 0 then return 0 end
+  return math.max(held - amount, 0)
+end
+local function purge(held, now_text)  -- holds that ran out stop counting and move to x
+  local ended = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_text)
+  if #ended == 0 then return held end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now_text)
+  local gone = 0
+  for _, id in ipairs(ended) do
+    local amount = redis.call('HGET', KEYS[2], id)
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('HSET', KEYS[4], id, amount)
+    gone = gone + tonumber(amount)
   end
-  return sum
+  return unhold(held, gone)
 end
-local function keep(expires_at, now)  -- TTLs for the key's hashes, from the injected now
-  local ms = math.max(1000, math.ceil((expires_at - now) * 1000))
-  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ms) end
+local function take(held, id)  -- drops a reservation: new held, and whether to charge it
+  local amount = redis.call('HGET', KEYS[2], id)
+  if amount then
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('ZREM', KEYS[3], id)
+    return unhold(held, tonumber(amount)), true
+  end
+  return held, redis.call('HDEL', KEYS[4], id) == 1
+end
+local function save(settled, held, expires_at, now)  -- TTLs from the injected now
+  redis.call('HSET', KEYS[1], 'settled', fmt(settled), 'held', fmt(held),
+             'expires_at', fmt(expires_at))
+  local ms = string.format('%d', math.max(1000, math.ceil((expires_at - now) * 1000)))
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ms) end
 end
 """
 
 RESERVE = """
 local id, amount, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local settled, expires_at = open(now)
-local used = settled + live(now)
+local settled, held, expires_at = open(now)
+held = purge(held, ARGV[4])
+local used = settled + held
 if not (used + amount <= limit + TOLERANCE) then
-  if expires_at then keep(expires_at, now) end
+  if expires_at then save(settled, held, expires_at, now) end
   return {0, fmt(used)}
 end
-redis.call('HSET', KEYS[2], id, ARGV[2] .. ' ' .. ARGV[5])
-expires_at = math.max(expires_at or 0, tonumber(ARGV[6]))
-redis.call('HSET', KEYS[1], 'settled', fmt(settled), 'expires_at', fmt(expires_at))
-keep(expires_at, now)
+redis.call('HSET', KEYS[2], id, ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[5], id)
+save(settled, held + amount, math.max(expires_at or 0, tonumber(ARGV[6])), now)
 return {1, fmt(used + amount)}
 """
 
 SETTLE = """
-local id, actual, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local settled, expires_at = open(now)
+local now = tonumber(ARGV[3])
+local settled, held, expires_at = open(now)
 if not expires_at then return '0' end
-if redis.call('HDEL', KEYS[2], id) + redis.call('HDEL', KEYS[3], id) > 0 then
-  settled = settled + actual
-  redis.call('HSET', KEYS[1], 'settled', fmt(settled))
-end
-local used = settled + live(now)
-keep(expires_at, now)
-return fmt(used)
+local charged
+held, charged = take(purge(held, ARGV[3]), ARGV[1])
+if charged then settled = settled + tonumber(ARGV[2]) end
+save(settled, held, expires_at, now)
+return fmt(settled + held)
 """
 
 RELEASE = """
-local settled, expires_at = open(tonumber(ARGV[2]))
-if expires_at then redis.call('HDEL', KEYS[2], ARGV[1]); redis.call('HDEL', KEYS[3], ARGV[1]) end
+local now = tonumber(ARGV[2])
+local settled, held, expires_at = open(now)
+if not expires_at then return 0 end
+held = take(purge(held, ARGV[2]), ARGV[1])
+save(settled, held, expires_at, now)
 return 0
 """
 
 USAGE = """
 local now = tonumber(ARGV[1])
-local settled, expires_at = open(now)
+local settled, held, expires_at = open(now)
 if not expires_at then return '0' end
-local used = settled + live(now)
-keep(expires_at, now)
-return fmt(used)
+held = purge(held, ARGV[1])
+save(settled, held, expires_at, now)
+return fmt(settled + held)
 """
 
 HIT = """
@@ -129,14 +147,13 @@ end
 return {0, fmt(current), fmt(previous)}
 """
 
-
 def _arg(value: float) -> str:
     """A float as the Lua side reads it back exactly (``repr`` round-trips; Lua has no 'inf')."""
     return repr(value) if math.isfinite(value) else ("1e999" if value > 0 else "-1e999")
 
 
 def _budget_keys(key: str) -> list[str]:
-    return [f"guard:{{{key}}}:{part}" for part in "mrx"]
+    return [f"guard:{{{key}}}:{part}" for part in "mrzx"]
 
 
 def client_options(url: str) -> tuple[str, float]:

@@ -34,12 +34,16 @@ SWEEP_EVERY = 60.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS budgets (
-    key TEXT PRIMARY KEY, settled REAL NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID;
+    key TEXT PRIMARY KEY, settled REAL NOT NULL, held REAL NOT NULL,
+    expires_at REAL NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS budgets_expiry ON budgets (expires_at);
 CREATE TABLE IF NOT EXISTS reservations (
     id TEXT PRIMARY KEY, key TEXT NOT NULL, amount REAL NOT NULL,
     hold_until REAL NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS reservations_key ON reservations (key, hold_until);
+CREATE TABLE IF NOT EXISTS ended (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, amount REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ended_key ON ended (key);
 CREATE TABLE IF NOT EXISTS rates (
     key TEXT NOT NULL, window REAL NOT NULL, idx INTEGER NOT NULL, count REAL NOT NULL,
     expires_at REAL NOT NULL, PRIMARY KEY (key, window, idx)) WITHOUT ROWID;
@@ -58,9 +62,9 @@ def path_from_url(url: str) -> Path:
 class SqliteStore(Store):
     """One SQLite file; one connection on one worker thread per store instance.
 
-    An expired reservation keeps its row (no longer summed) until settled, released or its
-    key expires: that is what lets a late settle still charge it exactly once, while a
-    repeated settle finds no row and charges nothing.
+    A reservation whose hold ran out moves to ``ended`` until settled, released or its key
+    expires: that is what lets a late settle still charge it exactly once, while a repeated
+    settle finds no row and charges nothing.
     """
 
     def __init__(self, url: str) -> None:
@@ -101,28 +105,36 @@ class SqliteStore(Store):
 
     def _reserve(self, db: sqlite3.Connection, now: float, reservation: Reservation,
                  limit: float, expires_at: float) -> tuple[bool, float]:
-        self._drop_if_expired(db, reservation.key, now)
-        used = self._usage(db, now, reservation.key)
+        key = reservation.key
+        settled, held = _open(db, key, now) or (0.0, 0.0)
+        held = _purge(db, key, now, held)
+        used = settled + held
         if not rules.fits(used, reservation.amount, limit):
+            db.execute("UPDATE budgets SET held = ? WHERE key = ?", (held, key))
             return False, used
         db.execute("INSERT INTO reservations VALUES (?, ?, ?, ?)",
-                   (reservation.id, reservation.key, reservation.amount, reservation.hold_until))
-        db.execute("INSERT INTO budgets VALUES (?, 0.0, ?) ON CONFLICT (key) DO UPDATE "
-                   "SET expires_at = max(expires_at, excluded.expires_at)",
-                   (reservation.key, expires_at))
+                   (reservation.id, key, reservation.amount, reservation.hold_until))
+        db.execute("INSERT INTO budgets VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE "
+                   "SET held = ?3, expires_at = max(expires_at, ?4)",
+                   (key, settled, held + reservation.amount, expires_at))
         return True, used + reservation.amount
 
     def _settle(self, db: sqlite3.Connection, now: float, reservation: Reservation,
                 actual: float) -> float:
-        self._drop_if_expired(db, reservation.key, now)
-        if self._delete(db, reservation):
-            db.execute("UPDATE budgets SET settled = settled + ? WHERE key = ?",
-                       (actual, reservation.key))
-        return self._usage(db, now, reservation.key)
+        state = _open(db, reservation.key, now)
+        if state is None:
+            return 0.0
+        settled, held = state
+        held, charged = _take(db, reservation, _purge(db, reservation.key, now, held))
+        settled += actual if charged else 0.0
+        _save(db, reservation.key, settled, held)
+        return settled + held
 
     def _release(self, db: sqlite3.Connection, now: float, reservation: Reservation) -> None:
-        self._drop_if_expired(db, reservation.key, now)
-        self._delete(db, reservation)
+        state = _open(db, reservation.key, now)
+        if state is not None:
+            held, _ = _take(db, reservation, _purge(db, reservation.key, now, state[1]))
+            _save(db, reservation.key, state[0], held)
 
     def _hit(self, db: sqlite3.Connection, now: float, key: str, amount: float, limit: float,
              at: rules.Window) -> RateResult:
@@ -145,35 +157,26 @@ class SqliteStore(Store):
 
     @staticmethod
     def _usage(db: sqlite3.Connection, now: float, key: str) -> float:
-        """Settled plus live reservations; an expired key reads as empty (read-only)."""
-        budget = db.execute("SELECT settled FROM budgets WHERE key = ? AND expires_at > ?",
-                            (key, now)).fetchone()
-        if budget is None:
+        """Settled plus live holds, read-only: holds that ran out are subtracted, not moved."""
+        row = db.execute("SELECT settled, held FROM budgets WHERE key = ? AND expires_at > ?",
+                         (key, now)).fetchone()
+        if row is None:
             return 0.0
-        live = db.execute("SELECT total(amount) FROM reservations WHERE key = ? "
-                          "AND hold_until > ?", (key, now)).fetchone()
-        return float(budget[0]) + float(live[0])
-
-    @staticmethod
-    def _delete(db: sqlite3.Connection, reservation: Reservation) -> bool:
-        cursor = db.execute("DELETE FROM reservations WHERE id = ? AND key = ?",
-                            (reservation.id, reservation.key))
-        return cursor.rowcount > 0
-
-    @staticmethod
-    def _drop_if_expired(db: sqlite3.Connection, key: str, now: float) -> None:
-        if db.execute("SELECT 1 FROM budgets WHERE key = ? AND expires_at <= ?",
-                      (key, now)).fetchone():
-            db.execute("DELETE FROM reservations WHERE key = ?", (key,))
-            db.execute("DELETE FROM budgets WHERE key = ?", (key,))
+        if not db.execute("SELECT 1 FROM reservations WHERE key = ? AND hold_until > ?",
+                          (key, now)).fetchone():
+            return float(row[0])
+        ended = db.execute("SELECT total(amount) FROM reservations WHERE key = ? "
+                           "AND hold_until <= ?", (key, now)).fetchone()
+        return float(row[0]) + max(float(row[1]) - float(ended[0]), 0.0)
 
     def _sweep(self, db: sqlite3.Connection, now: float) -> None:
         """Drop expired keys now and then, so keys never touched again do not pile up."""
         if now < self._next_sweep:
             return
         self._next_sweep = now + SWEEP_EVERY
-        db.execute("DELETE FROM reservations WHERE key IN "
-                   "(SELECT key FROM budgets WHERE expires_at <= ?)", (now,))
+        for table in ("reservations", "ended"):
+            db.execute(f"DELETE FROM {table} WHERE key IN "
+                       "(SELECT key FROM budgets WHERE expires_at <= ?)", (now,))
         db.execute("DELETE FROM budgets WHERE expires_at <= ?", (now,))
         db.execute("DELETE FROM rates WHERE expires_at <= ?", (now,))
 
@@ -219,3 +222,50 @@ class SqliteStore(Store):
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+# -- budget rows: ``held`` is the running sum of live holds, so no call rescans them all ----
+
+
+def _open(db: sqlite3.Connection, key: str, now: float) -> tuple[float, float] | None:
+    """``(settled, held)`` of ``key``, or None if there is none (an expired key is dropped)."""
+    row = db.execute("SELECT settled, held, expires_at FROM budgets WHERE key = ?",
+                     (key,)).fetchone()
+    if row is not None and row[2] <= now:
+        for table in ("reservations", "ended", "budgets"):
+            db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+        return None
+    return (float(row[0]), float(row[1])) if row else None
+
+
+def _purge(db: sqlite3.Connection, key: str, now: float, held: float) -> float:
+    """Move holds that ran out to ``ended`` (a late settle still charges them); new held."""
+    where = "FROM reservations WHERE key = ? AND hold_until <= ?"
+    gone = db.execute(f"SELECT total(amount), count(*) {where}", (key, now)).fetchone()
+    if not gone[1]:
+        return held
+    db.execute(f"INSERT INTO ended SELECT id, key, amount {where}", (key, now))
+    db.execute(f"DELETE {where}", (key, now))
+    return _unhold(db, key, held, gone[0])
+
+
+def _unhold(db: sqlite3.Connection, key: str, held: float, amount: float) -> float:
+    """``held - amount``, exactly 0 once no hold is left (float sums drift)."""
+    if not db.execute("SELECT 1 FROM reservations WHERE key = ?", (key,)).fetchone():
+        return 0.0
+    return max(held - amount, 0.0)
+
+
+def _take(db: sqlite3.Connection, reservation: Reservation,
+          held: float) -> tuple[float, bool]:
+    """Drop a reservation: the new held, and whether it is to be charged (live or ended)."""
+    ids = (reservation.id, reservation.key)
+    row = db.execute("SELECT amount FROM reservations WHERE id = ? AND key = ?", ids).fetchone()
+    if row is not None:
+        db.execute("DELETE FROM reservations WHERE id = ?", ids[:1])
+        return _unhold(db, reservation.key, held, float(row[0])), True
+    return held, db.execute("DELETE FROM ended WHERE id = ? AND key = ?", ids).rowcount > 0
+
+
+def _save(db: sqlite3.Connection, key: str, settled: float, held: float) -> None:
+    db.execute("UPDATE budgets SET settled = ?, held = ? WHERE key = ?", (settled, held, key))
