@@ -84,6 +84,18 @@ def _inferred_path(body: bytes, detect_api: Any, default_path: Any) -> str:
     return str(default_path(detect_api("", data))) if isinstance(data, dict) else ""
 
 
+def serve(args: argparse.Namespace) -> int:
+    """Run the proxy on uvicorn (uvloop and httptools); the set is compiled before listening."""
+    import uvicorn
+
+    from guard.serve.app import build_app
+
+    app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback)
+    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
+                log_level="warning")
+    return 0
+
+
 def schema(args: argparse.Namespace) -> int:
     from guard.policy.document import PolicyFile
 

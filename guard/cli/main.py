@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint(sub)
     _add_check(sub)
     _add_schema(sub)
+    _add_serve(sub)
     return parser
 
 
@@ -55,6 +56,18 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("schema", help="print the JSON Schema of policy files")
     p.set_defaults(func=commands.schema)
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the guarding reverse proxy in front of a gateway")
+    p.add_argument("-p", "--policies", required=True, help="policy file or directory")
+    p.add_argument("--upstream", required=True, metavar="URL",
+                   help="the OpenAI- or Anthropic-compatible gateway to forward to")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on")
+    p.add_argument("--stream-holdback", type=int, default=64, metavar="CHARS",
+                   help="characters of streamed text held back for output policies")
+    p.set_defaults(func=commands.serve)
 
 
 def _version() -> str:

@@ -81,7 +81,7 @@ async def test_streamed_chat_is_restored_redacted_and_usage_is_stripped(upstream
 
 
 async def test_streamed_anthropic_is_restored(upstream: Any) -> None:
-    body = {"model": "claude-sonnet-4-5", "max_tokens": 50, "stream": True,
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 50, "stream": True,
             "messages": [{"role": "user", "content": f"I am {EMAIL}"}]}
     async with client(upstream) as c:
         r = await c.post("/v1/messages", json=body)

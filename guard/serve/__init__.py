@@ -1,0 +1,1 @@
+"""``guard serve``: the guarding reverse proxy."""

@@ -1,0 +1,102 @@
+"""The reverse proxy behind ``guard serve``: every path forwarded to one upstream gateway.
+
+The proxy itself knows nothing about policies: it is a plain Starlette app that
+streams requests to the upstream and answers back (connection pooling,
+timeouts, hop-by-hop headers dropped, upstream errors passed through
+unchanged), wrapped in :class:`~guard.asgi.GuardMiddleware` like any gateway.
+Only the path and query of a request reach the upstream URL: no request can
+make guard contact a host the operator did not configure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from guard.envelope import api_for_path
+from guard.responses import error_body
+
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+                        "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
+                        "content-length", "accept-encoding"})
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+@dataclass(frozen=True)
+class ProxyOptions:
+    """Where and how to forward."""
+
+    upstream: str
+    connect_timeout: float = 5.0
+    read_timeout: float = 300.0  # a long generation may be slow to start
+    max_connections: int = 200
+
+
+def build_proxy(options: ProxyOptions,
+                extra_routes: list[Route] | None = None) -> Starlette:
+    """The forwarding app (``/healthz`` and anything in ``extra_routes`` answered locally)."""
+    base = httpx.URL(options.upstream)
+    prefix = base.raw_path.rstrip(b"/")
+    timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
+    limits = httpx.Limits(max_connections=options.max_connections,
+                          max_keepalive_connections=options.max_connections)
+    holder: dict[str, httpx.AsyncClient] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+            holder["client"] = client
+            yield
+
+    async def forward(request: Request) -> Response:
+        client = holder.get("client") or _standalone(holder, timeout, limits)
+        url = base.copy_with(raw_path=prefix + request.scope.get("raw_path", b"/")
+                             .split(b"?")[0] + _query(request))
+        headers = [(k, v) for k, v in request.headers.raw
+                   if k.decode("latin-1").lower() not in HOP_BY_HOP]
+        upstream_request = client.build_request(request.method, url, headers=headers,
+                                                content=request.stream())
+        try:
+            answer = await client.send(upstream_request, stream=True)
+        except httpx.HTTPError as exc:
+            return _unreachable(request, options.upstream, exc)
+        response = StreamingResponse(answer.aiter_raw(), status_code=answer.status_code,
+                                     background=BackgroundTask(answer.aclose))
+        response.raw_headers = [(k, v) for k, v in answer.headers.raw  # repeats kept
+                                if k.decode("latin-1").lower() not in HOP_BY_HOP]
+        return response
+
+    routes = [Route("/healthz", _healthz, methods=["GET"]), *(extra_routes or []),
+              Route("/{path:path}", forward, methods=METHODS)]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _query(request: Request) -> bytes:
+    query = request.scope.get("query_string", b"")
+    return b"?" + query if query else b""
+
+
+def _standalone(holder: dict[str, httpx.AsyncClient], timeout: httpx.Timeout,
+                limits: httpx.Limits) -> httpx.AsyncClient:
+    """A client for servers that skip the lifespan (some test transports)."""
+    holder["client"] = httpx.AsyncClient(timeout=timeout, limits=limits)
+    return holder["client"]
+
+
+def _unreachable(request: Request, upstream: str, exc: httpx.HTTPError) -> Response:
+    api = api_for_path(request.url.path) or "unknown"
+    host = httpx.URL(upstream).copy_with(username=None, password=None)
+    message = f"upstream {host} unreachable ({type(exc).__name__})"
+    return JSONResponse(error_body(api, 502, message, "upstream_unreachable"), status_code=502)
