@@ -27,6 +27,8 @@ from guard.responses import error_body
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
                         "content-length", "accept-encoding"})
+RESPONSE_OWN = frozenset({"date", "server"})
+"""Set by guard's own server; the upstream's copies would be duplicates."""
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
@@ -71,7 +73,7 @@ def build_proxy(options: ProxyOptions,
         response = StreamingResponse(answer.aiter_raw(), status_code=answer.status_code,
                                      background=BackgroundTask(answer.aclose))
         response.raw_headers = [(k, v) for k, v in answer.headers.raw  # repeats kept
-                                if k.decode("latin-1").lower() not in HOP_BY_HOP]
+                                if k.decode("latin-1").lower() not in HOP_BY_HOP | RESPONSE_OWN]
         return response
 
     routes = [Route("/healthz", _healthz, methods=["GET"]), *(extra_routes or []),
