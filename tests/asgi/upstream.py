@@ -98,8 +98,37 @@ async def messages(request: Request) -> Response:
     return StreamingResponse(events(), media_type="text/event-stream")
 
 
+async def responses(request: Request) -> Response:
+    body = await request.json()
+    request.app.state.requests.append(body)
+    text = "Echo: " + last_text(body)
+    usage = {"input_tokens": 11, "output_tokens": 7, "total_tokens": 18}
+    item = {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}
+    final = {"id": "resp_1", "object": "response", "created_at": 1, "model": body["model"],
+             "status": "completed", "output": [item], "usage": usage, "parallel_tool_calls": True,
+             "tool_choice": "auto", "tools": []}
+    if not body.get("stream"):
+        return JSONResponse(final)
+
+    async def events() -> AsyncIterator[str]:
+        n = 0
+        where = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+        for piece in pieces(text):
+            n += 1
+            yield sse({"type": "response.output_text.delta", **where, "delta": piece,
+                       "sequence_number": n, "logprobs": []}, "response.output_text.delta")
+        yield sse({"type": "response.output_text.done", **where, "text": text,
+                   "sequence_number": n + 1, "logprobs": []}, "response.output_text.done")
+        yield sse({"type": "response.completed", "response": final, "sequence_number": n + 2},
+                  "response.completed")
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
 def build() -> Starlette:
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
+                            Route("/v1/responses", responses, methods=["POST"]),
                             Route("/v1/messages", messages, methods=["POST"])])
     app.state.requests = []
     return app

@@ -102,3 +102,43 @@ def test_health_and_unreachable_upstream(stack: dict[str, Any], tmp_path: Path) 
                                            messages=[{"role": "user", "content": "hi"}])
     assert failed.value.status_code == 502
     assert "unreachable" in failed.value.message
+
+
+def test_openai_sdk_responses_streamed_and_restored(stack: dict[str, Any]) -> None:
+    client = oa(stack)
+    events = list(client.responses.create(model="gpt-4o-mini", input=f"to {EMAIL} soon",
+                                          stream=True))
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert deltas == f"Echo: to {EMAIL} soon"
+    done = next(e for e in events if e.type == "response.output_text.done")
+    assert done.text == deltas
+    completed = next(e for e in events if e.type == "response.completed")
+    assert completed.response.output_text == deltas
+
+
+def test_a_block_mid_stream_ends_it_with_the_apis_error(tmp_path: Path) -> None:
+    policies = tmp_path / "p.yaml"
+    policies.write_text("""version: 1
+settings: {store: "memory://"}
+policies:
+  - name: no-zeus
+    type: content
+    stages: [output]
+    detect: {keywords: ["project zeus"]}
+    message: "the answer mentioned a code name"
+""")
+    upstream = build()
+    with running(upstream) as up, running(build_app(policies, up)) as url:
+        client = openai.OpenAI(base_url=url + "/v1", api_key="k", max_retries=0)
+        seen: list[str] = []
+        with pytest.raises(openai.APIError, match="the answer mentioned a code name"):
+            for chunk in client.chat.completions.create(
+                    model="gpt-4o-mini", stream=True,
+                    messages=[{"role": "user", "content": "a long preamble then project zeus"}]):
+                seen += [c.delta.content or "" for c in chunk.choices]
+        assert "zeus" not in "".join(seen)
+        claude = anthropic.Anthropic(base_url=url, api_key="k", max_retries=0)
+        with pytest.raises(anthropic.APIStatusError, match="code name"), claude.messages.stream(
+                model="claude-sonnet-4-6", max_tokens=50,
+                messages=[{"role": "user", "content": "all about project zeus"}]) as s:
+            "".join(s.text_stream)
