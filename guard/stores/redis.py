@@ -234,7 +234,7 @@ class RedisStore(Store):
                   sliding: bool) -> RateResult:
         amount = rules.check_amount("amount", amount)
         at = rules.window_at(now, window, sliding)
-        name = f"guard:rate:{{{key}}}:{window!r}:"
+        name = f"guard:rate:{{{key}}}:{at.length!r}:"
         keys = [name + str(at.index)] + ([name + str(at.index - 1)] if sliding else [])
         ttl_ms = max(1, math.ceil(at.ttl * 1000))
         allowed, current_text, previous_text = await self._run(

@@ -58,6 +58,7 @@ def window_at(now: float, length: float, sliding: bool) -> Window:
     """The fixed window containing ``now``, aligned to multiples of ``length`` since the epoch."""
     if not math.isfinite(length) or length <= 0:
         raise ValueError(f"window must be a positive number of seconds, got {length!r}")
+    length = float(length)  # 60 and 60.0 must name the same window in every backend
     index = math.floor(now / length)
     elapsed = now - index * length
     weight = (length - elapsed) / length if sliding else 0.0

@@ -73,6 +73,7 @@ class SqliteStore(Store):
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="guard-sqlite")
         self._db: sqlite3.Connection | None = None  # touched only on the worker thread
         self._next_sweep = float("-inf")
+        self._closed = False
 
     async def reserve(self, key: str, amount: float, limit: float, *, now: float,
                       hold_until: float, expires_at: float) -> Admission:
@@ -98,8 +99,10 @@ class SqliteStore(Store):
         return await self._write(now, self._hit, key, amount, limit, at)
 
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        self._executor.shutdown(wait=True)
+        if not self._closed:
+            self._closed = True
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+            self._executor.shutdown(wait=True)
 
     # -- the transactions, on the worker thread ------------------------------------------
 

@@ -150,6 +150,12 @@ async def test_fixed_window_counts_until_the_limit(store: Store, key: str) -> No
     assert fresh.allowed and fresh.count == 1
 
 
+async def test_a_whole_number_window_is_the_same_window_as_its_float(store: Store,
+                                                                    key: str) -> None:
+    assert (await store.hit(key, 1, 1, now=T0, window=60, sliding=True)).allowed
+    assert not (await store.hit(key, 1, 1, now=T0, window=60.0, sliding=True)).allowed
+
+
 async def test_a_refused_hit_counts_nothing(store: Store, key: str) -> None:
     assert (await store.hit(key, 2, 3, now=T0, window=60, sliding=False)).allowed
     assert not (await store.hit(key, 2, 3, now=T0, window=60, sliding=False)).allowed
@@ -217,3 +223,8 @@ def test_a_store_serves_successive_event_loops(url: str, key: str) -> None:
             await store.close()
 
     assert asyncio.run(last()) == pytest.approx(0.25)
+
+
+async def test_closing_twice_is_harmless(store: Store) -> None:
+    await store.close()
+    await store.close()
