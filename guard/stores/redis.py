@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -165,7 +166,7 @@ def client_options(url: str) -> tuple[str, float]:
         timeout = float(timeouts[-1]) if timeouts else DEFAULT_TIMEOUT
     except ValueError:
         timeout = math.nan
-    if not timeout > 0:
+    if not (timeout > 0 and math.isfinite(timeout)):
         raise StoreError(f"Redis store URL: timeout must be a positive number of seconds, "
                          f"got {timeouts[-1]!r}")
     rest = urlencode([(name, value) for name, value in query if name != "timeout"])
@@ -200,10 +201,13 @@ class RedisStore(Store):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parts = urlsplit(url)
-        self._where = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
-        self._secret = parts.password
         self._client_url, self._timeout = client_options(url)
+        try:
+            options = parse_url(self._client_url)
+        except ValueError as exc:
+            raise StoreError(f"bad Redis store URL: {exc}") from exc
+        self._where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
+        self._secret = options.get("password")
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Client] = (
             weakref.WeakKeyDictionary())
         self._lock = threading.Lock()

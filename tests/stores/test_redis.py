@@ -44,3 +44,10 @@ def test_the_timeout_is_taken_out_of_the_url() -> None:
     assert client_options("rediss://h:1/0")[1] == 0.5
     with pytest.raises(StoreError, match="timeout"):
         client_options("redis://h:1/0?timeout=soon")
+
+
+@pytest.mark.parametrize("url", ["redis://guard:pw@h:port/0", "redis://h:1/0?timeout=inf"])
+def test_a_bad_redis_url_is_a_store_error(url: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        store_from_url(url)
+    assert "pw" not in str(caught.value)
