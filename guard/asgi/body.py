@@ -1,8 +1,8 @@
 """Reading a request body once, within a size limit and a time limit.
 
 A body is read into memory (policies need all of it) but never more than
-``limit`` bytes, and a client that trickles it slower than ``timeout`` seconds
-per chunk is cut off, so neither a huge nor a slowloris body can hold memory or
+``limit`` bytes, and a client that has not sent all of it within ``timeout``
+seconds is cut off, so neither a huge nor a slowloris body can hold memory or
 a worker. The body is then replayed to the wrapped app as one message.
 """
 
@@ -33,20 +33,21 @@ async def read_body(receive: Receive, limit: int, timeout: float,
         raise BodyError(413, f"request body is {declared} bytes; the limit is {limit}")
     chunks: list[bytes] = []
     size = 0
-    while True:
-        try:
-            message = await asyncio.wait_for(receive(), timeout)
-        except TimeoutError as exc:
-            raise BodyError(408, f"request body not received within {timeout:g} s") from exc
-        if message["type"] == "http.disconnect":
-            raise BodyError(499, "client disconnected")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyError(413, f"request body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    try:
+        async with asyncio.timeout(timeout):  # the whole body, however it is cut up
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise BodyError(499, "client disconnected")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise BodyError(413, f"request body is over the limit of {limit} bytes")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError as exc:
+        raise BodyError(408, f"request body not received within {timeout:g} s") from exc
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

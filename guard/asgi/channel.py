@@ -1,12 +1,14 @@
 """One stream of answer text (a choice, a content block, tool-call arguments) on its way out.
 
-Text is released only when it is confirmed safe. Without output policies that
-is at once (only a pseudonym token split across chunks waits for its end).
-With them, the channel holds back the last ``holdback`` characters and never
-releases part of a word, so every match of up to ``holdback`` characters, and
-every match inside one whitespace-free run (keys, e-mails, URLs), is seen whole
-by the output checks before any of it leaves. Pseudonyms are restored after the
-checks, as for whole answers.
+Text leaves only once the output checks have seen it, and as early as that can
+be said: a channel holds back the word still being written (so a key, an
+address or a URL, which contain no spaces, is always checked whole), a trailing
+run of number groups (so ``+1 415 555 0199`` or a card in groups of four is not
+let out group by group), and at least ``holdback`` characters when set. Each
+check runs over the held text plus the last released characters, so a phrase
+that began in text already sent is still recognised: a block then ends the
+stream before its last word leaves, a redaction covers what is still held.
+Pseudonyms are restored after the checks, as for whole answers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from guard.pii.pseudonyms import Restorer
 Scan = Callable[[str], Awaitable[TextScan]]
 MAX_WORD = 512
 """A whitespace-free run longer than this is released even unfinished (bounded memory)."""
+MAX_NUMBERS = 96
+"""How far back a trailing run of number groups may hold text."""
+CONTEXT = 256
+"""Released characters each check sees again, for phrases that began in them."""
+_SPACE = " \n\t"
 
 
 @dataclass
@@ -37,8 +44,9 @@ class Channel:
     def __init__(self, scan: Scan | None, restorer: Restorer | None, holdback: int) -> None:
         self.scan = scan
         self.restorer = restorer
-        self.holdback = holdback if scan is not None else 0
+        self.holdback = holdback
         self.pending = ""
+        self.context = ""  # the tail of what was released, as the model wrote it
         self.violations: dict[str, object] = {}
 
     async def feed(self, text: str) -> Released:
@@ -51,30 +59,62 @@ class Channel:
         return Released(released.text + tail, released.denial)
 
     async def _release(self, final: bool) -> Released:
-        if self.scan is not None and self.pending:
-            scanned = await self.scan(self.pending)
-            for violation in scanned.violations:
-                self.violations.setdefault(violation.policy, violation)
-            if scanned.denial is not None:
-                self.pending = ""
-                return Released("", scanned.denial)
-            self.pending = scanned.text
-        cut = len(self.pending) if final else self._cut()
+        if self.scan is None:
+            out, self.pending = self.pending, ""
+            return Released(self._restore(out))
+        cut = len(self.pending) if final else held_from(self.pending, self.holdback)
+        if cut == 0:
+            return Released("")
+        scanned = await self.scan(self.context + self.pending)
+        for violation in scanned.violations:
+            self.violations.setdefault(violation.policy, violation)
+        if scanned.denial is not None:
+            self.pending = ""
+            return Released("", scanned.denial)
+        self.pending = _after_context(scanned.text, self.context)
+        cut = len(self.pending) if final else held_from(self.pending, self.holdback)
         out, self.pending = self.pending[:cut], self.pending[cut:]
+        self.context = (self.context + out)[-CONTEXT:]
         return Released(self._restore(out))
-
-    def _cut(self) -> int:
-        if self.holdback == 0:
-            return len(self.pending)
-        limit = len(self.pending) - self.holdback
-        if limit <= 0:
-            return 0
-        space = max(self.pending.rfind(c, 0, limit + 1) for c in " \n\t")
-        if space >= 0:
-            return space + 1
-        return limit if limit > MAX_WORD else 0
 
     def _restore(self, text: str) -> str:
         if self.restorer is None or not text:
             return text
         return self.restorer.feed(text)
+
+
+def held_from(text: str, holdback: int = 0) -> int:
+    """Where the held part of ``text`` starts: everything before it may be released."""
+    space = max(text.rfind(c) for c in _SPACE)
+    if space < 0:
+        return max(0, len(text) - MAX_WORD)
+    cut = space + 1
+    floor = max(0, cut - MAX_NUMBERS)
+    while cut > floor:
+        start = max(text.rfind(c, 0, cut - 1) for c in _SPACE) + 1
+        if not _numeric(text[start:cut - 1]):
+            break
+        cut = start
+    return max(0, min(cut, len(text) - holdback))
+
+
+def _numeric(word: str) -> bool:
+    """A group that may belong to a phone, card, account or id number."""
+    return (bool(word) and any(c.isdigit() for c in word)) or word in ("+", "(", "-")
+
+
+def _after_context(edited: str, context: str) -> str:
+    """The held text after a check: what follows the (unchanged) context.
+
+    When a redaction reached back into the context (a phrase that began in
+    released text), what was released stays released; the replacement and the
+    rest follow it.
+    """
+    if edited.startswith(context):
+        return edited[len(context):]
+    common = 0
+    for a, b in zip(edited, context, strict=False):
+        if a != b:
+            break
+        common += 1
+    return edited[common:]

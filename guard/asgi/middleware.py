@@ -38,7 +38,7 @@ class GuardMiddleware:
 
     def __init__(self, app: App, guard: GuardSource, *, paths: Sequence[str] | None = None,
                  max_body_bytes: int | None = None, body_timeout: float = 30.0,
-                 stream_holdback: int = 64, observer: Any = None) -> None:
+                 stream_holdback: int = 0, observer: Any = None) -> None:
         self.app = app
         self.source: Callable[[], Guard] = _source(guard)
         self.paths = tuple(paths) if paths else None

@@ -67,7 +67,7 @@ class ResponseGuard:
         content_type = next((v.decode("latin-1").lower() for k, v in headers
                              if k.lower() == b"content-type"), "")
         self.mode = ("sse" if "text/event-stream" in content_type else
-                     "json" if "json" in content_type else "pass")
+                     "json" if "json" in content_type and self._inspects() else "pass")
         if self.mode == "sse":
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             self.stream = self._stream_guard()
@@ -141,6 +141,12 @@ class ResponseGuard:
         pseudonyms = getattr(ctx, "pseudonyms", None) or None
         return StreamGuard(decision.api, scan if checks else None, pseudonyms,
                            self.options.stream_holdback, self.strip_usage)
+
+    def _inspects(self) -> bool:
+        """Whether a JSON answer must be read: output policies, pseudonyms or budgets."""
+        ctx = self.decision.state.get("context")
+        return bool(self.guard.engine.output_checks or getattr(ctx, "pseudonyms", None)
+                    or getattr(ctx, "holds", None))
 
     def _guard_headers(self) -> list[tuple[bytes, bytes]]:
         return [(k.encode("latin-1"), v.encode("latin-1"))

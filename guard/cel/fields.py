@@ -44,6 +44,19 @@ def check_fields(source: str) -> None:
                            f"expected one of {', '.join(known)}")
 
 
+def request_fields(source: str) -> frozenset[str] | None:
+    """The ``request.X`` fields ``source`` reads, or ``None`` if it uses ``request`` otherwise.
+
+    Binding is the costly part of CEL here, so the engine binds only the request
+    fields some policy reads; an expression that indexes or passes ``request``
+    whole (``request["body"]``) needs all of them.
+    """
+    tree = parse(source)
+    uses = sum(1 for name in _top_level_names(tree) if name == "request")
+    selected = [f for v, f in _selected_fields(tree) if v == "request"]
+    return frozenset(selected) if len(selected) == uses else None
+
+
 def parse(source: str) -> Any:
     """The lark tree of ``source``; :class:`CelError` with the parser's message if invalid."""
     import celpy

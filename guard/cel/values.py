@@ -14,16 +14,27 @@ from typing import Any
 
 _NUL = "\x00"
 _REPLACEMENT = "\ufffd"
+_NUL_REPR = "\\x00"
 
 
 def without_nul(value: Any) -> Any:
-    """``value`` with NUL replaced in every string (keys included)."""
+    """``value`` with NUL replaced in every string (keys included).
+
+    Almost no request carries a NUL, so one C-speed ``repr`` (where a NUL in any
+    string shows as ``\\x00``) decides whether the walk is needed at all.
+    """
+    if _NUL_REPR not in repr(value):
+        return value
+    return _without_nul(value)
+
+
+def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace(_NUL, _REPLACEMENT) if _NUL in value else value
     if isinstance(value, dict):
         return _mapping(value)
     if isinstance(value, list):
-        items = [without_nul(v) for v in value]
+        items = [_without_nul(v) for v in value]
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
 
@@ -32,7 +43,7 @@ def _mapping(value: dict[Any, Any]) -> dict[Any, Any]:
     changed = False
     out: dict[Any, Any] = {}
     for key, item in value.items():
-        new_key, new_item = without_nul(key), without_nul(item)
+        new_key, new_item = _without_nul(key), _without_nul(item)
         changed = changed or new_key is not key or new_item is not item
         out[new_key] = new_item
     return out if changed else value

@@ -65,8 +65,9 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="the OpenAI- or Anthropic-compatible gateway to forward to")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=8080, help="port to listen on")
-    p.add_argument("--stream-holdback", type=int, default=64, metavar="CHARS",
-                   help="characters of streamed text held back for output policies")
+    p.add_argument("--stream-holdback", type=int, default=0, metavar="CHARS",
+                   help="with output policies, hold back at least this many characters of "
+                   "streamed text (beyond the word being written and trailing number groups)")
     p.set_defaults(func=commands.serve)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from guard.cel import CelEngine, Program, ResultKind, engine
+from guard.cel.fields import request_fields
 from guard.checks.base import Check, PolicyMeta
 from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
@@ -46,6 +47,7 @@ class CompiledPolicies:
     checks: list[Check]
     prices: PriceTable = field(default_factory=PriceTable)
     store: StoreRef = field(default_factory=lambda: StoreRef("memory://"))
+    request_fields: frozenset[str] | None = None  # what CEL reads of `request`; None = all
 
 
 class _Compiler:
@@ -56,16 +58,27 @@ class _Compiler:
         self.settings = settings
         self.store = StoreRef(os.environ.get(STORE_ENV) or settings.store)
         self.problems: list[Problem] = []
+        self.request_fields: set[str] | None = set()
 
     def cel_program(self, source: str | None, kind: ResultKind, where: Located,
                     *key: str) -> Program | None:
         if source is None:
             return None
         try:
-            return self.cel.compile(source, expect=kind)
+            program = self.cel.compile(source, expect=kind)
         except CelError as exc:
             self.problems.append(where.problem(f"invalid CEL: {exc}", *key))
             return None
+        self._note_fields(source)
+        return program
+
+    def _note_fields(self, source: str) -> None:
+        """Remember which request fields CEL reads, so only those are ever bound."""
+        fields = request_fields(source)
+        if fields is None or self.request_fields is None:
+            self.request_fields = None
+        else:
+            self.request_fields |= fields
 
     def regex(self, pattern: str, flags: str, where: Located, *key: str | int) -> None:
         try:
@@ -103,9 +116,10 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     checks = [c for e in policies.policies if (c := _compile_check(compiler, policies, e))]
     if compiler.problems:
         raise PolicyError(sorted(compiler.problems))
+    fields = None if compiler.request_fields is None else frozenset(compiler.request_fields)
     return CompiledPolicies(policies.source, policies.revision, policies.settings,
                             compiler.cel, identity, variables, checks,
-                            PriceTable(policies.pricing), compiler.store)
+                            PriceTable(policies.pricing), compiler.store, fields)
 
 
 def _compile_identity(compiler: _Compiler, policies: PolicySet) -> dict[str, Program]:

@@ -41,6 +41,7 @@ class Context:
     response: ResponseEnvelope | None = None
     pseudonyms: Pseudonyms | None = None  # PII pseudonym table: never logged, never exposed
     prices: PriceTable | None = None
+    request_fields: frozenset[str] | None = None  # bind only these of `request` (None: all)
     holds: list[Hold] = field(default_factory=list)  # budget reservations of this request
     _estimate: tuple[Envelope, CallEstimate] | None = None
     _request: dict[str, Any] | None = None
@@ -113,7 +114,7 @@ class Context:
 
     def _data(self) -> dict[str, Any]:
         if self._request is None:
-            self._request = to_cel(self.envelope)
+            self._request = to_cel(self.envelope, self.request_fields)
         return {
             "request": self._request,
             "identity": self.identity,

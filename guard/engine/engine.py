@@ -38,7 +38,8 @@ class Engine:
         """The input-stage decision for ``envelope``."""
         started = time.perf_counter()
         ctx = Context(self.compiled.cel, envelope, now or datetime.now(UTC),
-                      prices=self.compiled.prices)
+                      prices=self.compiled.prices,
+                      request_fields=self.compiled.request_fields)
         ctx.set_identity(resolve_identity(self.compiled.identity, ctx))
         self._resolve_variables(ctx)
         run = await run_checks(self.input_checks, ctx, apply_input)

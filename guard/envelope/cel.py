@@ -7,26 +7,34 @@ copy): CEL only reads it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from guard.envelope.model import Envelope
 
+_FIELDS: dict[str, Callable[[Envelope], Any]] = {
+    "api": lambda e: e.api,
+    "path": lambda e: e.path,
+    "method": lambda e: e.method,
+    "headers": lambda e: dict(e.headers),
+    "model": lambda e: e.model,
+    "provider": lambda e: e.provider,
+    "stream": lambda e: e.stream,
+    "max_tokens": lambda e: e.max_tokens,
+    "messages": lambda e: [{"role": m.role, "text": m.text} for m in e.messages],
+    "text": lambda e: e.text,
+    "tags": lambda e: dict(e.tags),
+    "metadata": lambda e: dict(e.metadata),
+    "body": lambda e: e.body,
+    "tokens": lambda e: e.tokens,
+}
 
-def to_cel(envelope: Envelope) -> dict[str, Any]:
-    """The fields documented under "CEL variables" in POLICY_LANGUAGE.md."""
-    return {
-        "api": envelope.api,
-        "path": envelope.path,
-        "method": envelope.method,
-        "headers": dict(envelope.headers),
-        "model": envelope.model,
-        "provider": envelope.provider,
-        "stream": envelope.stream,
-        "max_tokens": envelope.max_tokens,
-        "messages": [{"role": m.role, "text": m.text} for m in envelope.messages],
-        "text": envelope.text,
-        "tags": dict(envelope.tags),
-        "metadata": dict(envelope.metadata),
-        "body": envelope.body,
-        "tokens": envelope.tokens,
-    }
+
+def to_cel(envelope: Envelope, fields: Collection[str] | None = None) -> dict[str, Any]:
+    """The fields documented under "CEL variables" in POLICY_LANGUAGE.md.
+
+    ``fields`` limits the map to the fields policies read (``None``: all of them);
+    a field no policy reads is never built or bound.
+    """
+    names = _FIELDS if fields is None else [f for f in fields if f in _FIELDS]
+    return {name: _FIELDS[name](envelope) for name in names}

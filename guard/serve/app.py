@@ -16,7 +16,7 @@ from guard.library import Guard
 from guard.serve.proxy import ProxyOptions, build_proxy
 
 
-def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 64) -> Any:
+def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0) -> Any:
     """The whole ``guard serve`` app for a policy path and an upstream URL."""
     guard = Guard.from_path(policies)
     proxy = build_proxy(ProxyOptions(upstream))

@@ -75,7 +75,8 @@ async def test_streamed_chat_is_restored_redacted_and_usage_is_stripped(upstream
     chunks = [json.loads(e) for e in events[:-1]]
     streamed = "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks
                        if ch["choices"])
-    assert streamed == f"Echo: tell {EMAIL} about [hidden] now please"
+    # "project" left before "zeus" was written; the redaction covers what was still held
+    assert streamed == f"Echo: tell {EMAIL} about project [hidden] now please"
     assert all("usage" not in ch for ch in chunks)  # guard asked for it; the caller did not
     assert upstream.state.requests[-1]["stream_options"] == {"include_usage": True}
 

@@ -8,6 +8,7 @@ received is kept in ``app.state.requests`` so tests can see what guard forwarded
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 CHUNK = 5
+DELAY = 0.0
+"""Seconds between streamed chat chunks (benchmarks set it to look like a real model)."""
 
 
 def last_text(body: dict[str, Any]) -> str:
@@ -59,6 +62,8 @@ async def chat(request: Request) -> Response:
         yield sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant",
                                                               "content": ""}}]})
         for piece in pieces(text):
+            if DELAY:
+                await asyncio.sleep(DELAY)
             yield sse({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                             "finish_reason": None}]})
         yield sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
