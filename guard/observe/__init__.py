@@ -1,8 +1,10 @@
 """What the middleware and ``guard serve`` need besides the engine: see what guard decides.
 
-- :class:`DecisionLog`: one JSON line per request, with hashes, names and counts only.
+- :class:`DecisionLog`: one JSON line per request, with hashes, names and counts only;
+- :class:`Metrics`: Prometheus counters and histograms, in a registry of their own.
 """
 
 from guard.observe.decision_log import DecisionLog, DecisionLogError
+from guard.observe.metrics import Metrics
 
-__all__ = ["DecisionLog", "DecisionLogError"]
+__all__ = ["DecisionLog", "DecisionLogError", "Metrics"]
