@@ -104,3 +104,98 @@ async def test_unguarded_paths_and_methods_pass_through(upstream: Any) -> None:
     async with client(upstream) as c:
         r = await c.get("/v1/chat/completions")
     assert r.status_code == 405 and "x-guard-decision-id" not in r.headers
+
+
+BUDGET = """version: 1
+settings: {store: "memory://"}
+policies:
+  - {name: spend, type: budget, per: '"all"', limit_tokens: 100000, window: day}
+"""
+
+
+async def _usage(app: Any) -> float:
+    guard = app.source()
+    store = guard.compiled.store.get()
+    import hashlib
+    import time as clock
+    from datetime import UTC, datetime
+
+    from guard.limits.windows import calendar_window
+
+    bucket = hashlib.sha256(b"all").hexdigest()[:16]
+    window = calendar_window("day", datetime.now(UTC))
+    return float(await store.usage(f"budget/spend/{bucket}/{window.label}", now=clock.time()))
+
+
+async def test_budgets_settle_from_usage_in_json_and_streams(upstream: Any) -> None:
+    app = GuardMiddleware(upstream, guard=Guard.from_yaml(BUDGET))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+        await c.post("/v1/chat/completions", json=chat("hi", max_tokens=50))
+        assert await _usage(app) == 18.0  # the stand-in reports 11 + 7 tokens
+        await c.post("/v1/chat/completions", json=chat("hi", max_tokens=50, stream=True))
+        assert await _usage(app) == 36.0
+
+
+async def test_a_client_that_leaves_releases_its_reservation(upstream: Any) -> None:
+    import asyncio
+
+    app = GuardMiddleware(upstream, guard=Guard.from_yaml(BUDGET))
+    body = json.dumps(chat("hi", max_tokens=50, stream=True)).encode()
+    sent: list[dict[str, Any]] = []
+    asked: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        asked.append(1)
+        if len(asked) == 1:
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)  # the client is silent: its socket just breaks on send
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body":
+            raise OSError("client went away")
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions",
+             "headers": [(b"content-type", b"application/json")], "query_string": b""}
+    with pytest.raises(OSError):
+        await app(scope, receive, send)
+    assert await _usage(app) == 0.0
+
+
+async def test_a_body_trickling_in_is_cut_off_with_408(upstream: Any) -> None:
+    import asyncio
+
+    app = GuardMiddleware(upstream, guard=Guard.from_yaml(POLICIES), body_timeout=0.2)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.1)
+        return {"type": "http.request", "body": b"{", "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions",
+             "headers": [], "query_string": b""}
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 408
+    assert upstream.state.requests == []
+
+
+async def test_decision_is_available_to_the_wrapped_app() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def endpoint(request: Request) -> JSONResponse:
+        decision = request.state.guard_decision
+        return JSONResponse({"decision": decision.decision_id, "body": await request.json()})
+
+    inner = Starlette(routes=[Route("/v1/chat/completions", endpoint, methods=["POST"])])
+    app = GuardMiddleware(inner, guard=Guard.from_yaml(POLICIES))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+        r = await c.post("/v1/chat/completions", json=chat(f"mail {EMAIL}"))
+    assert r.json()["decision"] == r.headers["x-guard-decision-id"]
+    assert r.json()["body"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
