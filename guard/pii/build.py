@@ -1,8 +1,10 @@
 """Build detectors from validated PII policies: the only module that loads Presidio.
 
-Presidio objects are built explicitly and shared: one recognizer instance per
-(entity, phone regions) and one NLP engine per spaCy pipeline for the whole
-process, whatever the number of policies or reloads. Nothing here can reach
+Recognizers are built explicitly and shared: one instance per (entity, phone
+regions) and one NLP engine per spaCy pipeline for the whole process, whatever
+the number of policies or reloads. ``PHONE_NUMBER`` is guard's own recognizer
+(:mod:`guard.pii.phones`); ``CREDIT_CARD`` is Presidio's with guard's issuer
+ranges (:mod:`guard.pii.cards`) beside its pattern. Nothing here can reach
 the network: the e-mail recognizer's public-suffix list is the copy bundled
 with ``tldextract``, and a spaCy pipeline that is not installed is a load
 error, never a download (Presidio's own loader would try one).
@@ -17,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from guard.errors import GuardError
-from guard.pii.catalog import NER_ENTITIES, PATTERN_ENTITIES
+from guard.pii.cards import card_pattern
+from guard.pii.catalog import CONTEXT_PHONE_REGIONS, NER_ENTITIES, PATTERN_ENTITIES
 from guard.pii.detector import Detector
+from guard.pii.phones import PhoneNumbers
 from guard.pii.recognizers import (
     CustomPattern,
     DenyList,
@@ -53,7 +57,7 @@ def build_detector(policy: PiiPolicy, nlp_model: str | None,
     custom_entities = {r.entity for r in policy.recognizers}
     for entity in dict.fromkeys(policy.entities):
         if entity in PATTERN_ENTITIES:
-            recognizers.append(_presidio(entity, tuple(phone_regions)))
+            recognizers.append(pattern_recognizer(entity, tuple(phone_regions)))
     ner = [e for e in policy.entities if e in NER_ENTITIES and e not in custom_entities]
     if ner and nlp_model:
         recognizers.append(NerRecognizer(ner, nlp_engine(nlp_model), _spacy_recognizer()))
@@ -67,17 +71,28 @@ def build_detector(policy: PiiPolicy, nlp_model: str | None,
 
 
 @cache
-def _presidio(entity: str, phone_regions: tuple[str, ...]) -> PresidioPattern:
+def pattern_recognizer(entity: str, phone_regions: tuple[str, ...],
+                       windowed: bool = True) -> Recognizer:
+    """The shared recognizer of a pattern entity; ``windowed=False`` analyzes whole
+    texts and skips nothing (the reference of the property tests)."""
+    spec = PATTERN_ENTITIES[entity]
+    if entity == "PHONE_NUMBER":
+        assert spec.candidate is not None
+        return PhoneNumbers(phone_regions, CONTEXT_PHONE_REGIONS, spec.candidate, windowed)
     from presidio_analyzer import predefined_recognizers
 
-    spec = PATTERN_ENTITIES[entity]
     factory = getattr(predefined_recognizers, spec.recognizer)
-    if entity != "PHONE_NUMBER":
-        return PresidioPattern(entity, factory(), spec.candidate, spec.windowed)
-    recognizer = factory(supported_regions=phone_regions)
-    # every raw phone result has the recognizer's one constant score
-    return PresidioPattern(entity, recognizer, spec.candidate, spec.windowed,
-                           base_score=float(recognizer.SCORE))
+    recognizer = _card_recognizer() if entity == "CREDIT_CARD" else factory()
+    return PresidioPattern(entity, recognizer, spec.candidate, spec.windowed and windowed)
+
+
+def _card_recognizer() -> Any:
+    """Presidio's card recognizer (Luhn), with guard's issuer ranges beside its pattern."""
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
+
+    ranges = Pattern("Card networks' issuer ranges and lengths (guard)", card_pattern(), 0.3)
+    return CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, ranges])
 
 
 @cache

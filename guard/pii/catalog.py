@@ -22,7 +22,7 @@ class BuiltinEntity:
     """An entity Presidio's pattern recognizers detect."""
 
     name: str
-    recognizer: str  # class name in presidio_analyzer.predefined_recognizers
+    recognizer: str  # class in presidio_analyzer.predefined_recognizers; "guard": guard's own
     candidate: str | None = None  # RE2: present in every match; None = always analyze
     windowed: bool = False  # analyze only windows around candidates, not the whole text
 
@@ -31,8 +31,9 @@ _DIGITS_9 = r"\d{3}[- .]?\d{2}[- .]?\d{4}"
 
 PATTERN_ENTITIES: dict[str, BuiltinEntity] = {e.name: e for e in (
     BuiltinEntity("EMAIL_ADDRESS", "EmailRecognizer", r"@", windowed=True),
-    BuiltinEntity("PHONE_NUMBER", "PhoneRecognizer", r"\d(?:[^\pL\n]{0,3}\d){5,}",
-                  windowed=True),
+    # guard's own recognizer (guard.pii.phones) on libphonenumber
+    BuiltinEntity("PHONE_NUMBER", "guard", r"\d(?:[^\pL\n]{0,3}\d){5,}", windowed=True),
+    # Presidio's recognizer (Luhn) with guard's issuer ranges beside its pattern (guard.pii.cards)
     BuiltinEntity("CREDIT_CARD", "CreditCardRecognizer", r"\d(?:[ -]?\d){11,18}",
                   windowed=True),
     # The whole value, not a prefix: a window cut at a space inside an IBAN would
@@ -92,8 +93,21 @@ NER_ENTITIES: frozenset[str] = frozenset({"PERSON", "LOCATION", "ORGANIZATION", 
 """Entities only a spaCy NER pipeline finds (``settings.pii.nlp_model``)."""
 
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "BR", "IL")
-"""Regions whose national formats the phone recognizer tries (Presidio's defaults);
-numbers written with a ``+country`` prefix are found whatever the list."""
+"""Regions whose national formats the phone recognizer tries everywhere (Presidio's
+defaults); numbers written with a ``+country`` prefix are found whatever the list."""
+
+CONTEXT_PHONE_REGIONS = (
+    # the EU and the EEA but Luxembourg (whose plan has valid numbers of 4 to 11 digits
+    # of almost any shape: `2019 2020`, `(2 500 000`), Switzerland, the UK
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI",
+    "NO", "CH", "GB",
+    # populous others
+    "US", "CA", "MX", "BR", "AR", "AU", "NZ", "IN", "IL", "TR", "UA", "RU", "ZA", "JP",
+    "KR", "CN",
+)
+"""Regions whose national formats count only where a phone word precedes the number
+or a label follows it (``Tel.: 60 56 85 91``, ``416 60 039 office``)."""
 
 
 def known_entities(with_ner: bool) -> tuple[str, ...]:

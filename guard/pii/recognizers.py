@@ -5,8 +5,8 @@ Three kinds share that small interface:
 - :class:`PresidioPattern` wraps one of Presidio's predefined pattern recognizers.
   When its entity has a windowed candidate (see :mod:`guard.pii.catalog`), it
   analyzes only windows around the candidate's matches: the same answer as the
-  whole text (windows are cut at whitespace), at a fraction of the cost, which
-  matters most for the phone recognizer (``phonenumbers`` scans every offset).
+  whole text (windows are cut at whitespace), at a fraction of the cost.
+  guard's own phone recognizer (:mod:`guard.pii.phones`) uses the same windows.
 - :class:`CustomPattern` and :class:`DenyList` come from policy files; they run on
   RE2 like every regex a policy supplies.
 - :class:`NerRecognizer` runs a spaCy pipeline through Presidio's NLP engine.
@@ -18,7 +18,7 @@ does it itself, from the recognizer's own context list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,7 +64,7 @@ class ContextWords:
         self.phrases = tuple(w for w in self.words if " " in w)
 
     def boost(self, text: str, finding: Finding) -> Finding:
-        if not self._near(text, finding.start):
+        if not self.near(text, finding.start):
             return finding
         return Finding(finding.entity, finding.start, finding.end, boosted(finding.score))
 
@@ -74,9 +74,10 @@ class ContextWords:
         Looks a few words further back than :meth:`boost`, because a match may
         start a little before the candidate that led to it (a ``+`` or a digit).
         """
-        return boosted(score) if self._near(text, start, CONTEXT_WORDS_BEFORE + 3) else score
+        return boosted(score) if self.near(text, start, CONTEXT_WORDS_BEFORE + 3) else score
 
-    def _near(self, text: str, start: int, count: int = CONTEXT_WORDS_BEFORE) -> bool:
+    def near(self, text: str, start: int, count: int = CONTEXT_WORDS_BEFORE) -> bool:
+        """Whether one of the words is among the ``count`` words before ``start``."""
         if not self.words:
             return False
         before = text[max(0, start - 40 * count):start].lower()
@@ -97,30 +98,21 @@ def _words(text: str) -> list[str]:
 
 
 class PresidioPattern:
-    """One of Presidio's predefined recognizers, maybe limited to candidate windows.
+    """One of Presidio's predefined recognizers, maybe limited to candidate windows."""
 
-    ``base_score`` is set when every raw result of the recognizer has that one
-    score (the phone recognizer): then a candidate lying inside a kept finding
-    that outscores anything this candidate could become is not analyzed at all,
-    since its finding would lose the overlap anyway.
-    """
+    max_score = 1.0
 
     def __init__(self, entity: str, recognizer: Any, candidate: str | None,
-                 windowed: bool, base_score: float | None = None) -> None:
+                 windowed: bool) -> None:
         self.entity = entity
         self.recognizer = recognizer
         self.candidate = candidate
-        self.base_score = base_score
-        self.max_score = 1.0 if base_score is None else boosted(base_score)
         self.windowed = windowed and candidate is not None
         self.locate = compile_regex(candidate) if self.windowed and candidate else None
         self.context = ContextWords(getattr(recognizer, "context", None) or ())
 
     def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
-        if self.locate is None:
-            spans: list[Span] = [(0, len(text))]
-        else:
-            spans = list(windows(text, self.locate, lambda s, e: self._loses(text, s, e, kept)))
+        spans = [(0, len(text))] if self.locate is None else windows(text, self.locate)
         found: list[Finding] = []
         for start, end in spans:
             results = self.recognizer.analyze(text[start:end], [self.entity], None)
@@ -129,27 +121,24 @@ class PresidioPattern:
                       for r in results if r.entity_type == self.entity]
         return found
 
-    def _loses(self, text: str, start: int, end: int, kept: Sequence[Finding]) -> bool:
-        if self.base_score is None or not kept:
-            return False
-        ceiling = self.context.ceiling(text, start, self.base_score)
-        return any(f.start <= start and end <= f.end and f.score > ceiling for f in kept)
-
 
 def windows(text: str, locate: Any,
             skip: Callable[[int, int], bool] | None = None) -> Iterator[Span]:
-    """Disjoint spans around every match of ``locate`` (but those ``skip`` drops).
+    """Disjoint spans around every match of ``locate`` (but those ``skip`` drops)."""
+    spans = ((m.start(), m.end()) for m in locate.finditer(text))
+    return around(text, (s for s in spans if skip is None or not skip(*s)))
 
-    Windows are cut at whitespace. One that finds no whitespace within
-    ``WINDOW_SNAP`` characters (a huge token) becomes the whole text: results
-    must equal a whole-text run.
+
+def around(text: str, spans: Iterable[Span]) -> Iterator[Span]:
+    """Disjoint windows around ``spans`` (in text order), padded and cut at whitespace.
+
+    A window that finds no whitespace within ``WINDOW_SNAP`` characters (a huge
+    token) becomes the whole text: results must equal a whole-text run.
     """
     current: Span | None = None
-    for match in locate.finditer(text):
-        if skip is not None and skip(match.start(), match.end()):
-            continue
-        start = _snap_back(text, max(0, match.start() - WINDOW_PAD))
-        end = _snap_forward(text, min(len(text), match.end() + WINDOW_PAD))
+    for match_start, match_end in spans:
+        start = _snap_back(text, max(0, match_start - WINDOW_PAD))
+        end = _snap_forward(text, min(len(text), match_end + WINDOW_PAD))
         if start < 0 or end < 0:
             yield 0, len(text)
             return

@@ -1,4 +1,4 @@
-"""The detector: windows equal whole-text Presidio, scores, allow lists, overlaps."""
+"""The detector: windows equal whole-text runs, scores, allow lists, overlaps."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guard.pii.build import build_detector
-from guard.pii.catalog import DEFAULT_PHONE_REGIONS, PATTERN_ENTITIES
+from guard.pii.build import build_detector, pattern_recognizer
+from guard.pii.catalog import DEFAULT_PHONE_REGIONS
 from guard.pii.detector import Detector, resolve_overlaps
-from guard.pii.recognizers import CustomPattern, DenyList, Finding, PresidioPattern, windows
+from guard.pii.recognizers import CustomPattern, DenyList, Finding, windows
 from guard.policy.types import PiiPolicy
 from guard.regex import compile_regex
 
@@ -98,17 +98,23 @@ def test_custom_pattern_runs_on_re2() -> None:
     assert [(f.start, f.end) for f in recognizer.find("see TCK-1234, TCK-9")] == [(4, 12)]
 
 
-# --- windows never change what Presidio finds ------------------------------------------
+# --- windows never change what the recognizers find -------------------------------------
 
 PIECES = ["jane.roe@example.com", "+1 (415) 555-0199", "415.555.0199", "+49 30 901820",
-          "4539 1488 0343 6467", "4539-1488-0343-6467", "DE89 3704 0044 0532 0130 00",
+          "+1-984-182-0190", "+447700 921 916", "+46 (0)179 459 33", "+1-903-140-4508x769",
+          "60-56-85-91", "699 956 915", "(37) 788-063", "0490 75 40 81", "467 3395",
+          "0896 69", "03.04.2024", "2024-05-17", "20 24 05 17",
+          "4539 1488 0343 6467", "4539-1488-0343-6467", "4716 2914 1777 6317 068",
+          "2223398259791908", "5018 9458 0734", "213135623012389",
+          "DE89 3704 0044 0532 0130 00", "RS35 2600 0560 1001 6113 70",
           "GB82WEST12345698765432", "FR14 2004 1010 0505 0001 3M02 606",
           "AL47 2121 1009 0000 0002 3569 8741", "10.0.0.1", "2001:db8::8a2e:370:7334",
           "536-22-1234", "536 22 1234", "2024-03-01", "v1.2.3", "order #100234", "12:30:45", "a@b",
           "(", ")", "-", ".", "+", ":", "@"]
 WORDS = st.sampled_from(["the", "call", "card", "ip", "ssn", "mail", "x", "\n", "  ", "42",
-                         "phone:", "iban", "to", "at"])
-SEPARATORS = st.sampled_from([" ", " ", "", ",", "\n", ": ", "; ", "\t", "/"])
+                         "phone:", "iban", "to", "at", "office", "(fax)", "-Mobile", "tel.",
+                         "reach me at", "Telefon", "whatsapp", "number"])
+SEPARATORS = st.sampled_from([" ", " ", "", ",", "\n", ": ", "; ", "\t", "/", "-"])
 TEXTS = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, st.text(max_size=6)),
                            SEPARATORS), max_size=30).map(
     lambda parts: "".join(piece + sep for piece, sep in parts))
@@ -118,22 +124,10 @@ TEXTS = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, st.text(max
 @settings(max_examples=60, deadline=None)
 @given(text=TEXTS)
 def test_windowed_run_equals_whole_text_run(entity: str, text: str) -> None:
-    windowed = build_detector(PiiPolicy(name="p", type="pii", entities=[entity]), None,
-                              DEFAULT_PHONE_REGIONS).always
-    spec = PATTERN_ENTITIES[entity]
-    whole = PresidioPattern(entity, _presidio(entity), spec.candidate, windowed=False)
-    part = PresidioPattern(entity, _presidio(entity), spec.candidate, windowed=True)
-    assert windowed == []  # every main entity is gated by a candidate
+    part = pattern_recognizer(entity, DEFAULT_PHONE_REGIONS)
+    whole = pattern_recognizer(entity, DEFAULT_PHONE_REGIONS, windowed=False)
+    assert part.candidate is not None  # every main entity is gated by a candidate
     assert _spans(part.find(text)) == _spans(whole.find(text))
-
-
-def _presidio(entity: str) -> object:
-    from presidio_analyzer import predefined_recognizers
-
-    factory = getattr(predefined_recognizers, PATTERN_ENTITIES[entity].recognizer)
-    if entity == "PHONE_NUMBER":
-        return factory(supported_regions=DEFAULT_PHONE_REGIONS)
-    return factory()
 
 
 def _spans(findings: list[Finding]) -> set[tuple[int, int, float]]:
@@ -142,15 +136,16 @@ def _spans(findings: list[Finding]) -> set[tuple[int, int, float]]:
 
 # --- skipping candidates that would lose never changes the answer -----------------------
 
-CONTEXT = st.sampled_from(["phone", "call", "number", "ip", "ssn", "card", "iban", "mobile"])
+CONTEXT = st.sampled_from(["phone", "call", "number", "ip", "ssn", "card", "iban", "mobile",
+                           "fax", "office", "tel"])
 MIXED = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, CONTEXT), SEPARATORS),
                  max_size=40).map(lambda parts: "".join(p + sep for p, sep in parts))
 
 
 @settings(max_examples=150, deadline=None)
 @given(text=MIXED)
-def test_detector_equals_whole_text_presidio_and_overlap_resolution(text: str) -> None:
+def test_detector_equals_whole_text_recognizers_and_overlap_resolution(text: str) -> None:
     fast = detector(entities=MAIN)
-    reference = [PresidioPattern(e, _presidio(e), None, windowed=False) for e in MAIN]
+    reference = [pattern_recognizer(e, DEFAULT_PHONE_REGIONS, windowed=False) for e in MAIN]
     found = [f for r in reference for f in r.find(text) if f.score >= fast.min_score]
     assert fast.find(text) == resolve_overlaps(found)
