@@ -11,9 +11,10 @@ EVALSETS_DIR defaults to ``../shared/evalsets`` beside the repository. Two sets:
   checksums, partial IPs, invalid SSNs).
 
 Both detectors are measured in the same run with the same entities, phone regions and
-score threshold: guard's (``build_detector`` of a default ``type: pii`` policy: candidate
+score threshold: guard's (``build_detector`` of a default ``type: pii`` policy: its own
+phone rules, the card networks' issuer ranges beside Presidio's card pattern, candidate
 windows, its own context boost, overlap resolution, normalization) and a tuned raw
-Presidio ``AnalyzerEngine`` (no-op NLP engine, an explicit registry of the same six
+Presidio ``AnalyzerEngine`` (no-op NLP engine, an explicit registry of Presidio's six
 recognizers). The difference between the two columns is what guard's own layer costs or
 adds. A found value counts when its entity matches and its span *overlaps* the labelled
 one (the sets' span ends are not always exact around separators). The sets measure; they

@@ -38,6 +38,7 @@ from guard.pii.recognizers import (
     Span,
     around,
     boosted,
+    words,
 )
 from guard.regex import compile_regex
 
@@ -55,11 +56,13 @@ SHAPE_REGION = "DE"
 PHONE_WORDS = (
     "phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "dial",
     "whatsapp", "sms", "landline", "hotline", "reach me", "text me", "ring me",
-    "telefon", "telefonnummer", "rufnummer", "handy", "mobil", "mobilnummer",
-    "téléphone", "portable", "tél", "teléfono", "telefono", "móvil", "movil", "celular",
-    "telefone", "telemóvel", "cellulare", "telefoon", "mobiel", "tlf", "puhelin",
+    "telefon", "telefonnummer", "rufnummer", "handy", "mobil", "mobilnummer", "portable",
+    "telefono", "movil", "celular", "telefone", "telemovel", "cellulare", "telefoon",
+    "mobiel", "tlf", "puhelin",
 )
-"""Words that say a phone number follows (English and the main European languages)."""
+"""Words that say a phone number follows, in English and the main European languages;
+written without accents, as text is matched on its normalized view (``telemóvel`` reads
+``telemovel`` there)."""
 
 BOOST_WORDS = (*PHONE_WORDS, "number")
 """Words that raise a finding's score: the phone words and Presidio's ``number`` (too
@@ -200,8 +203,7 @@ class PhoneNumbers:
         """
         if self.said.near(text, start, CONTEXT_WORDS_BEFORE + 3):
             return True
-        after = "".join(c if c.isalnum() else " " for c in text[end:end + 48]).lower()
-        return any(word in LABELS for word in after.split()[:4])
+        return any(word in LABELS for word in words(text[end:end + 48].lower())[:4])
 
     def _loses(self, text: str, start: int, end: int, kept: Sequence[Finding]) -> bool:
         """A candidate inside a kept finding that outscores all rules 1 and 2 could

@@ -81,10 +81,10 @@ class ContextWords:
         if not self.words:
             return False
         before = text[max(0, start - 40 * count):start].lower()
-        words = _words(before)[-count:]
-        if any(word in self.words for word in words):
+        last = words(before)[-count:]
+        if any(word in self.words for word in last):
             return True
-        tail = " ".join(words)
+        tail = " ".join(last)
         return any(phrase in tail for phrase in self.phrases)
 
 
@@ -93,7 +93,8 @@ def boosted(score: float) -> float:
     return min(1.0, max(score + CONTEXT_BOOST, CONTEXT_FLOOR))
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """The words of ``text``: runs of letters and digits."""
     return "".join(c if c.isalnum() else " " for c in text).split()
 
 

@@ -19,9 +19,11 @@ from benchmarks.quality_pii import ENTITIES, lookalike_quality, synth_quality
 ROOT = Path(os.environ.get("GUARD_EVALSETS", Path(__file__).parents[3] / "shared" / "evalsets"))
 pytestmark = pytest.mark.skipif(not ROOT.is_dir(), reason=f"no evaluation sets at {ROOT}")
 
-SYNTH_FLOORS = {  # entity: (precision, recall); phones and cards: see the benchmark's misses
-    "EMAIL_ADDRESS": (0.95, 0.95), "PHONE_NUMBER": (0.85, 0.55), "CREDIT_CARD": (0.95, 0.75),
-    "IBAN_CODE": (0.95, 0.9), "IP_ADDRESS": (0.9, 0.9), "US_SSN": (0.9, 0.9),
+SYNTH_FLOORS = {  # entity: (precision, recall), just below what guard reaches
+    # phones: the misses left are national numbers nothing calls a phone number ("not
+    # answering at 78 651 450") and Luxembourg-only ones; see the benchmark's --misses
+    "EMAIL_ADDRESS": (0.99, 0.99), "PHONE_NUMBER": (0.95, 0.88), "CREDIT_CARD": (0.99, 0.99),
+    "IBAN_CODE": (0.99, 0.95), "IP_ADDRESS": (0.99, 0.99), "US_SSN": (0.99, 0.99),
 }
 
 
@@ -52,7 +54,8 @@ def test_lookalikes_rejected_and_hard_positives_found(cases: Quality) -> None:
             assert q["rejection"] == 1.0, (entity, q["fps"])
     for entity in ("EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE"):
         assert quality[entity]["recall"] >= 0.99, (entity, quality[entity]["misses"])
-    assert quality["IP_ADDRESS"]["recall"] >= 0.9
+    assert quality["IP_ADDRESS"]["recall"] >= 0.95
+    assert quality["PHONE_NUMBER"]["recall"] >= 0.95
 
 
 def test_guard_finds_everything_raw_presidio_finds(synth: Quality, cases: Quality) -> None:

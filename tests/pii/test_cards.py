@@ -1,0 +1,73 @@
+"""Card numbers: the networks' issuer ranges, Luhn, and a candidate in every match."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guard.pii.build import pattern_recognizer
+from guard.pii.cards import ISSUER_RANGES, card_pattern
+from guard.pii.catalog import DEFAULT_PHONE_REGIONS, PATTERN_ENTITIES
+from guard.regex import compile_regex
+
+CARDS = pattern_recognizer("CREDIT_CARD", DEFAULT_PHONE_REGIONS)
+
+
+def luhn_digit(body: str) -> str:
+    total = 0
+    for i, digit in enumerate(reversed(body)):
+        d = int(digit) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str(-total % 10)
+
+
+def card(first_four: str, length: int, seed: int) -> str:
+    rng = random.Random(seed)
+    body = first_four + "".join(rng.choice("0123456789") for _ in range(length - 5))
+    return body + luhn_digit(body)
+
+
+def examples() -> list[tuple[str, str, int]]:
+    """One made-up number per (network, length), from a first-four inside its range."""
+    found = []
+    for network, first_four, lengths in ISSUER_RANGES:
+        rng = random.Random(network)
+        prefixes = [f"{n:04d}" for n in range(10000) if re.fullmatch(first_four, f"{n:04d}")]
+        for length in lengths:
+            found.append((network, card(rng.choice(prefixes), length, length), length))
+    return found
+
+
+@pytest.mark.parametrize(("network", "number", "length"), examples())
+def test_every_issued_range_and_length_is_found_when_luhn_holds(network: str, number: str,
+                                                                length: int) -> None:
+    fours = " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+    for written in (number, fours, fours.replace(" ", "-")):
+        text = f"paid with {written} today"
+        assert [(f.entity, text[f.start:f.end]) for f in CARDS.find(text)] == [
+            ("CREDIT_CARD", written)], network
+    broken = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert CARDS.find(f"paid with {broken} today") == []
+
+
+@pytest.mark.parametrize("text", [
+    "+639171234567",                     # an E.164 phone number is not a Maestro card
+    "RS35 2600 0560 1001 6113 70",       # the Luhn-valid middle of a longer number
+    "ref 9921 2223 3982 5979 1908",      # a 2-series card number after another group
+    "2223 3982 5979 1908 55",            # ... or before one
+])
+def test_a_card_is_never_part_of_a_longer_number(text: str) -> None:
+    assert CARDS.find(text) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="0123456789 -+x", max_size=60))
+def test_every_match_contains_the_candidate(text: str) -> None:
+    candidate = compile_regex(PATTERN_ENTITIES["CREDIT_CARD"].candidate or "")
+    for pattern in (card_pattern(), *(p.regex for p in CARDS.recognizer.patterns)):
+        for match in re.finditer(pattern, text):
+            assert candidate.search(match.group()), (pattern, match.group())
