@@ -8,14 +8,15 @@ does (a house number that happens to be a valid German number). guard reports:
 1. a number written with ``+country`` that is valid, or of a *possible* length for that
    country with at least 8 digits: the ``+`` says it is a phone number, allocated or not;
 2. a national number valid in one of ``settings.pii.phone_regions`` with at least 8
-   digits, or 7 when it is *said* to be a phone number: a phone word among the five
+   digits, or 7 when it is *said* to be a phone number: a phone word among the three
    words before (``Tel.``, ``mobile``, ``call me on``, ``WhatsApp``...) or a label right
    after (``416 60 039 office``, ``... (fax)``);
 3. a phone-shaped string that rules 1 and 2 did not find, said to be a phone number,
    with at least 7 digits, valid as a national number of one of
-   :data:`~guard.pii.catalog.CONTEXT_PHONE_REGIONS` (Europe and populous others). The
-   phone word is known before any analysis, so those many regions are tried only for
-   the few candidates that have one.
+   :data:`~guard.pii.catalog.CONTEXT_PHONE_REGIONS` (Europe and populous others) and,
+   if grouped like an amount (``12 345 678``), grouped so by that region. The phone
+   word is known before any analysis, so those regions are tried only for the few
+   candidates that have one.
 
 Nothing shaped like a date (``03.04.2024``, ``2024-05-17``) is a national number.
 Extensions (``x769``) do not count as digits.
@@ -122,9 +123,11 @@ class PhoneNumbers:
             taken = sorted(valid)
             # rule 3's findings lose to a kept finding no phone finding can outscore
             covered = taken + [(f.start, f.end) for f in kept if f.score > self.max_score]
-            worded = whole if self.locate is None else around(text, [
-                c for c in candidates
-                if not _covered(text, c, covered) and self._worded(text, *c)])
+            wanted = [c for c in candidates
+                      if not _covered(text, c, covered) and self._worded(text, *c)]
+            # windows around every candidate, so that none is cut in two
+            worded = whole if self.locate is None else [
+                (s, e) for s, e in around(text, candidates) if any(s <= c[0] < e for c in wanted)]
             for start, end in worded:
                 findings += [Finding(self.entity, s, e, BASE_SCORE)
                              for s, e in self._said(text, start, end, taken)]
@@ -255,13 +258,13 @@ def _digits(match: Any) -> int:
 
 
 def _labelled(text: str, end: int) -> bool:
-    """Whether a label (:data:`LABELS`) follows ``text[:end]``, after at most three
-    characters of :data:`LABEL_GAP`."""
+    """Whether a label (:data:`LABELS`, a whole word) follows ``text[:end]``, after at
+    most three characters of :data:`LABEL_GAP`."""
     at = end
     while at < len(text) and at - end < 3 and text[at] in LABEL_GAP:
         at += 1
     word_end = at
-    while word_end < len(text) and text[word_end].isalpha():
+    while word_end < len(text) and text[word_end].isalnum():
         word_end += 1
     return word_end > at and text[at:word_end].lower() in LABELS
 
