@@ -23,7 +23,9 @@ class PiiSettings(Model):
     phone_regions: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(
         ["US", "GB", "DE", "FR", "IN", "CA", "BR", "IL"], min_length=1,
         description="Regions (ISO 3166 alpha-2) whose national phone formats are "
-        "recognized; numbers written with a `+country` prefix are found whatever the list.")
+        "recognized on their own; numbers written with a `+country` prefix are found "
+        "whatever the list, and about 45 more regions' national formats after a phone word "
+        "or label (`tel:`, `mobile`, `(office)`).")
     hash_key_env: str = Field("GUARD_HASH_KEY", min_length=1, description="Environment "
                               "variable holding the key of `action: hash` (at least 16 "
                               "bytes; share it between instances for stable hashes).")
