@@ -45,7 +45,7 @@ class GuardMiddleware:
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.stream_holdback = stream_holdback
-        self.observer = observer  # decision log and metrics, when given
+        self.observer = observer  # a guard.observe.Observer: decision log and metrics
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._guarded(scope):
@@ -83,7 +83,7 @@ class GuardedExchange:
                                                   method="POST", headers=self.headers)
         if decision.action == "deny":
             await send_json(self.send, decision.status, decision.error, decision.headers)
-            self._observe(decision, None)
+            self._observe(decision, None, decision.status, False, None)
             return
         forwarded, strip_usage = forwarded_body(decision, body)
         guard_send = ResponseGuard(self.guard, decision, self.send, self.middleware,
@@ -93,7 +93,8 @@ class GuardedExchange:
                                       replay(forwarded, self.receive), guard_send.send)
         finally:
             await guard_send.close()
-            self._observe(decision, guard_send.result)
+            self._observe(decision, guard_send.result, guard_send.status,
+                          guard_send.mode == "sse", guard_send.usage)
 
     async def _body(self) -> bytes | None:
         limit = self.middleware.max_body_bytes or self.guard.settings.max_body_bytes
@@ -116,10 +117,11 @@ class GuardedExchange:
         state["guard_decision"] = decision
         return {**self.scope, "headers": headers, "state": state}
 
-    def _observe(self, decision: Decision, response: Any) -> None:
+    def _observe(self, decision: Decision, response: Any, status: int, stream: bool,
+                 usage: Any) -> None:
         observer = self.middleware.observer
         if observer is not None:
-            observer(decision, response)
+            observer.record(decision, response, status=status, stream=stream, usage=usage)
 
 
 def _source(guard: GuardSource) -> Callable[[], Guard]:

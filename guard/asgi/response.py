@@ -42,6 +42,7 @@ class ResponseGuard:
         self.chunks: list[bytes] = []
         self.stream: StreamGuard | None = None
         self.result: ResponseDecision | None = None
+        self.usage: dict[str, Any] | None = None  # what budgets were settled from
         self.ended = False
         self.finished = False
 
@@ -92,6 +93,8 @@ class ResponseGuard:
         self.ended = True  # check_response settles (or releases, for an upstream error)
         self.result = await self.guard.check_response(self.decision, raw, status=self.status)
         result = self.result
+        if isinstance(result.body, dict) and isinstance(result.body.get("usage"), dict):
+            self.usage = result.body["usage"]
         if result.action == "deny":
             self.start = {**self.start, "status": result.status}
             payload = _json_bytes(result.body)
@@ -128,6 +131,7 @@ class ResponseGuard:
     async def _settle(self, usage: dict[str, Any] | None) -> None:
         if not self.ended:
             self.ended = True
+            self.usage = usage
             await self.guard.settle(self.decision, usage, status=self.status)
 
     def _stream_guard(self) -> StreamGuard:

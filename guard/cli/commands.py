@@ -90,7 +90,8 @@ def serve(args: argparse.Namespace) -> int:
 
     from guard.serve.app import build_app
 
-    app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback)
+    app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
+                    reload=args.reload)
     uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
                 log_level="warning")
     return 0

@@ -68,6 +68,9 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--stream-holdback", type=int, default=0, metavar="CHARS",
                    help="with output policies, hold back at least this many characters of "
                    "streamed text (beyond the word being written and trailing number groups)")
+    p.add_argument("--reload", action="store_true", help="recompile the policy set when its "
+                   "files change (SIGHUP always does); a set that does not compile is logged "
+                   "and the old one keeps serving")
     p.set_defaults(func=commands.serve)
 
 

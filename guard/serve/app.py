@@ -1,23 +1,66 @@
 """Assemble ``guard serve``: the proxy, wrapped in the middleware, with guard's own routes.
 
 ``/healthz`` and ``/metrics`` are answered by guard itself and never forwarded.
-The policy set can be reloaded while serving (``--reload`` watches its files,
-SIGHUP asks for a reload); a set that does not compile leaves the old one in
-place.
+Every exchange is written to the decision log (``settings.decision_log``) and
+counted in the metrics. The policy set is reloaded on SIGHUP, and on every
+change of its files with ``reload=True``; a set that does not compile is
+logged with all its problems and the old one keeps serving.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
 from guard.asgi.middleware import GuardMiddleware
 from guard.library import Guard
+from guard.observe import DecisionLog, Metrics, Observer, PolicyReloader
 from guard.serve.proxy import ProxyOptions, build_proxy
 
 
-def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0) -> Any:
+def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
+              reload: bool = False, reload_interval: float = 1.0) -> Any:
     """The whole ``guard serve`` app for a policy path and an upstream URL."""
-    guard = Guard.from_path(policies)
-    proxy = build_proxy(ProxyOptions(upstream))
-    return GuardMiddleware(proxy, guard=guard, stream_holdback=stream_holdback)
+    def swapped(guard: Guard) -> None:  # a reloaded set may name another decision log
+        fresh = DecisionLog.from_setting(guard.settings.decision_log)
+        old, observer.decision_log = observer.decision_log, fresh
+        if old is not None:
+            old.close()
+
+    reloader = PolicyReloader(policies, on_swap=swapped)
+    observer = Observer(DecisionLog.from_setting(reloader.current.settings.decision_log),
+                        Metrics())
+
+    async def metrics(request: Request) -> Response:
+        assert observer.metrics is not None
+        body, content_type = observer.metrics.render()
+        return Response(body, media_type=content_type)
+
+    @contextlib.asynccontextmanager
+    async def background() -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            reloader.install_sighup(loop)  # only from the main thread, on POSIX
+        watcher = asyncio.create_task(reloader.watch(reload_interval)) if reload else None
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                reloader.remove_sighup(loop)
+            await reloader.aclose()
+            if observer.decision_log is not None:
+                observer.decision_log.close()
+
+    proxy = build_proxy(ProxyOptions(upstream), [Route("/metrics", metrics, methods=["GET"])],
+                        background)
+    return GuardMiddleware(proxy, guard=lambda: reloader.current,
+                           stream_holdback=stream_holdback, observer=observer)

@@ -11,7 +11,8 @@ make guard contact a host the operator did not configure.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import httpx
@@ -29,6 +30,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "content-length", "accept-encoding"})
 RESPONSE_OWN = frozenset({"date", "server"})
 """Set by guard's own server; the upstream's copies would be duplicates."""
+Background = Callable[[], AbstractAsyncContextManager[None]]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
@@ -42,9 +44,12 @@ class ProxyOptions:
     max_connections: int = 200
 
 
-def build_proxy(options: ProxyOptions,
-                extra_routes: list[Route] | None = None) -> Starlette:
-    """The forwarding app (``/healthz`` and anything in ``extra_routes`` answered locally)."""
+def build_proxy(options: ProxyOptions, extra_routes: list[Route] | None = None,
+                background: Background | None = None) -> Starlette:
+    """The forwarding app (``/healthz`` and anything in ``extra_routes`` answered locally).
+
+    ``background`` is entered for the app's lifetime (file watching, signal handlers).
+    """
     base = httpx.URL(options.upstream)
     prefix = base.raw_path.rstrip(b"/")
     timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
@@ -54,8 +59,11 @@ def build_proxy(options: ProxyOptions,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
-            holder["client"] = client
+        async with contextlib.AsyncExitStack() as stack:
+            holder["client"] = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=timeout, limits=limits))
+            if background is not None:
+                await stack.enter_async_context(background())
             yield
 
     async def forward(request: Request) -> Response:

@@ -16,7 +16,7 @@ from tests.serve.servers import free_port, running
 
 EMAIL = "jane.roe@example.com"
 POLICIES = """version: 1
-settings: {store: "memory://"}
+settings: {store: "memory://", decision_log: none}
 policies:
   - name: models
     type: route
@@ -119,7 +119,7 @@ def test_openai_sdk_responses_streamed_and_restored(stack: dict[str, Any]) -> No
 def test_a_block_mid_stream_ends_it_with_the_apis_error(tmp_path: Path) -> None:
     policies = tmp_path / "p.yaml"
     policies.write_text("""version: 1
-settings: {store: "memory://"}
+settings: {store: "memory://", decision_log: none}
 policies:
   - name: no-zeus
     type: content
@@ -142,3 +142,38 @@ policies:
                 model="claude-sonnet-4-6", max_tokens=50,
                 messages=[{"role": "user", "content": "all about project zeus"}]) as s:
             "".join(s.text_stream)
+
+
+def test_metrics_decision_log_and_reload(tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    log = tmp_path / "decisions.jsonl"
+    policies = tmp_path / "p.yaml"
+    policies.write_text(POLICIES.replace('store: "memory://"',
+                                         f'store: "memory://", decision_log: "file:{log}"'))
+    upstream = build()
+    with running(upstream) as up:
+        app = build_app(policies, up, reload=True, reload_interval=0.05)
+        with running(app) as url:
+            client = openai.OpenAI(base_url=url + "/v1", api_key="sk-secret-key", max_retries=0)
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": f"mail {EMAIL}"}])
+            metrics = httpx.get(url + "/metrics").text
+            assert 'guard_decisions_total{action="modify",api="openai.chat"} 1.0' in metrics
+            policies.write_text(policies.read_text().replace('"anthropic/*"', '"nobody/*"'))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    anthropic.Anthropic(base_url=url, api_key="k", max_retries=0).messages.create(
+                        model="claude-sonnet-4-6", max_tokens=5,
+                        messages=[{"role": "user", "content": "hi"}])
+                except anthropic.PermissionDeniedError:
+                    break  # the reloaded set no longer allows Anthropic models
+                time.sleep(0.05)
+            else:
+                pytest.fail("the edited policy set was not picked up")
+    lines = log.read_text().splitlines()
+    assert len(lines) >= 2
+    assert EMAIL not in log.read_text() and "sk-secret-key" not in log.read_text()
