@@ -151,8 +151,7 @@ def test_metrics_decision_log_and_reload(tmp_path: Path) -> None:
 
     log = tmp_path / "decisions.jsonl"
     policies = tmp_path / "p.yaml"
-    policies.write_text(POLICIES.replace('store: "memory://"',
-                                         f'store: "memory://", decision_log: "file:{log}"'))
+    policies.write_text(POLICIES.replace("decision_log: none", f'decision_log: "file:{log}"'))
     upstream = build()
     with running(upstream) as up:
         app = build_app(policies, up, reload=True, reload_interval=0.05)
