@@ -135,18 +135,34 @@ class StreamGuard:
                 if released is None:
                     return False
                 function["arguments"] = released
+        return await self._chat_flush_calls(choice, index) if final else True
+
+    async def _chat_flush_calls(self, choice: dict[str, Any], index: int) -> bool:
+        """Arguments still held when a choice finishes go out in its last chunk."""
+        rests = []
+        for key in [k for k in self.channels if k[0] == "tool" and k[1] == index]:
+            rest = await self.flush(key)
+            if rest is None:
+                return False
+            if rest:
+                rests.append({"index": key[2], "function": {"arguments": rest}})
+        if rests:
+            delta = choice.setdefault("delta", {})
+            delta["tool_calls"] = [*(delta.get("tool_calls") or []), *rests]
         return True
 
     async def _chat_flush_all(self) -> bytes:
         """Text still held when the stream ends (no finish_reason came): one last chunk."""
         out = b""
-        for key in [k for k in self.channels if k[0] == "content"]:
-            rest = await self.flush(key)
-            if rest is None:
+        for index in sorted({k[1] for k in self.channels}):
+            choice: dict[str, Any] = {"index": index, "delta": {}, "finish_reason": None}
+            rest = await self.flush(("content", index))
+            if rest is None or not await self._chat_flush_calls(choice, index):
                 return self.error_event()
             if rest:
-                out += encode_event({"choices": [{"index": key[1], "delta": {"content": rest},
-                                                  "finish_reason": None}]})
+                choice["delta"]["content"] = rest
+            if choice["delta"]:
+                out += encode_event({"choices": [choice]})
         return out
 
     # --- Anthropic Messages -------------------------------------------------------------

@@ -199,3 +199,17 @@ async def test_decision_is_available_to_the_wrapped_app() -> None:
         r = await c.post("/v1/chat/completions", json=chat(f"mail {EMAIL}"))
     assert r.json()["decision"] == r.headers["x-guard-decision-id"]
     assert r.json()["body"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
+
+
+async def test_streamed_tool_call_arguments_are_restored_and_stay_json(upstream: Any) -> None:
+    tools = [{"type": "function", "function": {"name": "save", "parameters": {}}}]
+    async with client(upstream) as c:
+        r = await c.post("/v1/chat/completions",
+                         json=chat(f"note {EMAIL}", stream=True, tools=tools))
+    chunks = [json.loads(line[6:]) for line in r.text.splitlines()
+              if line.startswith("data: {")]
+    arguments = "".join(call["function"].get("arguments", "")
+                        for ch in chunks for choice in ch["choices"]
+                        for call in (choice.get("delta") or {}).get("tool_calls") or [])
+    assert json.loads(arguments) == {"note": f"Echo: note {EMAIL}"}
+    assert upstream.state.requests[-1]["messages"][0]["content"] == "note <EMAIL_ADDRESS_1>"

@@ -56,6 +56,8 @@ async def chat(request: Request) -> Response:
                                           "message": {"role": "assistant", "content": text}}],
                              "usage": usage})
     include = (body.get("stream_options") or {}).get("include_usage")
+    if body.get("tools"):
+        return StreamingResponse(_chat_tool_call(body, text), media_type="text/event-stream")
 
     async def events() -> AsyncIterator[str]:
         base = {"id": "c1", "object": "chat.completion.chunk", "model": body["model"]}
@@ -72,6 +74,21 @@ async def chat(request: Request) -> Response:
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream")
+
+
+async def _chat_tool_call(body: dict[str, Any], text: str) -> AsyncIterator[str]:
+    """A streamed tool call whose JSON arguments carry the echoed text, in small pieces."""
+    base = {"id": "c1", "object": "chat.completion.chunk", "model": body["model"]}
+    arguments = json.dumps({"note": text})
+    first = {"index": 0, "id": "call_1", "type": "function",
+             "function": {"name": "save", "arguments": ""}}
+    yield sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant",
+                                                          "tool_calls": [first]}}]})
+    for piece in pieces(arguments):
+        call = {"index": 0, "function": {"arguments": piece}}
+        yield sse({**base, "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]})
+    yield sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    yield "data: [DONE]\n\n"
 
 
 async def messages(request: Request) -> Response:
