@@ -11,6 +11,7 @@ make guard contact a host the operator did not configure.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def build_proxy(options: ProxyOptions, extra_routes: list[Route] | None = None,
             answer = await client.send(upstream_request, stream=True)
         except httpx.HTTPError as exc:
             return _unreachable(request, options.upstream, exc)
-        response = StreamingResponse(answer.aiter_raw(), status_code=answer.status_code,
+        response = StreamingResponse(_relay(answer, request), status_code=answer.status_code,
                                      background=BackgroundTask(answer.aclose))
         response.raw_headers = [(k, v) for k, v in answer.headers.raw  # repeats kept
                                 if k.decode("latin-1").lower() not in HOP_BY_HOP | RESPONSE_OWN]
@@ -87,6 +88,21 @@ def build_proxy(options: ProxyOptions, extra_routes: list[Route] | None = None,
     routes = [Route("/healthz", _healthz, methods=["GET"]), *(extra_routes or []),
               Route("/{path:path}", forward, methods=METHODS)]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _relay(answer: httpx.Response, request: Request) -> AsyncIterator[bytes]:
+    """The upstream's bytes; a stream it cuts short ends with the API's own error event."""
+    try:
+        async for chunk in answer.aiter_raw():
+            yield chunk
+    except httpx.HTTPError as exc:
+        if "text/event-stream" not in answer.headers.get("content-type", ""):
+            raise
+        api = api_for_path(request.url.path) or "unknown"
+        body = error_body(api, 502, f"the upstream ended the stream early ({type(exc).__name__})",
+                          "upstream_error")
+        name = "event: error\n" if api == "anthropic.messages" else ""
+        yield f"\n\n{name}data: {json.dumps(body)}\n\n".encode()
 
 
 async def _healthz(request: Request) -> Response:

@@ -49,6 +49,9 @@ async def chat(request: Request) -> Response:
     body = await request.json()
     request.app.state.requests.append(body)
     text = "Echo: " + last_text(body)
+    failure = FAILURES.get(str(body.get("model", "")).rpartition("/")[2])
+    if failure is not None:
+        return failure(body, text)
     usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
     if not body.get("stream"):
         return JSONResponse({"id": "c1", "object": "chat.completion", "model": body["model"],
@@ -146,6 +149,29 @@ async def responses(request: Request) -> Response:
                   "response.completed")
 
     return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def _overloaded(body: dict[str, Any], text: str) -> Response:
+    return JSONResponse({"error": {"message": "upstream overloaded", "type": "overloaded"}},
+                        status_code=429, headers={"retry-after": "7"})
+
+
+def _garbage(body: dict[str, Any], text: str) -> Response:
+    return Response(b"{not json at all", media_type="application/json")
+
+
+def _cut(body: dict[str, Any], text: str) -> Response:
+    async def events() -> AsyncIterator[str]:
+        yield sse({"id": "c1", "object": "chat.completion.chunk", "model": body["model"],
+                   "choices": [{"index": 0, "delta": {"content": "partial "}}]})
+        raise RuntimeError("upstream died mid-stream")
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+FAILURES = {"gpt-4o-overloaded": _overloaded, "gpt-4o-garbage": _garbage,
+            "gpt-4o-cut": _cut}
+"""Models that make the stand-in fail in one way each."""
 
 
 def build() -> Starlette:

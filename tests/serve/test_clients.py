@@ -179,3 +179,55 @@ def test_metrics_decision_log_and_reload(tmp_path: Path) -> None:
     lines = log.read_text().splitlines()
     assert len(lines) >= 2
     assert EMAIL not in log.read_text() and "sk-secret-key" not in log.read_text()
+
+
+BUDGETED = """version: 1
+settings: {store: "memory://", decision_log: none}
+policies:
+  - {name: spend, type: budget, per: '"all"', limit_tokens: 1000000, window: day}
+"""
+
+
+def test_upstream_failures_pass_through_and_hold_nothing(tmp_path: Path) -> None:
+    import httpx
+
+    policies = tmp_path / "p.yaml"
+    policies.write_text(BUDGETED)
+
+    def ask(client: httpx.Client, model: str, **extra: Any) -> httpx.Response:
+        return client.post("/v1/chat/completions", json={
+            "model": model, "max_tokens": 10, "messages": [{"role": "user", "content": "x"}],
+            **extra})
+
+    with running(build()) as up:
+        app = build_app(policies, up)
+        with running(app) as url, httpx.Client(base_url=url) as client:
+            overloaded = ask(client, "gpt-4o-overloaded")
+            assert _spent(app) == 0.0  # an upstream error charges nothing
+            garbage = ask(client, "gpt-4o-garbage")
+            assert _spent(app) == 15.0  # a 200 without usage: the reserved estimate (5 + 10)
+            cut = ask(client, "gpt-4o-cut", stream=True)
+            assert _spent(app) == 30.0  # a stream cut short without usage: its reservation
+            wrong_type = client.post("/v1/chat/completions", content=b"model=x", headers={
+                "content-type": "application/x-www-form-urlencoded"})
+    assert overloaded.status_code == 429 and overloaded.headers["retry-after"] == "7"
+    assert overloaded.json()["error"]["message"] == "upstream overloaded"  # unchanged
+    assert garbage.status_code == 200 and garbage.content == b"{not json at all"
+    assert cut.status_code == 200 and "partial" in cut.text
+    assert cut.text.rstrip().endswith('"code":"upstream_error","param":null}}')
+    assert wrong_type.status_code == 400
+    assert wrong_type.json()["error"]["type"] == "guard_violation"
+
+
+def _spent(app: Any) -> float:
+    import asyncio
+    import hashlib
+    import time
+    from datetime import UTC, datetime
+
+    from guard.limits.windows import calendar_window
+
+    store = app.source().compiled.store.get()
+    bucket = hashlib.sha256(b"all").hexdigest()[:16]
+    key = f"budget/spend/{bucket}/{calendar_window('day', datetime.now(UTC)).label}"
+    return float(asyncio.run(store.usage(key, now=time.time())))
