@@ -10,21 +10,19 @@ a user id may be an e-mail address.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from guard.checks.base import Check, Outcome, PolicyMeta
-from guard.errors import CelEvaluationError, CheckError
+from guard.checks.base import Outcome
+from guard.checks.bucket import BucketCheck
+from guard.errors import CheckError
 from guard.limits.cost import CallEstimate
 from guard.limits.holds import Alert, Hold, Unit
 from guard.limits.windows import Window, calendar_window
 from guard.stores.base import Admission, StoreError
 
 if TYPE_CHECKING:
-    from guard.cel import Program
     from guard.engine.context import Context
-    from guard.limits.store import StoreRef
 
 
 @dataclass(frozen=True)
@@ -39,18 +37,13 @@ class BudgetRules:
     hold_seconds: float
 
 
-class BudgetCheck(Check):
+class BudgetCheck(BucketCheck):
     """Reserves the call's maximum cost against the bucket's limit."""
 
-    def __init__(self, meta: PolicyMeta, rules: BudgetRules, per: Program,
-                 store: StoreRef) -> None:
-        super().__init__(meta)
-        self.rules = rules
-        self.per = per
-        self.store = store
+    rules: BudgetRules
 
     async def evaluate(self, ctx: Context) -> Outcome:
-        bucket = bucket_of(ctx, self.per)
+        bucket = self.bucket(ctx)
         if bucket is None:
             return Outcome("pass", detail={"counted": False})
         estimate = ctx.call_estimate()
@@ -92,17 +85,6 @@ class BudgetCheck(Check):
         reset = window.end.strftime("%Y-%m-%dT%H:%M:%SZ")
         return (f"budget {self.meta.name!r} exhausted: {left} of {limit} left this "
                 f"{self.rules.window} (resets {reset}); this call may cost up to {need}")
-
-
-def bucket_of(ctx: Context, per: Program) -> str | None:
-    """The hashed bucket ``per`` names for this request, or ``None`` when it names none."""
-    try:
-        value = ctx.evaluate(per)
-    except CelEvaluationError:
-        return None
-    if value is None or value == "":
-        return None
-    return hashlib.sha256(str(value).encode()).hexdigest()[:16]
 
 
 def _money(value: float, unit: Unit) -> str:

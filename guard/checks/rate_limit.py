@@ -12,16 +12,14 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from guard.checks.base import Check, Outcome, PolicyMeta
-from guard.checks.budget import bucket_of
+from guard.checks.base import Outcome
+from guard.checks.bucket import BucketCheck
 from guard.errors import CheckError
 from guard.limits.windows import RATE_WINDOWS
 from guard.stores.base import RateResult, StoreError
 
 if TYPE_CHECKING:
-    from guard.cel import Program
     from guard.engine.context import Context
-    from guard.limits.store import StoreRef
 
 
 @dataclass(frozen=True)
@@ -39,18 +37,13 @@ class RateRules:
         return RATE_WINDOWS[self.window]
 
 
-class RateLimitCheck(Check):
+class RateLimitCheck(BucketCheck):
     """Counts the request (and its tokens) in the bucket's window, or refuses it."""
 
-    def __init__(self, meta: PolicyMeta, rules: RateRules, per: Program,
-                 store: StoreRef) -> None:
-        super().__init__(meta)
-        self.rules = rules
-        self.per = per
-        self.store = store
+    rules: RateRules
 
     async def evaluate(self, ctx: Context) -> Outcome:
-        bucket = bucket_of(ctx, self.per)
+        bucket = self.bucket(ctx)
         if bucket is None:
             return Outcome("pass", detail={"counted": False})
         headers: dict[str, str] = {}
