@@ -7,10 +7,13 @@ import asyncio
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guard.cli.render import render_decision
 from guard.errors import GuardError, PolicyError
+
+if TYPE_CHECKING:
+    from guard.library import Guard
 
 
 def lint(args: argparse.Namespace) -> int:
@@ -45,7 +48,8 @@ def check(args: argparse.Namespace) -> int:
     guard = Guard.from_path(args.policies)
     body = _read_input(args.request)
     headers = _parse_headers(args.header)
-    result = asyncio.run(_evaluate(guard, body, args, headers))
+    response = _read_input(args.response) if args.response else None
+    result = asyncio.run(_evaluate(guard, body, args.path, headers, response, args.explain))
     as_json = args.json or args.format == "json" or (
         args.format is None and not sys.stdout.isatty())
     if as_json:
@@ -55,33 +59,21 @@ def check(args: argparse.Namespace) -> int:
     return 1 if result["action"] == "deny" else 0
 
 
-async def _evaluate(guard: Any, body: bytes, args: argparse.Namespace,
-                    headers: dict[str, str]) -> dict[str, Any]:
-    from guard.envelope import default_path, detect_api
+async def _evaluate(guard: Guard, body: bytes, path: str, headers: dict[str, str],
+                    response: bytes | None, explain: bool) -> dict[str, Any]:
+    from guard.cli.explain import attach, instrument
+    from guard.testing.exchange import run_exchange
 
-    path = args.path or _inferred_path(body, detect_api, default_path)
-    decision = await guard.check_request(body, path=path, headers=headers)
-    result: dict[str, Any] = decision.to_json()
-    result["trace"] = [t.to_json() for t in decision.trace]
-    if not args.response:
-        await guard.release(decision)  # nothing will settle it: hold nothing
-    elif decision.action != "deny":
-        final = await guard.check_response(decision, _read_input(args.response))
-        result["response"] = final.body
-        result["violations"] += [v.to_json() for v in final.violations]
-        result["trace"] += [t.to_json() for t in final.trace]
-        if final.action == "deny":
-            result["action"], result["status"] = "deny", final.status
-    await guard.aclose()
-    return result
-
-
-def _inferred_path(body: bytes, detect_api: Any, default_path: Any) -> str:
+    readings = instrument(guard) if explain else None
     try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    return str(default_path(detect_api("", data))) if isinstance(data, dict) else ""
+        exchange = await run_exchange(guard, body, path=path, headers=headers,
+                                      response=response)
+    finally:
+        await guard.aclose()
+    result = exchange.to_json()
+    if readings is not None:
+        attach(result["trace"], readings)
+    return result
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ errors (a bad policy, an unreadable file) print a message, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from guard.cli import commands
 from guard.errors import GuardError, PolicyError
@@ -25,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub)
     _add_schema(sub)
     _add_serve(sub)
+    _add_test(sub)
+    _add_replay(sub)
     return parser
 
 
@@ -72,6 +75,38 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    "files change (SIGHUP always does); a set that does not compile is logged "
                    "and the old one keeps serving")
     p.set_defaults(func=commands.serve)
+
+
+def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("test", help="run policy test cases (*_test.yaml) against their sets")
+    p.add_argument("path", help="a *_test.yaml file, or a directory searched for them")
+    p.add_argument("--coverage", action="store_true",
+                   help="also report the policies no case exercises")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_lazy("guard.cli.testing", "test"))
+
+
+def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("replay", help="what a policy set would have done to recorded traffic")
+    p.add_argument("-p", "--policies", required=True, help="policy file or directory")
+    p.add_argument("traffic", help="JSON lines: a request body, or {request, path, headers, "
+                   "response, time} per line")
+    p.add_argument("--against", metavar="OLD_POLICIES",
+                   help="compare with this (older) set: newly blocked, newly allowed")
+    p.add_argument("--examples", type=int, default=3, metavar="N",
+                   help="example lines kept per count (default 3)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=_lazy("guard.cli.replay", "replay"))
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A subcommand imported only when it runs: ``guard schema`` need not load the engine."""
+    def run(args: argparse.Namespace) -> int:
+        command: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module),
+                                                               name)
+        return command(args)
+
+    return run
 
 
 def _version() -> str:

@@ -18,8 +18,9 @@ def render_decision(result: dict[str, Any], *, explain: bool = False) -> str:
         lines.append(f"  {violation['action']:<6} {violation['policy']}: "
                      f"{violation['message']}{note}")
     if explain:
-        lines.append("policies:")
-        lines.extend(_trace_line(t) for t in result.get("trace", []))
+        lines.append("policies, in the order they ran:")
+        for number, trace in enumerate(result.get("trace", []), 1):
+            lines.extend(_trace_lines(number, trace))
     if result["request"] is not None:
         lines.append("request forwarded:")
         lines.append(_indent(json.dumps(result["request"], indent=2, ensure_ascii=False)))
@@ -29,11 +30,27 @@ def render_decision(result: dict[str, Any], *, explain: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _trace_line(trace: dict[str, Any]) -> str:
-    matched = "matched" if trace["matched"] else "skipped (when false)"
-    detail = f"  {json.dumps(trace['detail'])}" if trace.get("detail") else ""
-    return (f"  [{trace['stage']}] {trace['policy']} ({trace['type']}): {matched}, "
-            f"{trace['verdict']}, {trace['duration_ms']:.2f} ms{detail}")
+def _trace_lines(number: int, trace: dict[str, Any]) -> list[str]:
+    """One policy's run: its conditions and what they read, what it found, did and took."""
+    mode = "enforce" if trace["enforced"] else "monitor"
+    lines = [f"  {number}. [{trace['stage']}] {trace['policy']} ({trace['type']}, {mode})"]
+    conditions = trace.get("conditions", {})
+    if "when" not in conditions:
+        lines.append("       when: always" if trace["matched"] else
+                     "       when: false (skipped)")
+    for role, reading in conditions.items():
+        read = ", ".join(f"{k} = {v}" for k, v in reading["values"].items())
+        lines.append(f"       {role}: {reading['source']} -> {reading['result']}"
+                     + (f"  (read: {read})" if read else ""))
+    if trace.get("detail"):
+        lines.append(f"       found: {json.dumps(trace['detail'], ensure_ascii=False)}")
+    did = "skipped" if not trace["matched"] else trace["verdict"]
+    note = " (monitor: recorded, not enforced)" if mode == "monitor" and did in _ACTS else ""
+    lines.append(f"       did: {did}{note} in {trace['duration_ms']:.2f} ms")
+    return lines
+
+
+_ACTS = frozenset({"deny", "modify", "flag", "error"})
 
 
 def _indent(text: str) -> str:
