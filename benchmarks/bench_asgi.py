@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks.timing import per_call_us_async, row
 
 POLICIES = """version: 1
-settings: {store: "memory://"}
+settings: {store: "memory://", decision_log: none}
 policies:
   - {name: models, type: route, allow: ["openai/*"]}
   - {name: size, type: rule, deny_if: "size(request.messages) > 50"}
