@@ -73,9 +73,10 @@ async def _replay(handle: BinaryIO, name: str, guard: Guard, old: Guard | None,
         read += len(raw)
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(read)
-        if raw.strip():
+        line = raw.strip()
+        if line:
             report.lines += 1
-            await _replay_line(report, parse_line(number, raw), guard, old)
+            await _replay_line(report, parse_line(number, line), guard, old)
     if progress is not None:
         progress(read)
     report.seconds = time.perf_counter() - started
