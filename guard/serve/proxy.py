@@ -11,6 +11,7 @@ make guard contact a host the operator did not configure.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -43,6 +44,9 @@ class ProxyOptions:
     connect_timeout: float = 5.0
     read_timeout: float = 300.0  # a long generation may be slow to start
     max_connections: int = 200
+    pools: int = 8
+    """Upstream connections are spread over this many small pools: one httpx pool scans
+    all its connections on every request, which costs more than the guarding itself."""
 
 
 def build_proxy(options: ProxyOptions, extra_routes: list[Route] | None = None,
@@ -54,21 +58,29 @@ def build_proxy(options: ProxyOptions, extra_routes: list[Route] | None = None,
     base = httpx.URL(options.upstream)
     prefix = base.raw_path.rstrip(b"/")
     timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
-    limits = httpx.Limits(max_connections=options.max_connections,
-                          max_keepalive_connections=options.max_connections)
-    holder: dict[str, httpx.AsyncClient] = {}
+    shards = max(1, options.pools)
+    per_pool = max(1, options.max_connections // shards)
+    limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
+    clients: list[httpx.AsyncClient] = []
+    turn = itertools.count()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            holder["client"] = await stack.enter_async_context(
-                httpx.AsyncClient(timeout=timeout, limits=limits))
+            for _ in range(shards):
+                clients.append(await stack.enter_async_context(
+                    httpx.AsyncClient(timeout=timeout, limits=limits)))
             if background is not None:
                 await stack.enter_async_context(background())
-            yield
+            try:
+                yield
+            finally:
+                clients.clear()
 
     async def forward(request: Request) -> Response:
-        client = holder.get("client") or _standalone(holder, timeout, limits)
+        if not clients:  # a server that skipped the lifespan (some test transports)
+            clients.append(httpx.AsyncClient(timeout=timeout, limits=limits))
+        client = clients[next(turn) % len(clients)]
         url = base.copy_with(raw_path=prefix + request.scope.get("raw_path", b"/")
                              .split(b"?")[0] + _query(request))
         headers = [(k, v) for k, v in request.headers.raw
@@ -112,13 +124,6 @@ async def _healthz(request: Request) -> Response:
 def _query(request: Request) -> bytes:
     query = request.scope.get("query_string", b"")
     return b"?" + query if query else b""
-
-
-def _standalone(holder: dict[str, httpx.AsyncClient], timeout: httpx.Timeout,
-                limits: httpx.Limits) -> httpx.AsyncClient:
-    """A client for servers that skip the lifespan (some test transports)."""
-    holder["client"] = httpx.AsyncClient(timeout=timeout, limits=limits)
-    return holder["client"]
 
 
 def _unreachable(request: Request, upstream: str, exc: httpx.HTTPError) -> Response:
