@@ -33,7 +33,26 @@ class CppProgram:
         value = self.expr.eval(bindings)
         if value.type().name() == "ERROR":
             raise CelEvaluationError(_clean(str(value.value())))
-        return check_result(value.plain_value(), self.expect)
+        return check_result(plain(value), self.expect)
+
+
+def plain(value: Any) -> Any:
+    """A CEL value as plain Python, never through ``plain_value()``.
+
+    In cel-expr-python 0.1.3 ``plain_value()`` drops one reference to ``None`` for
+    every null it returns (also inside lists and maps); enough nulls and the
+    interpreter aborts (``Fatal Python error: none_dealloc``). ``value()`` gives
+    scalars, and accessors for the items of lists and maps, which we walk here.
+    """
+    kind = value.type().name()
+    if kind == "NULL":
+        return None
+    if kind.startswith("LIST"):
+        return [plain(item) for item in value.value()]
+    if kind.startswith("MAP"):
+        return {key: plain(item) for key, item in value.value().items()}
+    result = value.value()
+    return bytes(result) if isinstance(result, bytearray) else result
 
 
 class CppEngine:

@@ -205,3 +205,22 @@ def test_nul_characters_cannot_hide_text(cel: Any) -> None:
     bindings = cel.bind(data)
     assert cel.compile('request.text.contains("forbidden")').evaluate(bindings) is True
     assert cel.compile("size(request.text)").evaluate(bindings) == 16
+
+
+def test_many_null_results_do_not_corrupt_the_interpreter() -> None:
+    """cel-expr-python's plain_value() under-counts None; guard must never call it."""
+    import sys
+
+    from guard.cel import available_engines, engine
+
+    if "cel-expr-python" not in available_engines():
+        return
+    cel = engine("cel-expr-python")
+    bindings = cel.bind({"identity": {"key": None}, "request": {"body": {"a": [None, 1]}},
+                         "variables": {}, "findings": {}, "response": {}, "now": None})
+    programs = [cel.compile("identity.key"), cel.compile("request.body")]
+    before = sys.getrefcount(None)
+    for _ in range(500):
+        assert programs[0].evaluate(bindings) is None
+        assert programs[1].evaluate(bindings) == {"a": [None, 1]}
+    assert sys.getrefcount(None) >= before - 5
