@@ -213,3 +213,11 @@ async def test_streamed_tool_call_arguments_are_restored_and_stay_json(upstream:
                         for call in (choice.get("delta") or {}).get("tool_calls") or [])
     assert json.loads(arguments) == {"note": f"Echo: note {EMAIL}"}
     assert upstream.state.requests[-1]["messages"][0]["content"] == "note <EMAIL_ADDRESS_1>"
+
+
+async def test_starlette_add_middleware(upstream: Any) -> None:
+    upstream.add_middleware(GuardMiddleware, guard=Guard.from_yaml(POLICIES))
+    transport = httpx.ASGITransport(app=upstream)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+        r = await c.post("/v1/chat/completions", json={**chat("hi"), "model": "mistral/x"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "models"
