@@ -7,8 +7,9 @@ The policy measured has 50 keywords and 20 patterns (the issue's sizing). Rows:
   catalog, injection heuristics, keywords, patterns) vs the ``re`` loop alone, on English
   (ASCII) text and on accented text, which takes normalization's non-ASCII path.
 
-When the evaluation sets are found (``../shared/evalsets``), the detection figures of
-:mod:`benchmarks.quality_content` are printed too (to stderr, beside the timing table).
+Run alone (``python -m benchmarks.bench_content``) and given the evaluation sets
+(``../shared/evalsets``), it prints the detection figures of :mod:`benchmarks.quality_content`
+too (to stderr); ``python -m benchmarks`` prints them after its table.
 """
 
 from __future__ import annotations
@@ -80,11 +81,11 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         rows.append(row(f"content: full scan, {label} accented text", "re, one by one",
                         per_call_us(lambda t=accented: [r.search(t) for r in python], n),
                         "guard Scanner.scan", scanned))
-    _print_quality()
     return rows
 
 
 def _print_quality() -> None:
+    """Standalone runs only: ``python -m benchmarks`` prints quality after its table."""
     if not DEFAULT_DIR.is_dir():
         print(f"content quality: evaluation sets not found at {DEFAULT_DIR}", file=sys.stderr)
         return
@@ -97,3 +98,4 @@ if __name__ == "__main__":
     from benchmarks.__main__ import table
 
     print(table(run(quick=True)))
+    _print_quality()
