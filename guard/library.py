@@ -37,15 +37,20 @@ class Guard:
         self.engine = Engine(compiled)
 
     @classmethod
-    def from_path(cls, path: str | Path, *, cel_engine: str | None = None) -> Guard:
-        """Load and compile a policy file or directory; raises ``PolicyError``."""
-        return cls(build_policies(path, cel_engine))
+    def from_path(cls, path: str | Path, *, cel_engine: str | None = None,
+                  judge_endpoint: str | None = None) -> Guard:
+        """Load and compile a policy file or directory; raises ``PolicyError``.
+
+        ``judge_endpoint``: where ``llm`` policies call their judge when
+        ``settings.llm.endpoint`` is not set (``guard serve`` passes its upstream).
+        """
+        return cls(build_policies(path, cel_engine, judge_endpoint=judge_endpoint))
 
     @classmethod
-    def from_yaml(cls, text: str, *, name: str = "<policy>",
-                  cel_engine: str | None = None) -> Guard:
+    def from_yaml(cls, text: str, *, name: str = "<policy>", cel_engine: str | None = None,
+                  judge_endpoint: str | None = None) -> Guard:
         """Load and compile a policy set written as one YAML string."""
-        return cls(build_policy_text(text, name, cel_engine))
+        return cls(build_policy_text(text, name, cel_engine, judge_endpoint=judge_endpoint))
 
     @property
     def revision(self) -> str:
@@ -112,8 +117,11 @@ class Guard:
         await release(getattr(ctx, "holds", []), now=(now or datetime.now(UTC)).timestamp())
 
     async def aclose(self) -> None:
-        """Close the state store's connections (a Guard is not used afterwards)."""
+        """Close the state store's and the judge's connections (a Guard is not used
+        afterwards)."""
         await self.compiled.store.close()
+        if self.compiled.judge is not None:
+            await self.compiled.judge.aclose()
 
     def restorer(self, decision: Decision) -> Restorer | None:
         """A chunk-by-chunk restorer of ``decision``'s pseudonyms, for streamed answers.

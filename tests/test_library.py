@@ -115,13 +115,20 @@ policies:
             (6, "policies[1].per")} <= where
 
 
-def test_upcoming_examples_validate_and_are_refused_until_enforced() -> None:
+def test_upcoming_judges_need_an_endpoint_and_load_offline_with_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from guard.engine.compile import build_policies
     from guard.policy.loader import load_policy_set
 
+    monkeypatch.delenv("GUARD_JUDGE_ENDPOINT", raising=False)
     upcoming = ROOT / "policies" / "upcoming"
     assert len(load_policy_set(upcoming).policies) == 2  # the schema accepts every example
     with pytest.raises(PolicyError) as info:
-        build_policies(upcoming)
-    messages = {p.message for p in info.value.problems}
-    assert messages == {"policy type 'llm' is not enforced by this version of guard yet"}
+        build_policies(upcoming)  # no endpoint anywhere: refused at load, with the fix
+    problems = info.value.problems
+    assert len(problems) == 2 and all(p.line > 0 for p in problems)
+    assert all("settings.llm.endpoint" in p.message and "guard serve" in p.message
+               for p in problems)
+    # as under `guard serve`: the upstream is the judge; nothing is contacted at load time
+    compiled = build_policies(upcoming, judge_endpoint="http://127.0.0.1:9")
+    assert [c.meta.type for c in compiled.checks] == ["llm", "llm"]

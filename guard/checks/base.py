@@ -54,8 +54,16 @@ class PolicyMeta:
 class Check:
     """Base of every check: its policy's metadata plus ``evaluate``."""
 
+    early = False
+    """True for a check whose slow part (a network call) may begin before its turn: the
+    engine then calls :meth:`start` early in the stage and :meth:`evaluate` at the
+    policy's position (see :mod:`guard.engine.run`)."""
+
     def __init__(self, meta: PolicyMeta) -> None:
         self.meta = meta
+
+    def start(self, ctx: Context) -> None:
+        """Begin work ahead of :meth:`evaluate` (only for ``early`` checks); never decides."""
 
     async def evaluate(self, ctx: Context) -> Outcome:
         """Decide about the traffic in ``ctx`` (input or output stage)."""

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guard.cel import CelEngine, Program, ResultKind, engine
 from guard.cel.fields import request_fields
@@ -21,6 +21,7 @@ from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
 from guard.checks.rule import RuleCheck
 from guard.engine.compile_limits import build_budget_check, build_rate_limit_check
+from guard.engine.compile_llm import JudgeParts, build_llm_check, order_problems
 from guard.engine.compile_pii import build_pii_check, check_nlp_model
 from guard.errors import CelError, PolicyError, Problem
 from guard.limits.store import StoreRef
@@ -29,6 +30,9 @@ from guard.policy.settings import Settings
 from guard.policy.types import ContentPolicy, RoutePolicy, RulePolicy
 from guard.pricing.prices import PriceTable
 from guard.regex import RegexError, compile_regex
+
+if TYPE_CHECKING:
+    from guard.judge.client import JudgeClient
 
 STORE_ENV = "GUARD_STORE"
 """Overrides ``settings.store``: one policy set, a different store per deployment (or test)."""
@@ -48,14 +52,19 @@ class CompiledPolicies:
     prices: PriceTable = field(default_factory=PriceTable)
     store: StoreRef = field(default_factory=lambda: StoreRef("memory://"))
     request_fields: frozenset[str] | None = None  # what CEL reads of `request`; None = all
+    judge: JudgeClient | None = None  # shared by the set's llm policies, if any
 
 
 class _Compiler:
     """Collects problems while compiling, so every mistake is reported at once."""
 
-    def __init__(self, cel: CelEngine, settings: Settings) -> None:
+    def __init__(self, cel: CelEngine, settings: Settings, revision: str = "",
+                 judge_endpoint: str | None = None) -> None:
         self.cel = cel
         self.settings = settings
+        self.revision = revision
+        self.judge_endpoint = judge_endpoint  # default for settings.llm.endpoint
+        self.judge = JudgeParts()
         self.store = StoreRef(os.environ.get(STORE_ENV) or settings.store)
         self.problems: list[Problem] = []
         self.request_fields: set[str] | None = set()
@@ -87,27 +96,35 @@ class _Compiler:
             self.problems.append(where.problem(str(exc), *key))
 
 
-def build_policies(path: str | Path, cel_engine: str | None = None) -> CompiledPolicies:
-    """Load and compile the set at ``path``, reporting schema and compile problems together."""
+def build_policies(path: str | Path, cel_engine: str | None = None, *,
+                   judge_endpoint: str | None = None) -> CompiledPolicies:
+    """Load and compile the set at ``path``, reporting schema and compile problems together.
+
+    ``judge_endpoint`` is the default of ``settings.llm.endpoint`` (``guard serve``: the
+    upstream).
+    """
     policies, problems = read_policy_set(path)
-    return compile_policies(policies, cel_engine, problems)
+    return compile_policies(policies, cel_engine, problems, judge_endpoint=judge_endpoint)
 
 
-def build_policy_text(text: str, name: str = "<policy>",
-                      cel_engine: str | None = None) -> CompiledPolicies:
+def build_policy_text(text: str, name: str = "<policy>", cel_engine: str | None = None, *,
+                      judge_endpoint: str | None = None) -> CompiledPolicies:
     """:func:`build_policies` for one YAML string."""
     policies, problems = read_policy_text(text, name)
-    return compile_policies(policies, cel_engine, problems)
+    return compile_policies(policies, cel_engine, problems, judge_endpoint=judge_endpoint)
 
 
 def compile_policies(policies: PolicySet, cel_engine: str | None = None,
-                     problems: Sequence[Problem] = ()) -> CompiledPolicies:
+                     problems: Sequence[Problem] = (), *,
+                     judge_endpoint: str | None = None) -> CompiledPolicies:
     """Compile ``policies``; raise :class:`PolicyError` listing every problem.
 
     ``problems`` are those already found while loading, reported in the same error.
     """
-    compiler = _Compiler(engine(cel_engine), policies.settings)
+    compiler = _Compiler(engine(cel_engine), policies.settings, policies.revision,
+                         judge_endpoint)
     compiler.problems.extend(problems)
+    compiler.problems.extend(order_problems(policies))
     model_problem = check_nlp_model(policies.settings, policies.carried_by.get("settings"))
     if model_problem is not None:
         compiler.problems.append(model_problem)
@@ -119,7 +136,8 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     fields = None if compiler.request_fields is None else frozenset(compiler.request_fields)
     return CompiledPolicies(policies.source, policies.revision, policies.settings,
                             compiler.cel, identity, variables, checks,
-                            PriceTable(policies.pricing), compiler.store, fields)
+                            PriceTable(policies.pricing), compiler.store, fields,
+                            compiler.judge.client)
 
 
 def _compile_identity(compiler: _Compiler, policies: PolicySet) -> dict[str, Program]:
@@ -223,4 +241,5 @@ _BUILDERS: dict[str, Callable[[_Compiler, PolicyMeta, PolicyEntry], Check]] = {
     "pii": _build_pii,
     "budget": build_budget_check,
     "rate_limit": build_rate_limit_check,
+    "llm": build_llm_check,
 }

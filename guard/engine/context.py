@@ -7,6 +7,7 @@ a policy added findings), because binding is the expensive part of CEL here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from guard.pricing.prices import PriceTable
 
 
-FINDING_KINDS: dict[str, list[str]] = {"pii": [], "content": []}
+FINDING_KINDS: dict[str, list[str]] = {"pii": [], "content": [], "llm": []}
 """What CEL sees before any policy found anything: `"EMAIL_ADDRESS" in findings.pii`
 is false, not an error, when no PII policy ran or found something."""
 
@@ -43,6 +44,8 @@ class Context:
     prices: PriceTable | None = None
     request_fields: frozenset[str] | None = None  # bind only these of `request` (None: all)
     holds: list[Hold] = field(default_factory=list)  # budget reservations of this request
+    # judge calls started ahead of their policy's turn, by (policy, text digest); see run.py
+    early: dict[tuple[str, str], asyncio.Future[Any]] = field(default_factory=dict)
     _estimate: tuple[Envelope, CallEstimate] | None = None
     _request: dict[str, Any] | None = None
     _bindings: Bindings | None = None

@@ -2,10 +2,26 @@
 
 Shared by the input and output stages: only what "apply a modification" means
 differs between them, so the caller passes that in.
+
+Early start (LLM judges). Checks run one after the other, in policy order, and
+that stays the semantics. But a judge is a network call of hundreds of ms;
+awaited at its turn, it would add its latency *after* everything before it.
+So a check marked ``early`` is *started* (:meth:`Check.start`: the call goes
+out as a task) as soon as the text it will read is final as far as PII goes,
+i.e. right after the stage's last ``pii`` policy ran (at the stage's start when
+there is none; the compiler refuses a ``pii`` policy placed after an ``llm``
+one in a shared stage). The loop then carries on with the other checks while
+the call is in flight, and at the policy's own position ``evaluate`` awaits
+the running call. The judge's latency overlaps the other checks' and is paid
+once. ``when`` is evaluated at both points: at the start to avoid useless
+calls, at the position for the decision; a started call that is not used
+(its policy skipped, the text edited in between, an earlier denial) is
+cancelled when the stage ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import traceback
@@ -52,21 +68,70 @@ class Run:
 async def run_checks(checks: list[Check], ctx: Context, apply: Apply) -> Run:
     """Evaluate ``checks`` in order; stop at the first enforced denial."""
     run = Run()
-    for check in checks:
-        started = time.perf_counter()
-        matched, outcome, failure = await _evaluate(check, ctx)
-        if matched:
-            run.matched.append(check)
-        if outcome is not None:
-            ctx.holds.extend(outcome.holds)
-        verdict = _record(run, check, ctx, outcome, failure, apply) if matched else "skip"
-        detail = outcome.detail if outcome else ({"error": failure} if failure else {})
-        run.trace.append(PolicyTrace(check.meta.name, check.meta.type, ctx.stage, matched,
-                                     verdict, (time.perf_counter() - started) * 1000,
-                                     check.meta.mode == "enforce", detail))
-        if run.denial is not None:
-            break
+    begin = _early_start(checks)
+    try:
+        for index, check in enumerate(checks):
+            if index == begin and _start_early(checks[index:], ctx):
+                await asyncio.sleep(0)  # let the calls get on the wire before CPU-bound checks
+            await _run_one(run, check, ctx, apply)
+            if run.denial is not None:
+                break
+    finally:
+        _discard_early(ctx)
     return run
+
+
+async def _run_one(run: Run, check: Check, ctx: Context, apply: Apply) -> None:
+    """Evaluate one check and record its outcome, verdict and trace."""
+    started = time.perf_counter()
+    matched, outcome, failure = await _evaluate(check, ctx)
+    if matched:
+        run.matched.append(check)
+    if outcome is not None:
+        ctx.holds.extend(outcome.holds)
+    verdict = _record(run, check, ctx, outcome, failure, apply) if matched else "skip"
+    detail = outcome.detail if outcome else ({"error": failure} if failure else {})
+    run.trace.append(PolicyTrace(check.meta.name, check.meta.type, ctx.stage, matched,
+                                 verdict, (time.perf_counter() - started) * 1000,
+                                 check.meta.mode == "enforce", detail))
+
+
+def _early_start(checks: list[Check]) -> int | None:
+    """Where ``early`` checks may start: after the last ``pii`` check (None: no early check)."""
+    if not any(c.early for c in checks):
+        return None
+    last_pii = max((i for i, c in enumerate(checks) if c.meta.type == "pii"), default=-1)
+    return last_pii + 1
+
+
+def _start_early(checks: list[Check], ctx: Context) -> bool:
+    """Start every ``early`` check whose ``when`` holds now; True if any call started."""
+    for check in checks:
+        if not check.early:
+            continue
+        try:
+            if check.meta.when is None or ctx.evaluate_bool(check.meta.when):
+                check.start(ctx)
+        except Exception:  # a head start only: the policy's own turn reports errors
+            continue
+    return bool(ctx.early)
+
+
+def _discard_early(ctx: Context) -> None:
+    """Cancel started calls nobody used, and retrieve their errors (so none is logged)."""
+    for future in ctx.early.values():
+        if future.done():
+            if not future.cancelled():
+                future.exception()
+        else:
+            future.cancel()
+            future.add_done_callback(_retrieve)
+    ctx.early.clear()
+
+
+def _retrieve(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def _evaluate(check: Check, ctx: Context) -> tuple[bool, Outcome | None, str | None]:

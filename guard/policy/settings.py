@@ -44,6 +44,12 @@ class LlmSettings(Model):
     api_key_env: str | None = Field(
         None, description="Name of the environment variable that holds the judge's API key."
     )
+    max_concurrency: int = Field(16, gt=0, le=1024, description="Judge calls in flight at "
+                                 "once per process; more wait (within their `timeout_ms`).")
+    cache_ttl_seconds: float = Field(300, ge=0, description="How long a verdict is reused "
+                                     "for the same policy and text (0: never).")
+    cache_size: int = Field(10_000, ge=0, description="Verdicts kept at most (least "
+                            "recently used dropped first); only hashes, never the text.")
 
 
 class Settings(Model):

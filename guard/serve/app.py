@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,20 @@ from guard.serve.proxy import ProxyOptions, build_proxy
 
 def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
               reload: bool = False, reload_interval: float = 1.0) -> Any:
-    """The whole ``guard serve`` app for a policy path and an upstream URL."""
+    """The whole ``guard serve`` app for a policy path and an upstream URL.
+
+    ``upstream`` is also the default judge endpoint of ``llm`` policies (a set's
+    ``settings.llm.endpoint`` wins). Judge calls go straight to it with httpx, never
+    through this app, so they are not guarded again (see :mod:`guard.judge.client`).
+    """
     def swapped(guard: Guard) -> None:  # a reloaded set may name another decision log
         fresh = DecisionLog.from_setting(guard.settings.decision_log)
         old, observer.decision_log = observer.decision_log, fresh
         if old is not None:
             old.close()
 
-    reloader = PolicyReloader(policies, on_swap=swapped)
+    build = partial(Guard.from_path, judge_endpoint=upstream)
+    reloader = PolicyReloader(policies, build, on_swap=swapped)
     observer = Observer(DecisionLog.from_setting(reloader.current.settings.decision_log),
                         Metrics())
 
