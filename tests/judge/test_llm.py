@@ -219,3 +219,16 @@ def test_no_endpoint_is_a_load_error_with_its_line(monkeypatch: pytest.MonkeyPat
     (problem,) = info.value.problems
     assert (problem.file, problem.line, problem.path) == ("p.yaml", 4, "policies[0].type")
     assert "set settings.llm.endpoint" in problem.message
+
+
+async def test_at_most_max_concurrency_judge_calls_at_once(judge: Judge) -> None:
+    judge[1].delay = 0.3
+    settings = f"settings:\n  llm: {{endpoint: '{judge[0]}', max_concurrency: 2}}\n"
+    guard = Guard.from_yaml(f"version: 1\n{settings}policies:\n{policy('flag')}")
+    started = time.monotonic()
+    await asyncio.gather(*(guard.check_request(chat(f"text {i}"), path=CHAT)
+                           for i in range(4)))
+    await guard.aclose()
+    arrivals = sorted(t - started for t in judge[1].received_at)
+    assert len(arrivals) == 4
+    assert arrivals[1] < 0.25 <= arrivals[2]  # two at once; the others waited for a slot
