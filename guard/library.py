@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from guard.engine.compile import CompiledPolicies, build_policies, build_policy_text
 from guard.engine.decision import Decision, ResponseDecision, Violation
@@ -27,6 +27,7 @@ from guard.pii.pseudonyms import Restorer
 from guard.responses import error_body
 
 Body = bytes | str | Mapping[str, Any]
+T = TypeVar("T")
 
 
 class Guard:
@@ -135,12 +136,21 @@ class Guard:
 
     def check_request_sync(self, body: Body, **kwargs: Any) -> Decision:
         """:meth:`check_request` for code without an event loop."""
-        return asyncio.run(self.check_request(body, **kwargs))
+        return asyncio.run(self._closing(self.check_request(body, **kwargs)))
 
     def check_response_sync(self, decision: Decision, response_body: Body,
                             **kwargs: Any) -> ResponseDecision:
         """:meth:`check_response` for code without an event loop."""
-        return asyncio.run(self.check_response(decision, response_body, **kwargs))
+        return asyncio.run(self._closing(self.check_response(decision, response_body,
+                                                             **kwargs)))
+
+    async def _closing(self, work: Awaitable[T]) -> T:
+        """Run ``work``, then close the judge's connections: this loop ends with the call."""
+        try:
+            return await work
+        finally:
+            if self.compiled.judge is not None:
+                await self.compiled.judge.aclose()
 
     def envelope(self, body: Body, *, path: str = "",
                  headers: Mapping[str, str] | None = None) -> Envelope:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -232,3 +234,30 @@ async def test_at_most_max_concurrency_judge_calls_at_once(judge: Judge) -> None
     arrivals = sorted(t - started for t in judge[1].received_at)
     assert len(arrivals) == 4
     assert arrivals[1] < 0.25 <= arrivals[2]  # two at once; the others waited for a slot
+
+
+def test_the_sync_api_judges_and_leaves_no_connection_open(judge: Judge) -> None:
+    settings = f"settings:\n  llm: {{endpoint: '{judge[0]}'}}\n"
+    guard = Guard.from_yaml(f"version: 1\n{settings}policies:\n{policy('flag')}")
+    for text in ("FLAG", "fine"):  # a fresh event loop each: its pool is closed with it
+        decision = guard.check_request_sync(chat(text), path=CHAT)
+        assert decision.trace[0].detail["flagged"] is (text == "FLAG")
+    result = guard.check_response_sync(decision, answer("ok"))
+    assert result.action == "allow" and len(judge[1].calls) == 2
+
+
+async def test_the_decision_log_has_the_verdict_and_never_the_text(
+        make: Callable[..., Guard], tmp_path: Path) -> None:
+    from guard.observe import DecisionLog
+
+    guard = make(policy("flag", stages="[input, output]"))
+    decision = await guard.check_request(chat("secret plan: FLAG zebra"), path=CHAT)
+    result = await guard.check_response(decision, answer("the zebra FLAG answer"))
+    log = DecisionLog.from_setting(f"file:{tmp_path / 'log.jsonl'}")
+    log.record(decision, result)
+    log.close()
+    line = (tmp_path / "log.jsonl").read_text()
+    entries = [p for p in json.loads(line)["policies"] if p["policy"] == "judge"]
+    assert [(e["stage"], e["flagged"], e["reason"]) for e in entries] == [
+        ("input", True, "mentions a flag word"), ("output", True, "mentions a flag word")]
+    assert "zebra" not in line and "secret plan" not in line
