@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from guard.cel import Bindings, Program
+from guard.engine.run import LOOKAHEAD
 from guard.errors import GuardError
 from guard.library import Guard
 
@@ -57,6 +58,8 @@ class _Recorded:
         self.probes, self.log = probes, log
 
     def evaluate(self, bindings: Bindings) -> object:
+        if LOOKAHEAD.get():  # a judge's early look at its `when`, not the decision: not logged
+            return self.inner.evaluate(bindings)
         values = {path: _probe(path, probe, bindings) for path, probe in self.probes}
         try:
             result = self.inner.evaluate(bindings)

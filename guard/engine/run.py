@@ -22,10 +22,12 @@ cancelled when the stage ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from guard.checks.base import Check, Outcome
@@ -36,6 +38,11 @@ from guard.errors import CelEvaluationError, CheckError
 log = logging.getLogger("guard")
 
 Apply = Callable[[Outcome, Context], None]
+
+LOOKAHEAD: ContextVar[bool] = ContextVar("guard_lookahead", default=False)
+"""True while a ``when`` is evaluated only to decide whether to start a judge early. Tools
+that record what conditions read in policy order (``guard check --explain``) skip these
+readings: the condition is read again, for the decision, at the policy's position."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +116,16 @@ def _start_early(checks: list[Check], ctx: Context) -> bool:
     for check in checks:
         if not check.early:
             continue
+        token = LOOKAHEAD.set(True)
         try:
-            if check.meta.when is None or ctx.evaluate_bool(check.meta.when):
-                check.start(ctx)
+            applies = check.meta.when is None or ctx.evaluate_bool(check.meta.when)
         except Exception:  # a head start only: the policy's own turn reports errors
-            continue
+            applies = False
+        finally:
+            LOOKAHEAD.reset(token)
+        if applies:
+            with contextlib.suppress(Exception):  # its evaluate, at its turn, reports failures
+                check.start(ctx)
     return bool(ctx.early)
 
 

@@ -261,3 +261,18 @@ async def test_the_decision_log_has_the_verdict_and_never_the_text(
     assert [(e["stage"], e["flagged"], e["reason"]) for e in entries] == [
         ("input", True, "mentions a flag word"), ("output", True, "mentions a flag word")]
     assert "zebra" not in line and "secret plan" not in line
+
+
+async def test_explain_reads_a_judges_when_once_in_policy_order(
+        make: Callable[..., Guard]) -> None:
+    from guard.cli.explain import attach, instrument
+
+    rule = "  - {name: first, type: rule, when: 'request.model != \"\"', deny_if: 'false'}\n"
+    guard = make(rule + policy("flag", when='request.text.contains("x")'))
+    readings = instrument(guard)
+    decision = await guard.check_request(chat("x FLAG"), path=CHAT)
+    trace = [t.to_json() for t in decision.trace]
+    attach(trace, readings)
+    assert [(t["policy"], t["conditions"]["when"]["result"]) for t in trace] == [
+        ("first", "true"), ("judge", "true")]
+    assert len(readings) == 3  # first: when, deny_if; judge: when (its early look not logged)
