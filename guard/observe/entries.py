@@ -112,6 +112,6 @@ DETAIL: dict[str, Callable[[Detail], str]] = {
     "budget": _scalars("counted", "bucket", "amount", "used", "limit", "unit"),
     "rate_limit": _scalars("counted", "bucket", "limited"),
     "route": _scalars("model"),
-    "llm": _scalars("flagged", "reason", "cached", "model"),  # the judge's reason, never text
+    "llm": _scalars("flagged", "reason", "judged", "cached", "model"),  # a reason, never text
 }
 """Per policy type, the writer of what its trace ``detail`` may contribute."""

@@ -111,8 +111,29 @@ async def test_verdicts_are_cached_by_text_hash(make: Callable[..., Guard],
     again = await guard.check_request(chat("FLAG me"), path=CHAT)
     other = await guard.check_request(chat("something else"), path=CHAT)
     assert len(judge[1].calls) == 2
-    assert [d.trace[0].detail["cached"] for d in (first, again, other)] == [False, True, False]
+    assert [d.trace[0].detail["cached"] for d in (first, again, other)] == [0, 1, 0]
     assert again.violations[0].action == "flag"  # a cached flag still flags
+
+
+async def test_a_growing_conversation_judges_only_its_new_messages(
+        make: Callable[..., Guard], judge: Judge) -> None:
+    guard = make(policy("flag"))
+    turn = chat("first question")
+    await guard.check_request(turn, path=CHAT)
+    turn["messages"] += [{"role": "assistant", "content": "first answer"},
+                         {"role": "user", "content": "second question, FLAG"}]
+    decision = await guard.check_request(turn, path=CHAT)
+    assert judge[1].texts()[0] == "first question"
+    assert sorted(judge[1].texts()[1:]) == ["first answer", "second question, FLAG"]
+    detail = decision.trace[0].detail
+    assert (detail["judged"], detail["cached"], detail["flagged"]) == (2, 1, True)
+    assert decision.violations[0].action == "flag"
+
+
+async def test_one_failing_text_fails_the_check(make: Callable[..., Guard]) -> None:
+    guard = make(policy("flag", timeout_ms=2000))
+    decision = await guard.check_request(chat("fine", "BROKEN", "SLOW"), path=CHAT)
+    assert decision.status == 503 and "HTTP 500" in decision.violations[0].message
 
 
 async def test_failures_are_not_cached(make: Callable[..., Guard], judge: Judge) -> None:
