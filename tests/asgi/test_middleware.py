@@ -221,3 +221,15 @@ async def test_starlette_add_middleware(upstream: Any) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
         r = await c.post("/v1/chat/completions", json={**chat("hi"), "model": "mistral/x"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "models"
+
+
+async def test_streamed_anthropic_tool_input_is_restored_and_stays_json(upstream: Any) -> None:
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 50, "stream": True,
+            "tools": [{"name": "save", "input_schema": {"type": "object"}}],
+            "messages": [{"role": "user", "content": f"note {EMAIL}"}]}
+    async with client(upstream) as c:
+        r = await c.post("/v1/messages", json=body)
+    deltas = [json.loads(line[6:]) for line in r.text.splitlines()
+              if line.startswith("data: ") and "input_json_delta" in line]
+    partial = "".join(d["delta"]["partial_json"] for d in deltas)
+    assert json.loads(partial) == {"note": f"Echo: note {EMAIL}"}

@@ -109,11 +109,16 @@ async def messages(request: Request) -> Response:
                    "content": [], "stop_reason": None, "stop_sequence": None,
                    "usage": {"input_tokens": 11, "output_tokens": 1}}
         yield sse({"type": "message_start", "message": message}, "message_start")
-        yield sse({"type": "content_block_start", "index": 0,
-                   "content_block": {"type": "text", "text": ""}}, "content_block_start")
-        for piece in pieces(text):
+        if body.get("tools"):  # a tool call whose JSON input carries the text, in pieces
+            block = {"type": "tool_use", "id": "tu_1", "name": "save", "input": {}}
+            kind, field, chunks = "input_json_delta", "partial_json", json.dumps({"note": text})
+        else:
+            block, kind, field, chunks = {"type": "text", "text": ""}, "text_delta", "text", text
+        yield sse({"type": "content_block_start", "index": 0, "content_block": block},
+                  "content_block_start")
+        for piece in pieces(chunks):
             yield sse({"type": "content_block_delta", "index": 0,
-                       "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
+                       "delta": {"type": kind, field: piece}}, "content_block_delta")
         yield sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
         yield sse({"type": "message_delta", "delta": {"stop_reason": "end_turn",
                                                       "stop_sequence": None},
