@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
 from benchmarks.timing import row
+from tests.serve.servers import running
 
 JUDGE_MS = 80
 OTHER_MS = 60
@@ -46,26 +43,6 @@ def _judge_app() -> Any:
             "role": "assistant", "content": verdict}}]})
 
     return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-
-
-@contextmanager
-def _serving(app: Any) -> Iterator[str]:
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="error", loop="asyncio"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _other_check() -> Any:
@@ -148,7 +125,7 @@ async def _measure(url: str, n: int) -> list[dict[str, Any]]:
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     n = 5 if quick else 20
-    with _serving(_judge_app()) as url:
+    with running(_judge_app()) as url:
         return asyncio.run(_measure(url, n))
 
 
