@@ -7,6 +7,7 @@ what observability writes for any of them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,3 +123,18 @@ FORBIDDEN = [EMAIL, "jane.roe", PHONE, "555 0199", CARD, "4539", AWS_KEY, GITHUB
              "EMAIL_ADDRESS_1", "PHONE_NUMBER_1", "<EMAIL", "Ignore all previous",
              "system prompt", "novel", "metadata"]
 """Strings of the traffic that no log line or metric may ever contain."""
+
+
+def leaks(text: str, forbidden: list[str] = FORBIDDEN) -> list[str]:
+    """The forbidden strings found in ``text``, case-insensitively, outside random ids.
+
+    Decision ids, revisions and hashes are hex; by chance one may hold a short forbidden
+    string (one uuid in 4,096 reads ``…-4539-…``, which once failed CI). They are blanked
+    before the search; a run of digits alone, as a card leaked whole, is not an id.
+    """
+    lowered = HEX_ID.sub(" ", text).lower()
+    return [s for s in forbidden if s.lower() in lowered]
+
+
+HEX_ID = re.compile(r"\b(?=[0-9a-f-]*[a-f])[0-9a-f]{4,}(?:-[0-9a-f]{4,})*\b", re.IGNORECASE)
+"""A hex id or hash with at least one letter: a uuid, a revision, a sha256 digest."""
