@@ -5,9 +5,13 @@ chat request by echoing it). The policies are route + rule + content (secrets an
 prompt injection), a 2 KB chat request. Rows:
 
 - in-process: one request through the ASGI callable, no server, per-request time;
-- over uvicorn on loopback: requests per second from a load generator in another process
-  (httpx, 32 keep-alive connections, each its own client), bare app vs guarded app, one
-  after the other in the same run (all of it on the same two cores);
+- over uvicorn on loopback (uvloop, httptools, as ``guard serve`` runs): requests per
+  second from the load generator of :mod:`benchmarks.load` in another process (32
+  keep-alive connections), bare app vs guarded app loaded in turn, best of three rounds
+  each, all of it on the same two cores; and the server's own CPU time per request. Two
+  bare apps: the echoing stand-in (the worst case for a ratio: it does almost nothing,
+  ~100 µs a request) and a gateway that relays each call to a model API in another
+  process (guard's own proxy without policies; what a gateway costs at the least);
 - streaming: time to the first content byte of a streamed answer whose upstream waits
   20 ms between chunks, direct vs through ``guard serve`` (no output policies, and with
   an output content policy, which holds text back).
@@ -16,12 +20,15 @@ prompt injection), a 2 KB chat request. Rows:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import subprocess
+import resource
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
+from benchmarks.load import run_load
 from benchmarks.timing import per_call_us_async, row
 
 POLICIES = """version: 1
@@ -80,41 +87,19 @@ def _call(app: Any) -> Any:
     return once
 
 
-def _load(url: str, seconds: float) -> float:
-    """Requests per second from a load generator in another process."""
-    code = f"""
-import asyncio, time, httpx
-BODY = {BODY!r}
-async def worker(client, stop, counts):
-    while time.perf_counter() < stop:
-        r = await client.post("/v1/chat/completions", content=BODY,
-                              headers={{"content-type": "application/json"}})
-        counts.append(r.status_code)
-async def main():
-    # one small client per connection: a single shared httpx pool is slower than the server
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(base_url={url!r}, limits=limits, timeout=30) for _ in range(32)]
-    await clients[0].post("/v1/chat/completions", content=BODY,
-                          headers={{"content-type": "application/json"}})
-    counts = []
-    start = time.perf_counter()
-    stop = start + {seconds}
-    await asyncio.gather(*(worker(c, stop, counts) for c in clients))
-    print(len(counts) / (time.perf_counter() - start))
-    for c in clients:
-        await c.aclose()
-asyncio.run(main())
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=seconds + 60)
-    return float(out.stdout.strip())
-
-
-def _served_rps(app: Any, seconds: float) -> float:
+def _served(app: Any, seconds: float) -> dict[str, float]:
+    """Requests per second from the load generator, and the server's CPU time per request
+    (it runs in a thread of this otherwise idle process: the load generator's CPU is not
+    counted, so this figure moves little with the machine's other work)."""
     from tests.serve.servers import running
 
-    with running(app) as url:
-        return _load(url, seconds)
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    with running(app, fast=True) as url:
+        return run_load(url, BODY, seconds=seconds, warmup=min(1.0, seconds / 3), single=0,
+                        cpu=cpu)
 
 
 async def _first_byte(url: str, body: dict[str, Any]) -> float:
@@ -163,13 +148,60 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     rows = [row("middleware: chat 2 KB, in-process", "bare ASGI app",
                 per_call_us_async(_call(bare), n), "GuardMiddleware",
                 per_call_us_async(_call(guarded), n))]
-    seconds = 3.0 if quick else 10.0
-    bare_rps, guarded_rps = _served_rps(bare, seconds), _served_rps(guarded, seconds)
-    rows.append(row("uvicorn: requests/s (us = 1e6/rps)", "bare app", 1e6 / bare_rps,
-                    "GuardMiddleware", 1e6 / guarded_rps))
-    print(f"uvicorn throughput: bare {bare_rps:.0f} req/s, guarded {guarded_rps:.0f} req/s "
-          f"({guarded_rps / bare_rps:.2f}x)", file=sys.stderr)
+    seconds = 3.0 if quick else 8.0
+    rounds = 1 if quick else 3
+    rows += _load_rows("echo app", bare, guarded, seconds, rounds)
+    with _relaying() as (relay, guarded_relay):
+        rows += _load_rows("relaying gateway", relay, guarded_relay, seconds, rounds)
     return rows + _ttft_rows()
+
+
+def _load_rows(label: str, bare: Any, guarded: Any, seconds: float, rounds: int
+               ) -> list[dict[str, Any]]:
+    bare_load, guarded_load = _alternated(bare, guarded, seconds, rounds)
+    print(f"uvicorn, {label}: bare {bare_load['rps']:.0f} req/s, guarded "
+          f"{guarded_load['rps']:.0f} req/s ({guarded_load['rps'] / bare_load['rps']:.2f}x); "
+          f"server CPU per request {bare_load['cpu_us']:.0f} vs {guarded_load['cpu_us']:.0f} us",
+          file=sys.stderr)
+    return [row(f"uvicorn, {label}: req/s (us = 1e6/rps)", "bare", 1e6 / bare_load["rps"],
+                "GuardMiddleware", 1e6 / guarded_load["rps"]),
+            row(f"uvicorn, {label}: server CPU/request", "bare", bare_load["cpu_us"],
+                "GuardMiddleware", guarded_load["cpu_us"])]
+
+
+@contextlib.contextmanager
+def _relaying() -> Iterator[tuple[Any, Any]]:
+    """A gateway that does what gateways do, relay each call to a model API: guard's own
+    proxy with no policies in front of the stand-in in a process of its own (so the
+    stand-in's CPU is not counted), bare and wrapped in ``GuardMiddleware``."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks.bench_litellm import UPSTREAM_SCRIPT
+    from benchmarks.processes import free_port, process
+    from guard import Guard, GuardMiddleware
+    from guard.serve.proxy import ProxyOptions, build_proxy
+
+    port = free_port()
+    up = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp, process(
+            "stand-in", [sys.executable, "-c", UPSTREAM_SCRIPT, str(port)], dict(os.environ),
+            Path(tmp) / "upstream.log", f"{up}/_bench/last", 60):
+        relay = build_proxy(ProxyOptions(up))
+        yield relay, GuardMiddleware(relay, guard=Guard.from_yaml(POLICIES))
+
+
+def _alternated(bare: Any, guarded: Any, seconds: float, rounds: int
+                ) -> tuple[dict[str, float], dict[str, float]]:
+    """Bare and guarded loaded in turn, ``rounds`` times each; the best round of each
+    (the machine's other work only ever slows a round down)."""
+    runs: dict[str, list[dict[str, float]]] = {"bare": [], "guarded": []}
+    for _ in range(rounds):
+        runs["bare"].append(_served(bare, seconds))
+        runs["guarded"].append(_served(guarded, seconds))
+    best = {name: max(results, key=lambda r: r["rps"]) for name, results in runs.items()}
+    return best["bare"], best["guarded"]
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@ as ``[EMAIL_REDACTED]``. Each proxy runs as its own process with one worker (``l
 --config ...``; guard's ``build_app`` on uvicorn with uvloop and httptools, exactly what
 ``guard serve`` runs), is checked to really block and mask, then loaded in turn:
 
-- requests per second from a load generator in another process (httpx, 32 concurrent
-  keep-alive connections, a 2 KB chat request carrying one e-mail address, whose echoed
-  answer carries another), the median latency under that load and for one client alone,
-  and the CPU time the proxy's processes spent per request (the throughput one core of
-  the proxy gives, whatever the load generator and the upstream take of the others);
+- requests per second from a load generator in another process (:mod:`benchmarks.load`:
+  aiohttp, 32 concurrent keep-alive connections, a 2 KB chat request carrying one e-mail
+  address, whose echoed answer carries another), the median latency under that load and
+  for one client alone, and the CPU time the proxy's processes spent per request (the
+  throughput one core of the proxy gives, whatever the load generator and the upstream
+  take of the others);
 - a streamed answer whose upstream waits 20 ms between 5-character chunks: time to the first
   non-empty content delta and to the end of the stream.
 
@@ -29,11 +30,9 @@ no database and no callbacks, and every address is 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from benchmarks.load import run_load
+from benchmarks.processes import cpu_seconds, free_port, process
 from benchmarks.timing import row
 
 Message = MutableMapping[str, Any]
@@ -119,7 +120,7 @@ general_settings:
 """
 
 
-_UPSTREAM = """
+UPSTREAM_SCRIPT = """
 import sys, uvicorn
 from benchmarks.bench_litellm import stand_in
 uvicorn.run(stand_in(), host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop",
@@ -128,61 +129,12 @@ uvicorn.run(stand_in(), host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop",
 
 _GUARD = """
 import sys, uvicorn
-from guard.serve.app import build_app
-uvicorn.run(build_app(sys.argv[1], sys.argv[2]), host="127.0.0.1", port=int(sys.argv[3]),
+from guard.serve.app import build_app, freeze_heap
+app = build_app(sys.argv[1], sys.argv[2])
+freeze_heap()  # as guard serve does
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]),
             loop="uvloop", http="httptools", log_level="warning")
 """
-
-_LOAD = r"""
-import asyncio, json, statistics, sys, time
-import httpx
-
-cfg = json.loads(sys.argv[1])
-BODY = cfg["body"].encode()
-HEADERS = {"content-type": "application/json", **cfg["headers"]}
-codes = []
-
-
-async def post(client, latencies):
-    start = time.perf_counter()
-    r = await client.post("/v1/chat/completions", content=BODY, headers=HEADERS)
-    latencies.append(time.perf_counter() - start)
-    codes.append(r.status_code)
-
-
-async def worker(client, stop, latencies):
-    while time.perf_counter() < stop:
-        await post(client, latencies)
-
-
-async def main():
-    # One client per connection: a single httpx pool of 32 connections costs the generator
-    # ~2 ms of CPU a request and would cap every server near 500 requests/s on 2 cores.
-    clients = [httpx.AsyncClient(base_url=cfg["url"], timeout=60)
-               for _ in range(cfg["connections"])]
-    warm = time.perf_counter() + cfg["warmup"]
-    await asyncio.gather(*(worker(c, warm, []) for c in clients))
-    loaded = []
-    print("start", flush=True)
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(c, start + cfg["seconds"], loaded) for c in clients))
-    elapsed = time.perf_counter() - start
-    print("stop", flush=True)
-    alone = []
-    stop = time.perf_counter() + cfg["seconds"]
-    while len(alone) < cfg["single"] and time.perf_counter() < stop:
-        await post(clients[0], alone)
-    for c in clients:
-        await c.aclose()
-    print(json.dumps({"rps": len(loaded) / elapsed, "requests": len(loaded),
-                      "p50_loaded_us": statistics.median(loaded) * 1e6,
-                      "p50_alone_us": statistics.median(alone) * 1e6,
-                      "errors": sum(c != 200 for c in codes)}), flush=True)
-
-
-asyncio.run(main())
-"""
-
 
 def find_litellm() -> str | None:
     """The LiteLLM executable: ``$GUARD_BENCH_LITELLM`` (the executable or its virtualenv),
@@ -267,66 +219,6 @@ def stand_in() -> Any:
     return shim
 
 
-def _free_port() -> int:
-    from tests.serve.servers import free_port
-
-    return free_port()
-
-
-@contextlib.contextmanager
-def _process(name: str, argv: list[str], env: dict[str, str], log: Path, ready: str,
-             timeout: float) -> Iterator[int]:
-    """Run ``argv`` in a process group of its own until the block ends, once ``ready``
-    answers 200; yields the group's id. The whole group is stopped, also on failure."""
-    import httpx
-
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}:\n"
-                                   f"{log.read_text(errors='replace')[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(ready, timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start in {timeout:.0f} s:\n"
-                                   f"{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.2)
-        yield proc.pid
-    finally:
-        _stop(proc)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever of it is left after 10 s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
-
-
-def _cpu_seconds(group: int) -> float:
-    """User + system CPU seconds of every live process in ``group`` (Linux ``/proc``)."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2:].split()
-        if int(fields[2]) == group:  # pgrp; utime and stime are fields 14 and 15
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _headers(peer: str) -> dict[str, str]:
     return {"authorization": f"Bearer {MASTER_KEY}"} if peer == "litellm" else {}
 
@@ -384,29 +276,9 @@ def _load(peer: str, url: str, group: int | None, seconds: float, single: int
           ) -> dict[str, float]:
     """The load generator in another process; the proxy's CPU time is read as it starts
     and stops the measured window."""
-    cfg = {"url": url, "body": BODY, "headers": _headers(peer), "connections": CONNECTIONS,
-           "seconds": seconds, "warmup": min(2.0, seconds / 2), "single": single}
-    proc = subprocess.Popen([sys.executable, "-c", _LOAD, json.dumps(cfg)],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    cpu: dict[str, float] = {}
-    result: dict[str, float] | None = None
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.strip() in ("start", "stop"):
-                cpu[line.strip()] = _cpu_seconds(group) if group else 0.0
-            elif line.strip():
-                result = json.loads(line)
-        if proc.wait(timeout=3 * seconds + 120) != 0 or result is None:
-            raise RuntimeError(f"the load generator failed against {peer}")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if result["errors"]:
-        raise AssertionError(f"{peer}: {result['errors']:.0f} requests failed under load")
-    result["cpu_us"] = (cpu["stop"] - cpu["start"]) / result["requests"] * 1e6
-    return result
+    return run_load(url, BODY, headers=_headers(peer), connections=CONNECTIONS,
+                    seconds=seconds, warmup=min(2.0, seconds / 2), single=single,
+                    cpu=(lambda: cpu_seconds(group)) if group else None)
 
 
 async def _stream(url: str, headers: dict[str, str], rounds: int) -> dict[str, float]:
@@ -457,9 +329,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-litellm-") as tmp:
         work = Path(tmp)
         config, policies = work / "litellm.yaml", work / "policies.yaml"
-        port = _free_port()
+        port = free_port()
         up = f"http://127.0.0.1:{port}"
-        with _process("stand-in", [sys.executable, "-c", _UPSTREAM, str(port)],
+        with process("stand-in", [sys.executable, "-c", UPSTREAM_SCRIPT, str(port)],
                       dict(os.environ), work / "upstream.log", f"{up}/_bench/last", 60):
             results["direct"] = _measure("direct", up, None, up, quick)
 
@@ -469,19 +341,19 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                    if not k.startswith(("DATABASE_", "LITELLM_", "OPENAI_", "REDIS_"))}
             env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_LOG="WARNING",
                        NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
-            port = _free_port()
+            port = free_port()
             url = f"http://127.0.0.1:{port}"
             argv = [executable, "--config", str(config), "--host", "127.0.0.1", "--port",
                     str(port), "--num_workers", "1"]
-            with _process("litellm", argv, env, work / "litellm.log",
+            with process("litellm", argv, env, work / "litellm.log",
                           f"{url}/health/liveliness", 120) as group:
                 results["litellm"] = _measure("litellm", url, group, up, quick)
 
             policies.write_text(GUARD_POLICIES)
-            port = _free_port()
+            port = free_port()
             url = f"http://127.0.0.1:{port}"
             argv = [sys.executable, "-c", _GUARD, str(policies), up, str(port)]
-            with _process("guard", argv, dict(os.environ), work / "guard.log",
+            with process("guard", argv, dict(os.environ), work / "guard.log",
                           f"{url}/healthz", 60) as group:
                 results["guard"] = _measure("guard", url, group, up, quick)
     return _rows(results, litellm_version(executable))

@@ -80,10 +80,11 @@ def serve(args: argparse.Namespace) -> int:
     """Run the proxy on uvicorn (uvloop and httptools); the set is compiled before listening."""
     import uvicorn
 
-    from guard.serve.app import build_app
+    from guard.serve.app import build_app, freeze_heap
 
     app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
                     reload=args.reload)
+    freeze_heap()
     uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
                 log_level="warning")
     return 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,8 +63,10 @@ def normalize_path(path: str) -> str:
     return path if path.startswith("/") or not path else "/" + path
 
 
+@lru_cache(maxsize=1024)
 def api_for_path(path: str) -> str | None:
-    """The API a path names, or None when it names none we know."""
+    """The API a path names, or None when it names none we know (cached: a gateway sees
+    few distinct paths, and every request asks at least twice)."""
     path = normalize_path(path)
     if path in _OPPER_ENDPOINTS:
         return _OPPER_ENDPOINTS[path]

@@ -1,133 +1,275 @@
 """The reverse proxy behind ``guard serve``: every path forwarded to one upstream gateway.
 
-The proxy itself knows nothing about policies: it is a plain Starlette app that
-streams requests to the upstream and answers back (connection pooling,
-timeouts, hop-by-hop headers dropped, upstream errors passed through
-unchanged), wrapped in :class:`~guard.asgi.GuardMiddleware` like any gateway.
-Only the path and query of a request reach the upstream URL: no request can
-make guard contact a host the operator did not configure.
+The proxy itself knows nothing about policies: a plain ASGI app that streams requests
+to the upstream and answers back (connection pooling, timeouts, hop-by-hop headers
+dropped, upstream errors passed through unchanged), wrapped in
+:class:`~guard.asgi.GuardMiddleware` like any gateway. Only the path and query of a
+request reach the upstream URL: no request can make guard contact a host the operator
+did not configure. A caller that hangs up cancels its upstream call, so a model does not
+go on generating (and billing) an answer nobody reads.
+
+Forwarding is raw ASGI rather than a Starlette route: routing, exception middleware and
+``StreamingResponse``'s task group cost more per request than guard's checks. Starlette
+still serves guard's own paths (``/healthz``, ``/metrics``) and the lifespan.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import itertools
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from guard.envelope import api_for_path
 from guard.responses import error_body
+from guard.serve.upstream import ProxyOptions, UpstreamPool
 
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-                        "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
-                        "content-length", "accept-encoding"})
-RESPONSE_OWN = frozenset({"date", "server"})
-"""Set by guard's own server; the upstream's copies would be duplicates."""
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["ProxyOptions", "build_proxy"]
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 Background = Callable[[], AbstractAsyncContextManager[None]]
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
-
-@dataclass(frozen=True)
-class ProxyOptions:
-    """Where and how to forward."""
-
-    upstream: str
-    connect_timeout: float = 5.0
-    read_timeout: float = 300.0  # a long generation may be slow to start
-    max_connections: int = 200
-    pools: int = 8
-    """Upstream connections are spread over this many small pools: one httpx pool scans
-    all its connections on every request, which costs more than the guarding itself."""
+HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate",
+                        b"proxy-authorization", b"te", b"trailer", b"trailers",
+                        b"transfer-encoding", b"upgrade", b"host", b"content-length",
+                        b"accept-encoding", b"expect"})
+"""Not forwarded either way. ``expect: 100-continue`` was answered by guard's own server;
+``accept-encoding`` is dropped so answers come uncompressed and the middleware can read them."""
+RESPONSE_DROPPED = HOP_BY_HOP | {b"date", b"server"}
+"""``date`` and ``server`` are set by guard's own server; the upstream's would be duplicates."""
+BUFFERED = 1 << 20
+"""A request body of declared length up to this is read whole and sent in one write (the
+middleware has already read every guarded body); larger or unsized ones stream through."""
 
 
 def build_proxy(options: ProxyOptions, extra_routes: list[Route] | None = None,
-                background: Background | None = None) -> Starlette:
-    """The forwarding app (``/healthz`` and anything in ``extra_routes`` answered locally).
+                background: Background | None = None) -> Proxy:
+    """The forwarding app; ``/healthz`` and ``extra_routes`` (fixed paths) answered locally.
 
     ``background`` is entered for the app's lifetime (file watching, signal handlers).
     """
-    base = httpx.URL(options.upstream)
-    prefix = base.raw_path.rstrip(b"/")
-    timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
-    shards = max(1, options.pools)
-    per_pool = max(1, options.max_connections // shards)
-    limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
-    clients: list[httpx.AsyncClient] = []
-    turn = itertools.count()
+    pool = UpstreamPool(options)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            for _ in range(shards):
-                clients.append(await stack.enter_async_context(
-                    httpx.AsyncClient(timeout=timeout, limits=limits)))
+            await pool.open()
+            stack.push_async_callback(pool.close)
             if background is not None:
                 await stack.enter_async_context(background())
-            try:
-                yield
-            finally:
-                clients.clear()
+            yield
 
-    async def forward(request: Request) -> Response:
-        if not clients:  # a server that skipped the lifespan (some test transports)
-            clients.append(httpx.AsyncClient(timeout=timeout, limits=limits))
-        client = clients[next(turn) % len(clients)]
-        url = base.copy_with(raw_path=prefix + request.scope.get("raw_path", b"/")
-                             .split(b"?")[0] + _query(request))
-        headers = [(k, v) for k, v in request.headers.raw
-                   if k.decode("latin-1").lower() not in HOP_BY_HOP]
-        upstream_request = client.build_request(request.method, url, headers=headers,
-                                                content=request.stream())
+    routes = [Route("/healthz", _healthz, methods=["GET"]), *(extra_routes or [])]
+    local = Starlette(routes=routes, lifespan=lifespan)
+    return Proxy(Forwarder(options, pool), local, frozenset(r.path for r in routes))
+
+
+class Proxy:
+    """guard's own paths and the lifespan to Starlette; every other request forwarded."""
+
+    def __init__(self, forward: Forwarder, local: Starlette, local_paths: frozenset[str]):
+        self.forward = forward
+        self.local = local
+        self.local_paths = local_paths
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.local_paths:
+            await self.forward(scope, receive, send)
+        else:
+            await self.local(scope, receive, send)
+
+
+class Forwarder:
+    """Relays one request to the upstream and its answer back."""
+
+    def __init__(self, options: ProxyOptions, pool: UpstreamPool) -> None:
+        from yarl import URL
+
+        base = URL(options.upstream)
+        self.options = options
+        self.pool = pool
+        self.origin = str(base.origin())
+        self.prefix = base.raw_path.rstrip("/")
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        exchange = _Exchange(scope, receive)
+        body = await exchange.body()
+        if body is _GONE:
+            return
+        with exchange.cancelled_when_gone():
+            await self._send(exchange, body, send)
+
+    async def _send(self, exchange: _Exchange, body: Any, send: Send) -> None:
+        import aiohttp
+        from yarl import URL
+
+        scope = exchange.scope
+        path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        target = self.prefix + path.split(b"?")[0].decode("latin-1")
+        url = URL(self.origin + target + ("?" + query.decode("latin-1") if query else ""),
+                  encoded=True)
         try:
-            answer = await client.send(upstream_request, stream=True)
-        except httpx.HTTPError as exc:
-            return _unreachable(request, options.upstream, exc)
-        response = StreamingResponse(_relay(answer, request), status_code=answer.status_code,
-                                     background=BackgroundTask(answer.aclose))
-        response.raw_headers = [(k, v) for k, v in answer.headers.raw  # repeats kept
-                                if k.decode("latin-1").lower() not in HOP_BY_HOP | RESPONSE_OWN]
-        return response
-
-    routes = [Route("/healthz", _healthz, methods=["GET"]), *(extra_routes or []),
-              Route("/{path:path}", forward, methods=METHODS)]
-    return Starlette(routes=routes, lifespan=lifespan)
+            answer = await self.pool.session().request(
+                scope["method"], url, headers=exchange.headers(), data=body,
+                allow_redirects=False)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            await _failed(scope, send, self.options.upstream, exc)
+            return
+        try:
+            await _relay(answer, scope, send)
+        finally:
+            answer.release()  # back to the pool when read to the end, else closed
 
 
-async def _relay(answer: httpx.Response, request: Request) -> AsyncIterator[bytes]:
-    """The upstream's bytes; a stream it cuts short ends with the API's own error event."""
+_GONE: Any = object()
+
+
+class _Exchange:
+    """The caller's side of one forwarded request: its headers, its body, its hang-up."""
+
+    def __init__(self, scope: Message, receive: Receive) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.gone = False
+        self._watcher: asyncio.Future[None] | None = None
+        self._done = False
+        self._task: asyncio.Task[Any] | None = None
+        declared = _header(scope, b"content-length")
+        self.length = int(declared) if declared is not None and declared.isdigit() else None
+
+    def headers(self) -> list[tuple[str, str]]:
+        headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                   for k, v in self.scope.get("headers", []) if k.lower() not in HOP_BY_HOP]
+        if self.length is not None and self.length > BUFFERED:
+            headers.append(("Content-Length", str(self.length)))  # streamed, not chunked
+        return headers
+
+    async def body(self) -> Any:
+        """Bytes, an async iterator of chunks, None (no body) or _GONE (caller left)."""
+        if self.length is not None and self.length <= BUFFERED:
+            parts: list[bytes] = []
+            while True:
+                message = await self.receive()
+                if message["type"] == "http.disconnect":
+                    return _GONE
+                parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self.watch()
+                    return b"".join(parts)
+        if self.length is None and _header(self.scope, b"transfer-encoding") is None:
+            self.watch()
+            return None
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                self._hang_up()
+                return
+            chunk = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                self.watch()
+                return
+
+    def watch(self) -> None:
+        """Listen for the caller hanging up, once its body is read (one reader at a time)."""
+        if self._watcher is None:
+            self._watcher = asyncio.ensure_future(self._until_gone())
+
+    async def _until_gone(self) -> None:
+        while (await self.receive())["type"] != "http.disconnect":
+            pass
+        self._hang_up()
+
+    def _hang_up(self) -> None:
+        if not self._done and self._task is not None and not self.gone:
+            self.gone = True
+            self._task.cancel()
+
+    @contextlib.contextmanager
+    def cancelled_when_gone(self) -> Any:
+        """Run the block in a task the caller's hang-up cancels; that cancel ends quietly."""
+        self._task = asyncio.current_task()
+        try:
+            yield
+        except asyncio.CancelledError:
+            if not self.gone:
+                raise
+            assert self._task is not None
+            self._task.uncancel()
+        finally:
+            self._done = True
+            if self._watcher is not None:
+                self._watcher.cancel()
+
+
+async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> None:
+    """The upstream's status, headers and bytes; a stream it cuts short ends with the API's
+    own error event (anything else cut short is cut short for the caller too)."""
+    import aiohttp
+
+    headers = [(k, v) for k, v in answer.raw_headers if k.lower() not in RESPONSE_DROPPED]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     try:
-        async for chunk in answer.aiter_raw():
-            yield chunk
-    except httpx.HTTPError as exc:
+        async for chunk in answer.content.iter_any():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except (aiohttp.ClientError, TimeoutError) as exc:
         if "text/event-stream" not in answer.headers.get("content-type", ""):
             raise
-        api = api_for_path(request.url.path) or "unknown"
-        body = error_body(api, 502, f"the upstream ended the stream early ({type(exc).__name__})",
-                          "upstream_error")
-        name = "event: error\n" if api == "anthropic.messages" else ""
-        yield f"\n\n{name}data: {json.dumps(body)}\n\n".encode()
+        await send({"type": "http.response.body", "body": _stream_error(scope, exc),
+                    "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _stream_error(scope: Message, exc: BaseException) -> bytes:
+    api = api_for_path(scope["path"]) or "unknown"
+    body = error_body(api, 502, f"the upstream ended the stream early ({type(exc).__name__})",
+                      "upstream_error")
+    name = "event: error\n" if api == "anthropic.messages" else ""
+    return f"\n\n{name}data: {json.dumps(body)}\n\n".encode()
+
+
+async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException) -> None:
+    """502 (unreachable) or 504 (no answer in time), in the API's shape, no credentials."""
+    import aiohttp
+    from yarl import URL
+
+    api = api_for_path(scope["path"]) or "unknown"
+    host = URL(upstream).with_user(None)
+    timed_out = (isinstance(exc, TimeoutError)
+                 and not isinstance(exc, aiohttp.ConnectionTimeoutError))
+    status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
+    verb = "did not answer in time" if timed_out else "unreachable"
+    payload = json.dumps(error_body(api, status, f"upstream {host} {verb} "
+                                    f"({type(exc).__name__})", code)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload, "more_body": False})
+
+
+def _header(scope: Message, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 async def _healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
-
-
-def _query(request: Request) -> bytes:
-    query = request.scope.get("query_string", b"")
-    return b"?" + query if query else b""
-
-
-def _unreachable(request: Request, upstream: str, exc: httpx.HTTPError) -> Response:
-    api = api_for_path(request.url.path) or "unknown"
-    host = httpx.URL(upstream).copy_with(username=None, password=None)
-    message = f"upstream {host} unreachable ({type(exc).__name__})"
-    return JSONResponse(error_body(api, 502, message, "upstream_unreachable"), status_code=502)
