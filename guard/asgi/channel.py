@@ -47,6 +47,7 @@ class Channel:
         self.holdback = holdback
         self.pending = ""
         self.context = ""  # the tail of what was released, as the model wrote it
+        self.checked = ""  # all that was released, as the checks left it (before restore)
         self.violations: dict[str, object] = {}
 
     async def feed(self, text: str) -> Released:
@@ -61,6 +62,7 @@ class Channel:
     async def _release(self, final: bool) -> Released:
         if self.scan is None:
             out, self.pending = self.pending, ""
+            self.checked += out
             return Released(self._restore(out))
         cut = len(self.pending) if final else held_from(self.pending, self.holdback)
         if cut == 0:
@@ -75,6 +77,7 @@ class Channel:
         cut = len(self.pending) if final else held_from(self.pending, self.holdback)
         out, self.pending = self.pending[:cut], self.pending[cut:]
         self.context = (self.context + out)[-CONTEXT:]
+        self.checked += out
         return Released(self._restore(out))
 
     def _restore(self, text: str) -> str:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from guard.asgi.body import Message
 from guard.asgi.streams import StreamGuard
 from guard.engine.decision import Action, Decision, ResponseDecision
-from guard.engine.output import TextScan, scan_text
+from guard.engine.output import TextScan, judge_answer, scan_text
+from guard.engine.run import Denial, Run
 
 if TYPE_CHECKING:
     from guard.library import Guard
@@ -41,6 +42,7 @@ class ResponseGuard:
         self.start: Message = {}
         self.chunks: list[bytes] = []
         self.stream: StreamGuard | None = None
+        self.closing: Run | None = None  # the whole-answer checks of a stream
         self.result: ResponseDecision | None = None
         self.usage: dict[str, Any] | None = None  # what budgets were settled from
         self.ended = False
@@ -125,8 +127,10 @@ class ResponseGuard:
         await self.downstream({"type": "http.response.body", "body": out, "more_body": False})
         await self._settle(self.stream.usage or None)
         action: Action = "deny" if self.stream.denial is not None else "modify"
+        closing = self.closing or Run()
         self.result = ResponseDecision(self.decision.decision_id, action, self.status, None,
-                                       self.stream.violations)
+                                       self.stream.violations + closing.violations,
+                                       closing.trace)
 
     async def _settle(self, usage: dict[str, Any] | None) -> None:
         if not self.ended:
@@ -135,16 +139,23 @@ class ResponseGuard:
             await self.guard.settle(self.decision, usage, status=self.status)
 
     def _stream_guard(self) -> StreamGuard:
-        checks = [c for c in self.guard.engine.output_checks if c.meta.type in TEXT_TYPES]
+        output = self.guard.engine.output_checks
+        checks = [c for c in output if c.meta.type in TEXT_TYPES]
+        whole = [c for c in output if c.meta.type not in TEXT_TYPES]
         decision = self.decision
 
         async def scan(text: str) -> TextScan:
             return await scan_text(checks, decision, text)
 
+        async def closing(answer: dict[str, Any]) -> Denial | None:
+            self.closing = await judge_answer(whole, decision, answer, self.status)
+            return self.closing.denial
+
         ctx = decision.state.get("context")
         pseudonyms = getattr(ctx, "pseudonyms", None) or None
         return StreamGuard(decision.api, scan if checks else None, pseudonyms,
-                           self.options.stream_holdback, self.strip_usage)
+                           self.options.stream_holdback, self.strip_usage,
+                           closing if whole else None)
 
     def _inspects(self) -> bool:
         """Whether a JSON answer must be read: output policies, pseudonyms or budgets."""

@@ -7,11 +7,18 @@ an extra delta event of the API's own shape just before the end. A denial ends
 the stream with the API's own error event (and, for OpenAI, no ``[DONE]``).
 Usage is collected for budget settlement; the usage chunk guard asked for on
 the caller's behalf (``stream_options.include_usage``) is dropped again.
+
+Policies that judge a whole answer (``rule`` on ``response``, ``llm`` judges) run
+once, when the stream's closing event arrives (``[DONE]``, ``message_stop``,
+``response.completed``) or the stream ends without one: over the answer as the
+text checks left it (pseudonyms not yet restored, as for JSON answers), with the
+stream's usage and finish reason. The text has been sent by then, so they cannot
+edit it; a denial replaces the closing event with the API's error event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from guard.asgi.channel import Channel, Released, Scan
@@ -21,14 +28,18 @@ from guard.pii.pseudonyms import Pseudonyms
 from guard.responses import error_body
 
 Key = tuple[Any, ...]
+Closing = Callable[[dict[str, Any]], Awaitable[Denial | None]]
+"""Judges the whole answer (a chat completion body built from the stream)."""
 
 
 class StreamGuard:
     """Transforms one SSE answer; ``feed`` bytes in, bytes out; ``finish`` at the end."""
 
     def __init__(self, api: str, scan: Scan | None, pseudonyms: Pseudonyms | None,
-                 holdback: int, strip_usage: bool) -> None:
+                 holdback: int, strip_usage: bool, closing: Closing | None = None) -> None:
         self.api = api
+        self.closing = closing
+        self.finish_reason: str | None = None
         self.scan = scan
         self.pseudonyms = pseudonyms
         self.holdback = holdback
@@ -59,8 +70,31 @@ class StreamGuard:
         return out
 
     async def finish(self) -> bytes:
-        """The stream ended: whatever was cut short, forwarded as it came."""
-        return b"" if self.denial is not None else self.parser.rest()
+        """The stream ended: whatever was cut short, forwarded as it came (and the whole-answer
+        checks, if no closing event ran them)."""
+        if self.denial is not None:
+            return b""
+        rest = self.parser.rest()
+        return rest + (await self.close() or b"")
+
+    async def close(self) -> bytes | None:
+        """Run the whole-answer checks, once: their error event if they deny, else None."""
+        closing, self.closing = self.closing, None
+        if closing is None or self.denial is not None:
+            return None
+        self.denial = await closing(self.answer())
+        return self.error_event() if self.denial is not None else None
+
+    def answer(self) -> dict[str, Any]:
+        """The streamed answer as the text checks left it, read as one chat completion."""
+        texts = [c.checked for k, c in self.channels.items() if k not in self.json_keys]
+        calls = [{"type": "function", "function": {"arguments": c.checked}}
+                 for k, c in self.channels.items() if k in self.json_keys]
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(texts)}
+        if calls:
+            message["tool_calls"] = calls
+        return {"choices": [{"index": 0, "message": message,
+                             "finish_reason": self.finish_reason}], "usage": self.usage}
 
     # --- channels ---------------------------------------------------------------------
 
@@ -101,7 +135,8 @@ class StreamGuard:
     async def _chat(self, event: Event) -> bytes:
         data = event.json()
         if event.data.strip() == "[DONE]":
-            return await self._chat_flush_all() + event.raw
+            out = await self._chat_flush_all()
+            return out + (await self.close() or event.raw) if self.denial is None else out
         if not isinstance(data, dict):
             return event.raw
         if isinstance(data.get("usage"), dict):
@@ -118,6 +153,8 @@ class StreamGuard:
     async def _chat_choice(self, choice: dict[str, Any]) -> bool:
         index = choice.get("index", 0)
         final = choice.get("finish_reason") is not None
+        if final:
+            self.finish_reason = str(choice["finish_reason"])
         delta = choice.get("delta")
         holder, field = (delta, "content") if isinstance(delta, dict) else (choice, "text")
         piece = holder.get(field)
@@ -174,13 +211,22 @@ class StreamGuard:
         kind = data.get("type")
         if kind == "message_start" and isinstance(data.get("message"), dict):
             self.usage.update(data["message"].get("usage") or {})
-        elif kind == "message_delta" and isinstance(data.get("usage"), dict):
-            self.usage.update(data["usage"])
+        elif kind == "message_delta":
+            self._anthropic_message_delta(data)
+        elif kind == "message_stop":
+            return await self.close() or event.raw
         elif kind == "content_block_delta":
             return await self._anthropic_delta(data, event)
         elif kind == "content_block_stop":
             return await self._anthropic_stop(data, event)
         return event.raw
+
+    def _anthropic_message_delta(self, data: dict[str, Any]) -> None:
+        if isinstance(data.get("usage"), dict):
+            self.usage.update(data["usage"])
+        delta = data.get("delta")
+        if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
+            self.finish_reason = delta["stop_reason"]
 
     async def _anthropic_delta(self, data: dict[str, Any], event: Event) -> bytes:
         delta, index = data.get("delta"), data.get("index", 0)
@@ -230,6 +276,8 @@ class StreamGuard:
         if kind in ("response.completed", "response.incomplete", "response.content_part.done",
                     "response.output_item.done"):
             self._responses_rewrite(data)
+            if kind in ("response.completed", "response.incomplete"):
+                return await self.close() or encode_event(data, event.name)
             return encode_event(data, event.name)
         return event.raw
 
@@ -255,6 +303,8 @@ class StreamGuard:
         if isinstance(response, dict):
             if isinstance(response.get("usage"), dict):
                 self.usage = response["usage"]
+            if isinstance(response.get("status"), str):
+                self.finish_reason = response["status"]
             for i, item in enumerate(response.get("output") or []):
                 self._responses_item(item, i)
         if isinstance(data.get("item"), dict):

@@ -14,7 +14,7 @@ from typing import Any
 from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
 from guard.engine.decision import Action, Decision, ResponseDecision, Violation
-from guard.engine.run import Denial, run_checks
+from guard.engine.run import Denial, Run, run_checks
 from guard.envelope import Edit, apply_edits, parse_response, set_value
 from guard.responses import error_body
 
@@ -37,6 +37,17 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
     action: Action = "modify" if final != body else "allow"
     return ResponseDecision(decision.decision_id, action, status, final, run.violations,
                             run.trace, dict(run.headers))
+
+
+async def judge_answer(checks: list[Check], decision: Decision, answer: dict[str, Any],
+                       status: int = 200) -> Run:
+    """Run the whole-answer output checks (rules on ``response``, judges) over a streamed
+    answer once it is complete. Their edits go nowhere: the text has been sent; what
+    counts is a denial (the stream ends with the API's error event) and the flags."""
+    ctx: Context = decision.state["context"]
+    ctx.stage = "output"
+    ctx.set_response(parse_response(answer, status))
+    return await run_checks(checks, ctx, apply_output)
 
 
 def restore_pseudonyms(ctx: Context) -> None:
