@@ -9,12 +9,15 @@ does (a house number that happens to be a valid German number). guard reports:
    country with at least 8 digits: the ``+`` says it is a phone number, allocated or not;
 2. a national number valid in one of ``settings.pii.phone_regions`` with at least 8
    digits, or 7 when it is *said* to be a phone number: a phone word among the three
-   words before (``Tel.``, ``mobile``, ``call me on``, ``WhatsApp``...) or a label right
-   after (``416 60 039 office``, ``... (fax)``);
+   words before (``Tel.``, ``mobile``, ``call me on``, ``WhatsApp``...), a reach word
+   that introduces it (``not answering at``, ``erreichbar unter``), or a label right
+   after (``416 60 039 office``, ``... (fax)``); the words are
+   :mod:`guard.pii.telephony`'s;
 3. a phone-shaped string that rules 1 and 2 did not find, said to be a phone number,
    with at least 7 digits, valid as a national number of one of
    :data:`~guard.pii.catalog.CONTEXT_PHONE_REGIONS` (Europe and populous others) and,
-   if grouped like an amount (``12 345 678``), grouped so by that region. The phone
+   if grouped like an amount (``12 345 678``), grouped so by that region or the value
+   of a phone field (``Phone: 72 128 827``). The phone
    word is known before any analysis, so those regions are tried only for the few
    candidates that have one.
 
@@ -41,6 +44,7 @@ from guard.pii.recognizers import (
     boosted,
     words,
 )
+from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
 from guard.regex import compile_regex
 
 BASE_SCORE = 0.4
@@ -54,24 +58,15 @@ SHAPE_REGION = "DE"
 """The region rule 3 cuts text into phone-shaped strings with: its numbers may have
 4 to 15 digits, so libphonenumber's matcher keeps whole strings rather than judging them."""
 
-PHONE_WORDS = (
-    "phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "dial",
-    "whatsapp", "sms", "landline", "hotline", "reach me", "text me", "ring me",
-    "telefon", "telefonnummer", "rufnummer", "handy", "mobil", "mobilnummer", "portable",
-    "telefono", "movil", "celular", "telefone", "telemovel", "cellulare", "telefoon",
-    "mobiel", "tlf", "puhelin",
-)
-"""Words that say a phone number follows, in English and the main European languages;
-written without accents, as text is matched on its normalized view (``telemóvel`` reads
-``telemovel`` there)."""
-
 BOOST_WORDS = (*PHONE_WORDS, "number")
 """Words that raise a finding's score: the phone words and Presidio's ``number`` (too
 vague to make a number a phone number: cards, SSNs and licences have numbers too)."""
 
 SAID_WORDS_BEFORE = 3
 """A phone word says a number is a phone number when it introduces it: among the three
-words before (``Tel.: ...``, ``call me on ...``, ``my phone number is ...``)."""
+words before (``Tel.: ...``, ``call me on ...``, ``my phone number is ...``); a reach
+word, when it does so with a preposition (``not answering at ...``): see
+:mod:`guard.pii.telephony`."""
 
 AMOUNT_SEPARATORS = " .,'\u00a0\u202f\u2019"
 """Thousands separators: space, dot, comma, apostrophe, no-break and narrow spaces."""
@@ -105,6 +100,8 @@ class PhoneNumbers:
         self.context_regions = tuple(r for r in dict.fromkeys(context_regions)
                                      if r not in self.regions)
         self.said = ContextWords(PHONE_WORDS)
+        self.reach = frozenset(REACH_WORDS)
+        self.worded = ContextWords((*PHONE_WORDS, *REACH_WORDS))
         self.context = ContextWords(BOOST_WORDS)
 
     def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
@@ -163,20 +160,23 @@ class PhoneNumbers:
             if (m.raw_string.startswith("+") or _overlaps(span, taken)
                     or not self._national(text, m, *span, said_only=True)):
                 continue
-            if any(self._written_in(m.raw_string, region) for region in self.context_regions):
+            field = _field(text, span[0])
+            if any(self._written_in(m.raw_string, region, field)
+                   for region in self.context_regions):
                 found.add(span)
         return found
 
-    def _written_in(self, raw: str, region: str) -> bool:
+    def _written_in(self, raw: str, region: str, field: bool = False) -> bool:
         """Whether ``raw`` is a valid national number of ``region``; when it is written
-        like an amount (``12 345 678``), only if that region groups its numbers so."""
+        like an amount (``12 345 678``), only if that region groups its numbers so, or
+        if it is the value of a phone field (``Phone: 72 128 827``: no amount is)."""
         pn = self.phonenumbers
         try:
             if not pn.is_valid_number(pn.parse(raw, region)):
                 return False
         except pn.NumberParseException:
             return False
-        if not looks_like_amount(raw):
+        if field or not looks_like_amount(raw):
             return True
         strict = pn.PhoneNumberMatcher(raw, region, leniency=pn.Leniency.STRICT_GROUPING)
         return any(m.raw_string == raw for m in strict)
@@ -196,7 +196,16 @@ class PhoneNumbers:
             return False
         if digits >= MIN_DIGITS and not said_only:
             return True
-        return self.said.near(text, start, SAID_WORDS_BEFORE) or _labelled(text, end)
+        return (self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
+                or _labelled(text, end))
+
+    def _introduced(self, text: str, start: int) -> bool:
+        """Whether a reach word introduces the number at ``start``: a destination right
+        before it, the reach word one or two words before that (``answering at``,
+        ``reach us on``)."""
+        last = words(text[max(0, start - 120):start].lower())[-SAID_WORDS_BEFORE:]
+        return (len(last) > 1 and last[-1] in DESTINATIONS
+                and any(word in self.reach for word in last[:-1]))
 
     def _worded(self, text: str, start: int, end: int) -> bool:
         """Whether a match around this candidate may be said to be a phone number.
@@ -204,7 +213,7 @@ class PhoneNumbers:
         Looks a little wider than :meth:`_national` (more words before, a few tokens
         after), because a match may start before or end after its candidate.
         """
-        if self.said.near(text, start, CONTEXT_WORDS_BEFORE + 3):
+        if self.worded.near(text, start, CONTEXT_WORDS_BEFORE + 3):
             return True
         return any(word in LABELS for word in words(text[end:end + 48].lower())[:4])
 
@@ -267,6 +276,18 @@ def _labelled(text: str, end: int) -> bool:
     while word_end < len(text) and text[word_end].isalnum():
         word_end += 1
     return word_end > at and text[at:word_end].lower() in LABELS
+
+
+def _field(text: str, start: int) -> bool:
+    """Whether the number at ``start`` is the value of a phone field: a phone word and a
+    colon right before it (``Phone: ``, ``Tel.:``, ``Mobile:\n``), as in forms, contact
+    lists and signatures."""
+    before = text[max(0, start - 40):start].rstrip()
+    if not before.endswith(":"):
+        return False
+    label = words(before[:-1].lower())
+    return bool(label) and label[-1] in PHONE_WORDS and before[:-1].rstrip(". ").lower(
+    ).endswith(label[-1])
 
 
 def _covered(text: str, candidate: Span, spans: Sequence[Span]) -> bool:

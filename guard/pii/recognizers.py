@@ -18,6 +18,7 @@ does it itself, from the recognizer's own context list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +30,9 @@ CONTEXT_FLOOR = 0.4
 CONTEXT_WORDS_BEFORE = 5
 WINDOW_PAD = 16
 WINDOW_SNAP = 256
+_WORD = re.compile(r"[^\W_]+")
+"""A run of letters and digits: exactly the characters ``str.isalnum`` accepts (a fixed
+pattern of guard's own, linear on ``re``; policy patterns go to RE2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +88,8 @@ class ContextWords:
         last = words(before)[-count:]
         if any(word in self.words for word in last):
             return True
-        tail = " ".join(last)
-        return any(phrase in tail for phrase in self.phrases)
+        tail = f" {' '.join(last)} "  # phrases match whole words: not "breach me"
+        return any(f" {phrase} " in tail for phrase in self.phrases)
 
 
 def boosted(score: float) -> float:
@@ -95,7 +99,7 @@ def boosted(score: float) -> float:
 
 def words(text: str) -> list[str]:
     """The words of ``text``: runs of letters and digits."""
-    return "".join(c if c.isalnum() else " " for c in text).split()
+    return _WORD.findall(text)
 
 
 class PresidioPattern:

@@ -7,6 +7,7 @@ import pytest
 from guard.pii.build import pattern_recognizer
 from guard.pii.catalog import CONTEXT_PHONE_REGIONS, DEFAULT_PHONE_REGIONS
 from guard.pii.phones import BASE_SCORE, PhoneNumbers, looks_like_amount, looks_like_date
+from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
 
 PHONES = pattern_recognizer("PHONE_NUMBER", DEFAULT_PHONE_REGIONS)
 
@@ -19,7 +20,7 @@ def phones(text: str) -> list[tuple[str, float]]:
 @pytest.mark.parametrize(("text", "number"), [
     ("desk +1-984-182-0190", "+1-984-182-0190"),   # possible, not allocated
     ("desk +44 7700 900123", "+44 7700 900123"),   # a range kept for drama
-    ("desk +46 (0)179 459 33", "+46 (0)179 459 33"),
+    ("desk +46 (0)178 362 41", "+46 (0)178 362 41"),
 ])
 def test_plus_numbers_of_a_possible_length_are_found(text: str, number: str) -> None:
     assert [value for value, _ in phones(text)] == [number]
@@ -54,6 +55,34 @@ def test_numbers_of_further_regions_are_not_found_otherwise(text: str) -> None:
     assert phones(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "leave a voicemail on 32 64 18 90", "Bel 32 64 18 90", "soita 32 64 18 90",
+    "stopped answering at 32 64 18 90", "texts to 32 64 18 90", "reach us on 32 64 18 90",
+    "erreichbar unter 32 64 18 90", "me joindre au 32 64 18 90",
+])
+def test_lexicon_words_say_phone_reach_words_only_introducing_the_number(text: str) -> None:
+    assert len(phones(text)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "message #32641890 in the thread",          # a reach word, not introducing it
+    "contact id 32641890",
+    "stopped answering 32641890",
+    "answering at line 32641890",               # the destination is not right before it
+    "messages to 1 200 000 subscribers",        # introduced, but an amount
+    "a breach me at 32 64 18 90",               # phrases ("reach me") match whole words
+])
+def test_reach_words_that_do_not_introduce_the_number_say_nothing(text: str) -> None:
+    assert phones(text) == []
+
+
+def test_lexicon_is_written_as_text_is_matched() -> None:
+    """Lower case without accents (the normalized view), each word in one list only."""
+    words = [*PHONE_WORDS, *REACH_WORDS, *DESTINATIONS]
+    assert all(w == w.lower() and w.isascii() and w.strip() == w for w in words)
+    assert not set(PHONE_WORDS) & set(REACH_WORDS)
+
+
 def test_further_regions_score_base_the_phone_word_counts_once() -> None:
     [(_, score)] = phones("Tlf.: 32 64 18 90")
     assert score == BASE_SCORE < PHONES.max_score
@@ -73,7 +102,7 @@ def test_date_shapes(raw: str, date: bool) -> None:
 
 
 @pytest.mark.parametrize(("raw", "amount"), [
-    ("12 345 678", True), ("1.234.567", True), ("2,000,000", True), ("699 956 915", True),
+    ("12 345 678", True), ("1.234.567", True), ("2,000,000", True), ("688 413 927", True),
     ("12 34 56 78", False), ("1234 567", False), ("12 345.678", False), ("(72) 754-186", False),
 ])
 def test_amount_shapes(raw: str, amount: bool) -> None:
@@ -88,3 +117,15 @@ def test_configured_regions_are_not_tried_again_and_luxembourg_is_left_out() -> 
     recognizer = PhoneNumbers(["DK"], CONTEXT_PHONE_REGIONS, r"\d{6}")
     assert "DK" not in recognizer.context_regions and "US" in recognizer.context_regions
     assert "LU" not in CONTEXT_PHONE_REGIONS
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("Phone: 74 219 536", True), ("Tel.:\n74 219 536", True),
+    ("Name: Ann\nMobile: 71 234 567", True),
+    ("phone 74 219 536", False),                 # no field: grouped like an amount, so not
+    ("Phone bill: 12 345 678", False),           # the field is a bill, not a phone
+    ("Mobile revenue: 12 345 678 EUR", False),
+])
+def test_a_phone_fields_value_is_a_phone_number_even_grouped_like_an_amount(
+        text: str, found: bool) -> None:
+    assert bool(phones(text)) is found

@@ -20,9 +20,9 @@ ROOT = Path(os.environ.get("GUARD_EVALSETS", Path(__file__).parents[3] / "shared
 pytestmark = pytest.mark.skipif(not ROOT.is_dir(), reason=f"no evaluation sets at {ROOT}")
 
 SYNTH_FLOORS = {  # entity: (precision, recall), just below what guard reaches
-    # phones: the misses left are national numbers nothing calls a phone number ("not
-    # answering at 78 651 450") and Luxembourg-only ones; see the benchmark's --misses
-    "EMAIL_ADDRESS": (0.99, 0.99), "PHONE_NUMBER": (0.95, 0.88), "CREDIT_CARD": (0.99, 0.99),
+    # phones: the misses left are national numbers grouped like amounts (2-3-3), written
+    # without their trunk 0, or with the phone word four words away; see --misses
+    "EMAIL_ADDRESS": (0.99, 0.99), "PHONE_NUMBER": (0.95, 0.95), "CREDIT_CARD": (0.99, 0.99),
     "IBAN_CODE": (0.99, 0.95), "IP_ADDRESS": (0.99, 0.99), "US_SSN": (0.99, 0.99),
 }
 
