@@ -7,8 +7,9 @@ prompt-injection recall per attack source and false-positive rate per benign sou
 (``injection/injection_eval.jsonl``), over-blocking on XSTest's safe prompts
 (``injection/xstest.jsonl``; XSTest: Röttger et al., CC-BY-4.0), and secrets recall
 with the false-positive rate on clean negatives (``secrets/noseyparker_examples.jsonl``),
-also without the rules that label identifiers (:data:`IDENTIFIER_RULES`). The sets measure
-guard; they are not a source of rules.
+also without the rules that label identifiers (:data:`IDENTIFIER_RULES`), and with the
+opt-in ``identifiers`` detector on beside ``secrets``. The sets measure guard; they are
+not a source of rules.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ IDENTIFIER_RULES = frozenset({
     "np.github.5", "np.linkedin.1", "np.twitter.1", "np.reactapp.1", "np.shopify.1", "np.age.1",
 })
 """Nosey Parker rules whose matches are identifiers, not secrets (resource, bucket and domain
-names, account and client ids, usernames, an age public key). guard leaves them alone by
-design, so secrets recall is reported with and without them."""
+names, account and client ids, usernames, an age public key). ``secrets`` leaves them alone
+by design, so its recall is reported with and without them; ``identifiers`` is the opt-in
+detector for them."""
 
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -68,9 +70,12 @@ def xstest_quality(root: Path) -> dict[str, Any]:
     return {"rows": len(safe), "flagged": len(blocked) / len(safe), "misses": blocked}
 
 
-def secrets_quality(root: Path) -> dict[str, Any]:
-    """Recall on labelled secrets, false-positive rate on the clean negatives."""
-    scanner = Scanner(Detectors(secrets=True))
+def secrets_quality(root: Path, identifiers: bool = False) -> dict[str, Any]:
+    """Recall on labelled secrets, false-positive rate on the clean negatives.
+
+    With ``identifiers`` the ``identifiers`` detector runs beside ``secrets``.
+    """
+    scanner = Scanner(Detectors(secrets=True, identifiers=identifiers))
     positives: list[tuple[str, bool]] = []
     negatives: list[tuple[str, bool]] = []
     secrets: list[bool] = []
@@ -111,6 +116,14 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
                  f"{sq['fp_rate']:6.1%}  (n={sq['negatives']})")
     lines += [f"    missed {t}" for t in sq["missed"][:show_misses]]
     lines += [f"    fp {t}" for t in sq["false_positives"][:show_misses]]
+    iq = secrets_quality(root, identifiers=True)
+    lines.append(f"secrets   {'  + identifiers, positives':<28} {'recall':<8} "
+                 f"{iq['recall']:6.1%}  (n={iq['positives']})")
+    lines.append(f"secrets   {'  + identifiers, negatives':<28} {'FP rate':<8} "
+                 f"{iq['fp_rate']:6.1%}  (n={iq['negatives']})")
+    lines += [f"    missed (+identifiers) {t}" for t in iq["missed"][:show_misses]]
+    lines += [f"    fp (+identifiers) {t}" for t in iq["false_positives"][:show_misses]
+              if t not in sq["false_positives"]]
     return lines
 
 

@@ -89,7 +89,8 @@ def content_check(meta: PolicyMeta, policy: ContentPolicy) -> ContentCheck:
     """Compile a validated content policy (its patterns already known to compile)."""
     detect = policy.detect
     detectors = Detectors(
-        secrets=detect.secrets, prompt_injection=detect.prompt_injection,
+        secrets=detect.secrets, identifiers=detect.identifiers,
+        prompt_injection=detect.prompt_injection,
         keywords=tuple(detect.keywords),
         patterns=tuple((p.name, p.regex, p.flags) for p in detect.patterns),
         injection_threshold=detect.injection_threshold, decode_base64=detect.decode_base64,

@@ -1,13 +1,13 @@
 """The built-in detector catalogs, kept as data in ``guard/data/``.
 
-Secrets and prompt-injection rules change far more often than the code that
-runs them, so they live in YAML files that can be reviewed like any other
-rule change. They are read once per process, on first use.
+Secrets, identifier and prompt-injection rules change far more often than the
+code that runs them, so they live in YAML files that can be reviewed like any
+other rule change. They are read once per process, on first use.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,9 +20,16 @@ SEPARATOR = "[^a-z0-9]*"
 """What a space in an injection rule stands for: any run of non-alphanumerics, or none."""
 
 
+EVIDENCE = ("name", "slot", "prefix")
+"""What a match of a rule rests on, weakest first: a credential's name next to a free value,
+a slot whose syntax makes the value a literal credential, or a provider's distinctive prefix
+or signature. It decides which placeholder-looking values still count
+(:func:`guard.content.secrets.is_secret`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SecretRule:
-    """One named secret format."""
+    """One named secret (or identifier) format."""
 
     name: str
     description: str
@@ -30,6 +37,11 @@ class SecretRule:
     min_entropy: float = 0.0
     needs_digit: bool = False
     shape_checks: bool = True  # False: a leading ``$`` or a UUID shape is the format itself
+    evidence: str = "name"  # one of EVIDENCE: which placeholder-looking values still count
+
+    def __post_init__(self) -> None:
+        if self.evidence not in EVIDENCE:
+            raise ValueError(f"{self.name}: evidence must be one of {', '.join(EVIDENCE)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +51,28 @@ class InjectionRule:
     name: str
     weight: float
     regex: str
+    in_tool_results: bool = True  # False: a lever of the user's, plain prose in a document
 
 
 @dataclass(frozen=True, slots=True)
 class RepetitionRule:
-    """Weight added when one word occurs ``min_count`` times and is ``min_share`` of all words."""
+    """Weight added when one word occurs ``min_count`` times and is ``min_share`` of all words
+    (and, with ``min_run``, comes that many times back to back)."""
 
     name: str
     weight: float
     min_count: int
     min_share: float
+    min_run: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueRule:
+    """Weight of a fabricated transcript that primes the model, by its number of answers."""
+
+    name: str
+    weight: float
+    min_answers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +80,8 @@ class InjectionCatalog:
     rules: tuple[InjectionRule, ...]
     tool_result_factor: float
     repetition: tuple[RepetitionRule, ...] = ()
+    dialogue: tuple[DialogueRule, ...] = ()
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 @cache
@@ -65,14 +91,23 @@ def secret_rules() -> tuple[SecretRule, ...]:
 
 
 @cache
+def identifier_rules() -> tuple[SecretRule, ...]:
+    """Infrastructure identifiers (ARNs, buckets, account ids): not secrets, so opt-in."""
+    return tuple(SecretRule(**entry) for entry in _load("identifiers.yaml"))
+
+
+@cache
 def injection_catalog() -> InjectionCatalog:
     """The injection heuristics with their separators expanded."""
     data = _load("injection.yaml")
     rules = tuple(InjectionRule(r["name"], float(r["weight"]), fold_literals(
-                      expand_spaces(r["regex"]))) for r in data["rules"])
-    repetition = tuple(RepetitionRule(r["name"], float(r["weight"]), int(r["min_count"]),
-                                      float(r["min_share"])) for r in data.get("repetition", ()))
-    return InjectionCatalog(rules, float(data["tool_result_factor"]), repetition)
+                      expand_spaces(r["regex"])), bool(r.get("in_tool_results", True)))
+                  for r in data["rules"])
+    repetition = tuple(RepetitionRule(**r) for r in data.get("repetition", ()))
+    dialogue = tuple(DialogueRule(**r) for r in data.get("dialogue", ()))
+    signals = {name: float(weight) for name, weight in data.get("signals", {}).items()}
+    return InjectionCatalog(rules, float(data["tool_result_factor"]), repetition, dialogue,
+                            signals)
 
 
 def expand_spaces(regex: str) -> str:

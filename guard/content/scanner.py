@@ -2,20 +2,22 @@
 
 The scanner owns two views of the text (see :mod:`guard.content.normalize`)
 and one :class:`~guard.content.matcher.ViewMatcher` per view. Injection rules
-only say something together: their weights are summed per text, and the
-``prompt_injection`` detector fires when the sum reaches the threshold (one
-word flooding the text adds its weight too, see :mod:`guard.content.features`).
-Base64, hex, binary and Morse runs that decode to readable text are scanned
-once more, decoded, and a hit inside one covers the whole encoded run.
+only say something together: their weights are summed per text with the
+signals counted in code (:mod:`guard.content.signals`: a flooding word, a
+scripted dialogue), and the ``prompt_injection`` detector fires when the sum
+reaches the threshold. Base64, hex, binary and Morse runs that decode to
+readable text, and Caesar-shifted or pig-latin runs where a trigger points at
+them (:mod:`guard.content.ciphers`), are scanned once more, decoded: a hit
+inside one covers the whole run, and its injection signals add to the text's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from guard.content.catalog import injection_catalog, secret_rules
+from guard.content.catalog import identifier_rules, injection_catalog, secret_rules
+from guard.content.ciphers import caesar_runs, pig_latin_runs, reads_as_prompt, shift_trigger
 from guard.content.decode import DECODERS
-from guard.content.features import most_repeated
 from guard.content.matcher import (
     Entry,
     Hit,
@@ -25,6 +27,7 @@ from guard.content.matcher import (
     named_hits,
 )
 from guard.content.normalize import Normalized, collapse_spacing, normalize
+from guard.content.signals import SMUGGLED, Evidence, Shapes
 
 INJECTION = "prompt_injection"
 
@@ -34,6 +37,7 @@ class Detectors:
     """What one policy looks for (the compiled form of ``detect``)."""
 
     secrets: bool = False
+    identifiers: bool = False
     prompt_injection: bool = False
     keywords: tuple[str, ...] = ()
     patterns: tuple[tuple[str, str, str], ...] = ()  # (name, regex, flags)
@@ -62,77 +66,91 @@ class Scanner:
         self.detectors = detectors
         self.plain = ViewMatcher(_plain_entries(detectors))
         self.folded = ViewMatcher(_folded_entries(detectors))
-        self.factor = injection_catalog().tool_result_factor
-        self.repetition = injection_catalog().repetition
+        catalog = injection_catalog()
+        self.factor = catalog.tool_result_factor
+        self.shapes = Shapes(catalog)
+        self.smuggled = catalog.signals.get(SMUGGLED, 0.0)
+        self.user_only = frozenset(r.name for r in catalog.rules if not r.in_tool_results)
 
     def scan(self, text: str, tool_result: bool = False, decode: bool = True) -> TextScan:
         """Every hit in ``text`` (original offsets), and the injection score."""
         result = TextScan()
+        evidence = Evidence()
+        decode = decode and self.detectors.decode_base64
         if self.plain.entries:
-            self._scan_plain(normalize(text, fold_case=False), result, tool_result, decode)
+            self._scan_plain(normalize(text, fold_case=False), result, evidence, decode)
         if self.folded.entries:
-            self._scan_folded(collapse_spacing(normalize(text)), result, tool_result)
+            view = collapse_spacing(normalize(text))
+            self._scan_folded(view, result, evidence, tool_result, decode)
         return result
 
-    def _scan_plain(self, view: Normalized, result: TextScan, tool_result: bool,
+    def _scan_plain(self, view: Normalized, result: TextScan, evidence: Evidence,
                     decode: bool) -> None:
         found = self.plain.match(view, lambda e: e.kind != "encoded")
         result.hits.extend(found.hits)
-        if not decode or not self.detectors.decode_base64:
+        if not decode:
             return
         for index in found.matched:
             entry = self.plain.entries[index]
             if entry.kind == "encoded":
                 for start, end in self.plain.spans(index, view):
-                    self._scan_decoded(view, start, end, entry.label, result, tool_result)
+                    decoded = DECODERS[entry.label][1](view.text[start:end])
+                    if decoded is not None:
+                        self._scan_decoded(view, start, end, decoded, result, evidence)
 
-    def _scan_decoded(self, view: Normalized, start: int, end: int, encoding: str,
-                      result: TextScan, tool_result: bool) -> None:
-        decoded = DECODERS[encoding][1](view.text[start:end])
-        if decoded is None:
-            return
-        inner = self.scan(decoded, tool_result, decode=False)
+    def _scan_decoded(self, view: Normalized, start: int, end: int, decoded: str,
+                      result: TextScan, evidence: Evidence) -> None:
+        """Scan a payload's plain text; its hits and its injection signals cover its run."""
+        inner = self.scan(decoded, decode=False)
         first, last = view.span(start, end)
-        result.hits.extend(Hit(h.detector, first, last, h.rank) for h in inner.hits)
-        result.injection_score = max(result.injection_score, inner.injection_score)
-        result.injection_rules.extend(r for r in inner.injection_rules
-                                      if r not in result.injection_rules)
+        result.hits.extend(Hit(h.detector, first, last, h.rank)
+                           for h in inner.hits if h.detector != INJECTION)
+        names, weight = list(inner.injection_rules), inner.injection_score
+        if self.detectors.prompt_injection and reads_as_prompt(decoded):
+            names.append(SMUGGLED)
+            weight += self.smuggled
+        if weight:
+            evidence.add_decoded(names, weight, (first, last))
 
-    def _scan_folded(self, view: Normalized, result: TextScan, tool_result: bool) -> None:
-        found = self.folded.match(view, lambda e: e.kind != "injection")
+    def _scan_folded(self, view: Normalized, result: TextScan, evidence: Evidence,
+                     tool_result: bool, decode: bool) -> None:
+        found = self.folded.match(view, lambda e: e.kind in ("keyword", "pattern"))
         result.hits.extend(found.hits)
-        rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
-        score = sum(self.folded.entries[i].weight for i in rules)
-        flood = self._repetition(view) if self.detectors.prompt_injection else None
-        score += flood[1] if flood else 0.0
+        if not self.detectors.prompt_injection:
+            return
+        rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"
+                 and not (tool_result and self.folded.entries[i].label in self.user_only)]
+        if decode:
+            triggers = {self.folded.entries[i].label for i in found.matched
+                        if self.folded.entries[i].kind == "trigger"}
+            for start, end, plain in _cipher_runs(view.text, triggers):
+                self._scan_decoded(view, start, end, plain, result, evidence)
+        self.shapes.measure(view, evidence, tool_result)
+        score = sum(self.folded.entries[i].weight for i in rules) + evidence.score
         score *= self.factor if tool_result else 1.0
-        result.injection_score = max(result.injection_score, score)
-        result.injection_rules.extend(self.folded.entries[i].label for i in rules)
-        result.injection_rules.extend([flood[0]] if flood else [])
-        if (rules or flood) and score >= self.detectors.injection_threshold:
+        result.injection_score = score
+        result.injection_rules = [self.folded.entries[i].label for i in rules] + evidence.names
+        if score >= self.detectors.injection_threshold and (rules or evidence.spans):
             for index in rules:
                 result.hits.extend(Hit(INJECTION, h.start, h.end, h.rank)
                                    for h in self.folded.hits(index, view))
-            if flood:
-                result.hits.append(Hit(INJECTION, *view.span(*flood[2])))
+            result.hits.extend(Hit(INJECTION, start, end) for start, end in evidence.spans)
 
-    def _repetition(self, view: Normalized) -> tuple[str, float, tuple[int, int]] | None:
-        """The heaviest repetition rule the text meets: its name, weight and the flooded span."""
-        found = most_repeated(view.text)
-        if found is None:
-            return None
-        met = [r for r in self.repetition
-               if found.count >= r.min_count and found.share >= r.min_share]
-        if not met:
-            return None
-        rule = max(met, key=lambda r: r.weight)
-        return rule.name, rule.weight, (found.start, found.end)
+
+def _cipher_runs(text: str, triggers: set[str]) -> list[tuple[int, int, str]]:
+    """Caesar-shifted and pig-latin runs of ``text``, searched only where a trigger matched."""
+    runs = caesar_runs(text) if "caesar" in triggers else []
+    runs += pig_latin_runs(text) if "pig_latin" in triggers else []
+    return [(run.start, run.end, run.plain) for run in runs]
 
 
 def _plain_entries(detectors: Detectors) -> list[Entry]:
     entries: list[Entry] = []
     if detectors.secrets:
         entries += [Entry(rule.name, rule.regex, "secret", secret=rule) for rule in secret_rules()]
+    if detectors.identifiers:
+        entries += [Entry(rule.name, rule.regex, "secret", secret=rule)
+                    for rule in identifier_rules()]
     entries += [Entry(name, flagged_source(regex, flags), "pattern")
                 for name, regex, flags in detectors.patterns]
     scans_text = entries or detectors.prompt_injection or detectors.keywords
@@ -148,4 +166,18 @@ def _folded_entries(detectors: Detectors) -> list[Entry]:
     if detectors.prompt_injection:
         entries += [Entry(INJECTION, rule.regex, "injection", weight=rule.weight,
                           label=rule.name) for rule in injection_catalog().rules]
+    if detectors.prompt_injection and detectors.decode_base64:
+        entries += [Entry(INJECTION, regex, "trigger", label=cipher)
+                    for cipher, regex in CIPHER_TRIGGERS.items()]
+        entries.append(Entry(INJECTION, shift_trigger(), "injection", label="shifted_keyword",
+                             weight=injection_catalog().signals.get("shifted_keyword", 0.0)))
     return entries
+
+
+CIPHER_TRIGGERS = {
+    "caesar": r"\b(?:rot ?[0-9]{1,2}|caesar|cipher|ciphertext|decode|decipher|decrypt)\b|"
+              + shift_trigger(),
+    "pig_latin": r"\b[a-z]+ay,? [a-z]+ay,? [a-z]+ay\b",
+}
+"""What makes the Caesar and pig-latin decoders look at a text: naming a cipher or asking
+for a decoding, a shifted "instructions", or three pig-latin words in a row."""

@@ -1,8 +1,28 @@
 """Checks on a candidate secret that a regex alone cannot express.
 
-Formats with a fixed prefix (``ghp_``, ``AKIA``) need nothing more; generic
-assignments (``password = ...``, ``api_key: ...``) also match placeholders in
-docs and examples, which these checks drop.
+Docs, examples and templates are full of values that sit where a secret would
+(``password = changeme``, ``tvly-xxxx...``, ``user:secret@localhost``). Which
+of them still count depends on what the match rests on, the rule's ``evidence``:
+
+``prefix``
+    A provider's distinctive prefix or signature (``xoxb-``, ``tvly-``, ``AKIA``,
+    ``SSWS 00...``). Flagged even when the body is filler (``xxxx``, ``0000``,
+    ``ABCDEFG``): the shape is unmistakable, redacting it costs nothing, and a
+    hand-masked or template token is where the real one gets pasted next.
+``slot``
+    A place whose syntax makes the value a literal credential: a URI's
+    ``user:password@``, a connection string's ``Password=``, a credential
+    constructor's argument, Gradle's ``credentials {}``. A word there (``secret``,
+    ``postgres``) is not a label but the password itself, and the weakest kind.
+    Filler and masks (``****``, ``xxxx``, ``######``) are still dropped.
+``name``
+    A credential's name next to a free value (``password = ...``, ``api_key: ...``).
+    Here the right-hand side is often not a secret at all (a label, a type, a
+    field name, ``YOUR_PASSWORD``), so every placeholder check applies.
+
+Values a human marked as not real (``EXAMPLE``, ``your_key``, ``<password>``,
+``${VAR}``) are dropped whatever the evidence: AWS ships ``AKIAIOSFODNN7EXAMPLE``
+precisely so that it is not mistaken for a key.
 """
 
 from __future__ import annotations
@@ -12,18 +32,23 @@ from collections import Counter
 
 from guard.content.catalog import SecretRule
 
-PLACEHOLDERS = (
-    "example", "xxxx", "****", "....", "your", "${", "{{", "%(", "placeholder",
-    "changeme", "change_me", "redacted", "dummy", "sample", "replace", "insert", "secret_here",
-    "password_here", "token_here", "key_here", "none", "null", "undefined", "process.env",
-    "os.environ", "getenv", "env(", "env[", "env.", "config.", "settings.", "args.", "self.",
-    "this.", "arn:aws", "a1b2c3", "1234567", "abcdefg",
+MARKERS = (
+    "example", "your", "placeholder", "changeme", "change_me", "redacted", "dummy", "sample",
+    "replace", "insert", "secret_here", "password_here", "token_here", "key_here",
+    "${", "{{", "#{", "%(",
 )
-"""Substrings (case-insensitive) that mark a value as a placeholder, not a secret."""
+"""Substrings (case-insensitive) of a value its author marked as not real, or a template."""
 
-PLACEHOLDER_VALUES = frozenset({"secret", "password", "passwd", "pass", "pwd", "changeme",
-                                "true", "false", "required", "optional", "string", "empty"})
-"""Whole values that name a password instead of being one."""
+FILLER = (
+    "xxxx", "****", "....", "none", "null", "undefined", "process.env", "os.environ", "getenv",
+    "env(", "env[", "env.", "config.", "settings.", "args.", "self.", "this.", "arn:aws",
+    "a1b2c3", "1234567", "abcdefg",
+)
+"""Substrings (case-insensitive) of filler, masks and references to a value elsewhere."""
+
+PLACEHOLDER_VALUES = frozenset({"secret", "password", "passwd", "pass", "pwd", "true", "false",
+                                "required", "optional", "string", "empty"})
+"""Whole values that name a password instead of being one (only where a name is the evidence)."""
 
 PLACEHOLDER_STARTS = ("$", "%", "#", "/", "+", "@", ":", "&", "=")
 """A value starting like this is a variable, a selector or a path, not a secret."""
@@ -52,16 +77,29 @@ def _is_template(value: str) -> bool:
     return (opening >= 0 and ">" in value[opening:]) or value.startswith(("<", ">"))
 
 
+def is_marked(value: str) -> bool:
+    """Whether the author marked ``value`` as not real: an example, a template, a variable."""
+    lowered = value.lower()
+    return any(marker in lowered for marker in MARKERS) or _is_template(value)
+
+
+def is_filler(value: str) -> bool:
+    """Filler, a mask or a reference: ``xxxx``, ``######``, ``os.environ[...]``, ``1234567``."""
+    lowered = value.lower()
+    return any(marker in lowered for marker in FILLER) or len(set(value)) == 1
+
+
 def is_secret(rule: SecretRule, value: str) -> bool:
     """Whether ``value``, matched by ``rule``, is plausibly a real secret.
 
     ``shape_checks`` is off for formats whose own shape would look like a placeholder:
     crypt hashes start with ``$``, some services issue UUIDs as keys.
     """
-    lowered = value.lower()
-    if any(marker in lowered for marker in PLACEHOLDERS) or _is_template(value):
+    if is_marked(value):
         return False
-    if lowered in PLACEHOLDER_VALUES:
+    if rule.evidence != "prefix" and is_filler(value):
+        return False
+    if rule.evidence == "name" and value.lower() in PLACEHOLDER_VALUES:
         return False
     if rule.shape_checks and (value.startswith(PLACEHOLDER_STARTS) or _is_uuid(value)):
         return False

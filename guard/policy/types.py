@@ -104,6 +104,10 @@ class Detect(Model):
 
     secrets: bool = Field(False, description="Built-in catalog of API keys, tokens, private "
                           "keys, credentials in URLs.")
+    identifiers: bool = Field(False, description="Built-in catalog of infrastructure "
+                              "identifiers that are not secrets: ARNs, S3 and GCS buckets, "
+                              "AWS account ids, Google OAuth client ids, Shopify domains "
+                              "(a guard extension).")
     prompt_injection: bool = Field(False, description="Built-in prompt-injection heuristics.")
     keywords: list[str] = Field([], description="Case-insensitive whole words, after "
                                 "normalization.")
@@ -118,8 +122,8 @@ class Detect(Model):
 
     @model_validator(mode="after")
     def _has_detector(self) -> Detect:
-        if not (self.secrets or self.prompt_injection or self.keywords or self.patterns
-                or self.max_chars):
+        if not (self.secrets or self.identifiers or self.prompt_injection or self.keywords
+                or self.patterns or self.max_chars):
             raise ValueError("enable at least one detector")
         return self
 

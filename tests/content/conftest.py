@@ -9,6 +9,7 @@ import string
 import pytest
 
 ALNUM = string.ascii_letters + string.digits
+LOWER = string.ascii_lowercase + string.digits
 
 
 def _chars(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
@@ -42,6 +43,11 @@ def make_fakes(seed: int = 7) -> dict[str, str]:
         "bcrypt": "$2b$12$" + _chars(rng, 53, ALNUM + "./"),
         "uuid_key": "-".join(_chars(rng, n, "0123456789abcdef") for n in (8, 4, 4, 4, 12)),
         "backtick_password": "`" + _chars(rng, 14),
+        "aws_id_a3t": "A3T" + _chars(rng, 17, string.ascii_uppercase + "234567"),
+        "k8s_bootstrap": _chars(rng, 6, LOWER) + "." + _chars(rng, 16, LOWER),
+        "tavily": "tvly-" + _chars(rng, 32),
+        "newrelic": "NRAK-" + _chars(rng, 27, string.ascii_uppercase + string.digits),
+        "symbols_password": _chars(rng, 8) + "#%!" + _chars(rng, 6),
     }
     fakes["openai_zw"] = openai[:10] + "\u200b" + openai[10:]
     fakes["openai_fullwidth"] = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c

@@ -168,3 +168,20 @@ policies:
     [violation] = decision.violations
     assert violation.action == "flag"
     assert violation.message == "request flagged by content policy 'words': detected keyword"
+
+
+async def test_identifiers_are_opt_in_and_named_in_findings() -> None:
+    text = "copy s3://ledger-exports/q3.csv to arn:aws:s3:::ledger-archive"
+    secrets_only = await content_guard("{secrets: true}").check_request(chat(text), path=CHAT)
+    assert secrets_only.action == "allow"
+    guard = content_guard("{secrets: true, identifiers: true}", "redact")
+    decision = await guard.check_request(chat(text), path=CHAT)
+    assert decision.body["messages"][0]["content"] == "copy s3://***/q3.csv to ***"
+    assert decision.findings == {"content": ["s3_bucket", "aws_arn"]}
+
+
+def test_a_misspelt_detector_is_a_load_error_with_its_line() -> None:
+    with pytest.raises(PolicyError) as raised:
+        content_guard("\n      identifers: true")
+    assert str(raised.value) == ("<policy>:7: policies[0].detect.identifers: unknown key "
+                                 "'identifers'; did you mean 'identifiers'?")

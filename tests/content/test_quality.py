@@ -1,8 +1,9 @@
 """Floors on the public evaluation sets, skipped where they are not present.
 
 The figures themselves are reported by ``python -m benchmarks.quality_content``; these
-floors sit just below what the catalogs reach (2026-11-23), so a heuristic or catalog
-change that makes detection worse, or blocks more harmless text, fails here.
+floors sit just below what the catalogs reach (injection 2026-11-23, secrets and
+identifiers 2026-11-24), so a heuristic or catalog change that makes detection worse, or
+blocks more harmless text, fails here.
 """
 
 from __future__ import annotations
@@ -24,13 +25,19 @@ def test_injection_floors() -> None:
         if q["label"] == 0:
             assert q["flagged"] <= 0.02, source
     assert quality["inthewild_jailbreak"]["flagged"] >= 0.74
-    assert quality["cyberseceval_pi/direct"]["flagged"] >= 0.61
-    assert quality["cyberseceval_pi/indirect"]["flagged"] >= 0.58
+    assert quality["cyberseceval_pi/direct"]["flagged"] >= 0.80
+    assert quality["cyberseceval_pi/indirect"]["flagged"] >= 0.88
     assert xstest_quality(ROOT)["flagged"] <= 0.01
 
 
 def test_secrets_floors() -> None:
     quality = secrets_quality(ROOT)
-    assert quality["recall"] >= 0.79
-    assert quality["secret_recall"] >= 0.86
-    assert quality["fp_rate"] <= 0.04
+    assert quality["recall"] >= 0.88
+    assert quality["secret_recall"] >= 0.96
+    assert quality["fp_rate"] <= 0.05
+
+
+def test_identifiers_floors() -> None:
+    quality = secrets_quality(ROOT, identifiers=True)
+    assert quality["recall"] >= 0.94
+    assert quality["fp_rate"] <= 0.05
