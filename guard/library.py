@@ -24,7 +24,7 @@ from guard.envelope import Envelope, detect_api, parse_request
 from guard.errors import RequestError
 from guard.limits.holds import release, settle
 from guard.pii.pseudonyms import Restorer
-from guard.responses import error_body
+from guard.responses import BAD_REQUEST, error_body
 
 Body = bytes | str | Mapping[str, Any]
 T = TypeVar("T")
@@ -171,7 +171,7 @@ class Guard:
         return Decision(
             decision_id=decision_id, revision=self.revision, api=api, action="deny",
             status=status, violations=[Violation(code, message, "deny", status=status)],
-            body=None, error=error_body(api, status, message, code),
+            body=None, error=error_body(api, status, message, code, BAD_REQUEST),
             headers={"x-guard-decision-id": decision_id},
         )
 

@@ -20,7 +20,7 @@ from guard.asgi.response import ResponseGuard
 from guard.engine.decision import Decision
 from guard.envelope import api_for_path
 from guard.library import Guard
-from guard.responses import error_body
+from guard.responses import BAD_REQUEST, error_body
 
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
@@ -105,7 +105,7 @@ class GuardedExchange:
         except BodyError as exc:
             if exc.status != 499:  # a client that left gets no answer
                 api = api_for_path(self.scope["path"]) or "unknown"
-                error = error_body(api, exc.status, str(exc), "invalid_request")
+                error = error_body(api, exc.status, str(exc), "invalid_request", BAD_REQUEST)
                 await send_json(self.send, exc.status, error, {})
             return None
 

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from guard.envelope import api_for_path
-from guard.responses import error_body
+from guard.responses import UPSTREAM, error_body
 from guard.serve.upstream import ProxyOptions, UpstreamPool
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> 
 def _stream_error(scope: Message, exc: BaseException) -> bytes:
     api = api_for_path(scope["path"]) or "unknown"
     body = error_body(api, 502, f"the upstream ended the stream early ({type(exc).__name__})",
-                      "upstream_error")
+                      "upstream_error", UPSTREAM)
     name = "event: error\n" if api == "anthropic.messages" else ""
     return f"\n\n{name}data: {json.dumps(body)}\n\n".encode()
 
@@ -257,7 +257,7 @@ async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException)
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
     verb = "did not answer in time" if timed_out else "unreachable"
     payload = json.dumps(error_body(api, status, f"upstream {host} {verb} "
-                                    f"({type(exc).__name__})", code)).encode()
+                                    f"({type(exc).__name__})", code, UPSTREAM)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(payload)).encode())]})

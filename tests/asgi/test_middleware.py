@@ -97,7 +97,8 @@ async def test_oversized_and_malformed_bodies(upstream: Any) -> None:
         bad = await c.post("/v1/chat/completions", content=b"{not json",
                            headers={"content-type": "application/json"})
     assert big.status_code == 413 and "limit" in big.json()["error"]["message"]
-    assert bad.status_code == 400 and bad.json()["error"]["type"] == "guard_violation"
+    assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_request_error"
+    assert big.json()["error"]["type"] == "invalid_request_error"
 
 
 async def test_unguarded_paths_and_methods_pass_through(upstream: Any) -> None:

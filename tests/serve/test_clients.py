@@ -101,6 +101,7 @@ def test_health_and_unreachable_upstream(stack: dict[str, Any], tmp_path: Path) 
                                        messages=[{"role": "user", "content": "hi"}])
     assert failed.value.status_code == 502
     assert "unreachable" in failed.value.message
+    assert failed.value.body["type"] == "upstream_error"  # not a policy's refusal
 
 
 def sdk(url: str, key: str = "k") -> openai.OpenAI:
@@ -214,9 +215,10 @@ def test_upstream_failures_pass_through_and_hold_nothing(tmp_path: Path) -> None
     assert overloaded.json()["error"]["message"] == "upstream overloaded"  # unchanged
     assert garbage.status_code == 200 and garbage.content == b"{not json at all"
     assert cut.status_code == 200 and "partial" in cut.text
-    assert cut.text.rstrip().endswith('"code":"upstream_error","param":null}}')
+    assert cut.text.rstrip().endswith(
+        '"type":"upstream_error","code":"upstream_error","param":null}}')
     assert wrong_type.status_code == 400
-    assert wrong_type.json()["error"]["type"] == "guard_violation"
+    assert wrong_type.json()["error"]["type"] == "invalid_request_error"
 
 
 def _spent(app: Any) -> float:
