@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
 from guard.cel.fields import DECLARED, FIELDS, check_fields
@@ -43,7 +43,10 @@ class CelEngine(Protocol):
 
     def compile(self, source: str, expect: ResultKind = "any") -> Program: ...
 
-    def bind(self, data: Mapping[str, object]) -> Bindings: ...
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Bindings:
+        """Bindings of ``data``; the variables named in ``clean`` are known to hold no NUL
+        (every other string has its NULs replaced, see :mod:`guard.cel.values`)."""
+        ...
 
 
 class _Checked:
@@ -58,8 +61,8 @@ class _Checked:
         program: Program = self.inner.compile(source, expect)
         return program
 
-    def bind(self, data: Mapping[str, object]) -> Bindings:
-        return self.inner.bind(data)
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Bindings:
+        return self.inner.bind(data, clean)
 
 
 def available_engines() -> list[str]:

@@ -8,7 +8,7 @@ shared by every expression evaluated against it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from guard.cel.fields import DECLARED
@@ -76,8 +76,9 @@ class CppEngine:
         _check_static_type(expr, expect)
         return CppProgram(source, expr, expect)
 
-    def bind(self, data: Mapping[str, object]) -> Any:
-        return self.env.Activation(without_nul(dict(data)))
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Any:
+        return self.env.Activation({name: value if name in clean else without_nul(value)
+                                    for name, value in data.items()})
 
 
 def _check_static_type(expr: Any, expect: ResultKind) -> None:

@@ -9,7 +9,7 @@ values once; results are converted back to plain Python.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from guard.cel.fields import parse
@@ -60,10 +60,11 @@ class PureEngine:
         except Exception as exc:  # the library raises assorted types for bad programs
             raise CelError(str(exc)) from exc
 
-    def bind(self, data: Mapping[str, object]) -> Any:
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Any:
         import celpy
 
-        return {name: _to_cel(without_nul(value), celpy) for name, value in data.items()}
+        return {name: _to_cel(value if name in clean else without_nul(value), celpy)
+                for name, value in data.items()}
 
 
 def _to_cel(value: object, celpy: Any) -> Any:

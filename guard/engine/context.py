@@ -54,16 +54,19 @@ class Context:
     def body(self) -> dict[str, Any]:
         return dict(self.envelope.body)
 
-    def replace_body(self, body: dict[str, Any], *, text_changed: bool = True) -> None:
+    def replace_body(self, body: dict[str, Any], *, text_changed: bool = True,
+                     adds_nul: bool = True) -> None:
         """Re-read the request after an edit so later policies see what will be forwarded.
 
         Without text changes (a model rewrite) the segments stay valid and only
-        the model fields are read again.
+        the model fields are read again. ``adds_nul=False``: the edit wrote no NUL,
+        so a request known to hold none still holds none.
         """
         env = self.envelope
         if text_changed:
             self.envelope = parse_request(body, path=env.path, method=env.method,
-                                          headers=env.headers)
+                                          headers=env.headers,
+                                          nul_free=env.nul_free and not adds_nul)
         else:
             self.envelope = with_models(env, body)
         self._request = None
@@ -112,7 +115,8 @@ class Context:
 
     def bindings(self) -> Bindings:
         if self._bindings is None:
-            self._bindings = self.cel.bind(self._data())
+            clean = ("request",) if self.envelope.nul_free else ()
+            self._bindings = self.cel.bind(self._data(), clean)
         return self._bindings
 
     def _data(self) -> dict[str, Any]:

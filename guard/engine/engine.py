@@ -111,7 +111,10 @@ def apply_input(outcome: Outcome, ctx: Context) -> None:
     for pointer, value in outcome.updates:
         body = set_value(body, pointer, value)
     models_only = all(p[0] in _MODEL_KEYS for p, _ in outcome.updates)
-    ctx.replace_body(body, text_changed=bool(outcome.edits) or not models_only)
+    adds_nul = (any("\x00" in edit.replacement for edit in outcome.edits)
+                or "\\x00" in repr([value for _, value in outcome.updates]))  # escaped
+    ctx.replace_body(body, text_changed=bool(outcome.edits) or not models_only,
+                     adds_nul=adds_nul)
 
 
 _MODEL_KEYS = frozenset({"model", "fallback_models"})

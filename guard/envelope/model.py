@@ -88,6 +88,7 @@ class Envelope:
     tags: Mapping[str, Any]
     metadata: Mapping[str, Any]
     tokens: int
+    nul_free: bool = False  # known to hold no NUL anywhere: CEL binding skips its walk
 
     @cached_property
     def text(self) -> str:

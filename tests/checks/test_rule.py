@@ -143,3 +143,28 @@ async def test_a_crashing_check_fails_closed_and_logs_no_request_text(
     assert "internal error (ValueError)" in decision.violations[0].message
     assert "check crashed with ValueError" in caplog.text
     assert "secret-user-text" not in caplog.text
+
+
+async def test_a_nul_in_json_text_or_an_edit_cannot_hide_a_word_from_a_rule() -> None:
+    """Binding skips its NUL walk for JSON text without ``\\u0000``; with one, or after an
+    edit that writes a NUL, the walk runs (cel-expr-python would cut the text at the NUL)."""
+    guard = guard_of("""
+  - {name: deny-word, type: rule, deny_if: 'request.text.contains("forbidden")'}
+""")
+    hidden = (b'{"model": "gpt-5-mini", "messages": [{"role": "user", "content": '
+              b'"a\\u0000 forbidden"}]}')
+    plain = hidden.replace(b"\\u0000", b"")
+    assert (await guard.check_request(hidden, path=CHAT)).action == "deny"
+    assert (await guard.check_request(plain, path=CHAT)).action == "deny"
+    redacting = guard_of("""
+  - name: nul-redact
+    type: content
+    detect: {keywords: [secret]}
+    action: redact
+    replacement: "\\0"
+  - {name: deny-word, type: rule, deny_if: 'request.text.contains("forbidden")'}
+""")
+    edited = await redacting.check_request(
+        b'{"model": "gpt-5-mini", "messages": [{"role": "user", "content": "secret forbidden"}]}',
+        path=CHAT)
+    assert edited.action == "deny"

@@ -141,3 +141,17 @@ def test_long_base64_strings_are_not_text() -> None:
     assert [s.text for s in env.segments] == ["a cat"]
     prose = "word " * 400
     assert parse_request({"name": "t", "input": prose}, path="/v3/call").segments[0].text == prose
+
+
+@pytest.mark.parametrize(("body", "headers", "nul_free"), [
+    (b'{"messages": [{"role": "user", "content": "hi"}]}', None, True),
+    ('{"messages": [{"role": "user", "content": "hi"}]}', None, True),
+    (b'{"messages": [{"role": "user", "content": "a\\u0000b"}]}', None, False),
+    (b'{"note": "a\\\\u0000"}', None, False),  # an escaped backslash: no NUL, only the walk
+    (b'{"messages": []}', {"x-user": "a\x00"}, False),
+    ({"messages": []}, None, False),  # a parsed body is not searched: the walk decides
+    ('{"messages": []}'.encode("utf-16"), None, False),
+])
+def test_nul_free_is_known_from_json_text_only(body: Any, headers: dict[str, str] | None,
+                                               nul_free: bool) -> None:
+    assert parse_request(body, path="/v1/chat/completions", headers=headers).nul_free is nul_free

@@ -147,6 +147,21 @@ def test_parse_never_raises_on_mappings_with_nan(body: dict[str, Any], path: str
     parse_request(body, path=path)
 
 
+@SETTINGS
+@given(body=bodies, path=paths, ascii_only=st.booleans(),
+       headers=st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2))
+def test_nul_free_never_claims_a_request_without_nul_wrongly(
+        body: dict[str, Any], path: str, ascii_only: bool, headers: dict[str, str]) -> None:
+    """CEL binding trusts ``nul_free`` and skips its NUL walk: it must never be wrong."""
+    for raw in (json.dumps(body, ensure_ascii=ascii_only), json.dumps(body).encode()):
+        try:
+            env = parse_request(raw, path=path, headers=headers)
+        except RequestError:
+            continue
+        if env.nul_free:
+            assert "\\x00" not in repr((env.body, env.path, dict(env.headers)))
+
+
 @settings(max_examples=300, deadline=None)
 @given(raw=st.binary(max_size=60) | st.text(max_size=60) | plain_json.map(json.dumps))
 def test_any_bytes_give_an_envelope_or_request_error(raw: bytes | str) -> None:
