@@ -23,7 +23,7 @@ def test_every_caesar_shift_of_english_decodes_back(shift: int) -> None:
 def test_cipher_runs_stay_in_bounds(text: str) -> None:
     for run in caesar_runs(text) + pig_latin_runs(text):
         assert 0 <= run.start < run.end <= len(text)
-        assert len(run.plain.split()) >= 4
+        assert len(run.plain.replace(",", " ").split()) >= 4  # commas part words in a run
 
 
 def test_plain_english_is_no_caesar_run() -> None:
