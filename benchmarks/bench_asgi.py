@@ -4,7 +4,11 @@ The app is the stand-in gateway of the tests (``tests/asgi/upstream.py``: it ans
 chat request by echoing it). The policies are route + rule + content (secrets and
 prompt injection), a 2 KB chat request. Rows:
 
-- in-process: one request through the ASGI callable, no server, per-request time;
+- in-process: one request through the ASGI callable, no server, per-request time
+  (``scan_memo: 0``: the repeated body is read afresh every time, as new text would be);
+- in-process, a 10-turn chat whose every request re-sends the messages before it: mean
+  time per request over whole new conversations, with the memo of re-sent history (the
+  default) and without;
 - over uvicorn on loopback (uvloop, httptools, as ``guard serve`` runs): requests per
   second from the load generator of :mod:`benchmarks.load` in another process (32
   keep-alive connections), bare app vs guarded app loaded in turn, best of three rounds
@@ -32,7 +36,7 @@ from benchmarks.load import run_load
 from benchmarks.timing import per_call_us_async, row
 
 POLICIES = """version: 1
-settings: {store: "memory://", decision_log: none}
+settings: {store: "memory://", decision_log: none, scan_memo: 0}  # the same body, read afresh
 policies:
   - {name: models, type: route, allow: ["openai/*"]}
   - {name: size, type: rule, deny_if: "size(request.messages) > 50"}
@@ -59,16 +63,17 @@ def _apps(policies: str = POLICIES) -> tuple[Any, Any]:
     return bare, GuardMiddleware(bare, guard=Guard.from_yaml(policies))
 
 
-def _call(app: Any) -> Any:
-    body = BODY.encode()
+def _call(app: Any, bodies: Iterator[bytes] | None = None) -> Any:
+    """One request through ``app`` per call: ``BODY``, or the next of ``bodies``."""
     scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions",
              "raw_path": b"/v1/chat/completions", "query_string": b"", "root_path": "",
              "scheme": "http", "server": ("gw", 80), "client": ("127.0.0.1", 1),
-             "headers": [(b"content-type", b"application/json"),
-                         (b"content-length", str(len(body)).encode())],
              "http_version": "1.1", "asgi": {"version": "3.0"}}
 
     async def once() -> None:
+        body = next(bodies) if bodies is not None else BODY.encode()
+        headers = [(b"content-type", b"application/json"),
+                   (b"content-length", str(len(body)).encode())]
         sent = False
 
         async def receive() -> dict[str, Any]:
@@ -82,7 +87,7 @@ def _call(app: Any) -> Any:
         async def send(message: dict[str, Any]) -> None:
             return None
 
-        await app(dict(scope), receive, send)
+        await app({**scope, "headers": headers}, receive, send)
 
     return once
 
@@ -148,12 +153,44 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     rows = [row("middleware: chat 2 KB, in-process", "bare ASGI app",
                 per_call_us_async(_call(bare), n), "GuardMiddleware",
                 per_call_us_async(_call(guarded), n))]
+    rows += _conversation_rows(bare, 20 if quick else 100)
     seconds = 3.0 if quick else 8.0
     rounds = 1 if quick else 3
     rows += _load_rows("echo app", bare, guarded, seconds, rounds)
     with _relaying() as (relay, guarded_relay):
         rows += _load_rows("relaying gateway", relay, guarded_relay, seconds, rounds)
     return rows + _ttft_rows()
+
+
+TURNS = 10
+
+
+def _conversation(salt: int) -> list[bytes]:
+    """The requests of one chat: turn k re-sends the k - 1 messages before it (2 KB each)."""
+    messages = [{"role": ("user", "assistant")[i % 2], "content": f"[{salt}.{i}] {TEXT}"}
+                for i in range(TURNS)]
+    return [json.dumps({"model": "gpt-4o-mini", "messages": messages[:k]}).encode()
+            for k in range(1, TURNS + 1)]
+
+
+def _conversation_rows(bare: Any, conversations: int) -> list[dict[str, Any]]:
+    """Mean time per request over whole conversations, every one new (so nothing is
+    remembered from another): with the memo of re-sent history (the default) and without."""
+    from guard import Guard, GuardMiddleware
+
+    remembering = POLICIES.replace("scan_memo: 0", "scan_memo: 4096")
+    apps = {"bare": bare, "memo": GuardMiddleware(bare, guard=Guard.from_yaml(remembering)),
+            "no memo": GuardMiddleware(bare, guard=Guard.from_yaml(POLICIES))}
+    salts = iter(range(10**9))
+    us = {}
+    for label, app in apps.items():
+        bodies = (body for _ in iter(int, 1) for body in _conversation(next(salts)))
+        us[label] = per_call_us_async(_call(app, bodies), conversations * TURNS)
+    name = f"middleware: {TURNS}-turn chat, 2 KB a message"
+    return [row(f"{name}, re-sent history remembered", "bare ASGI app", us["bare"],
+                "GuardMiddleware", us["memo"]),
+            row(f"{name}, scan_memo: 0", "bare ASGI app", us["bare"], "GuardMiddleware",
+                us["no memo"])]
 
 
 def _load_rows(label: str, bare: Any, guarded: Any, seconds: float, rounds: int

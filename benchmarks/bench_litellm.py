@@ -74,7 +74,7 @@ STREAM_TEXT = "tell me about the plan " * 8
 STREAM_DELAY = 0.02
 
 GUARD_POLICIES = f"""version: 1
-settings: {{store: "memory://"}}
+settings: {{store: "memory://", scan_memo: 0}}  # every request read afresh, as LiteLLM does
 policies:
   - name: keyword
     type: content

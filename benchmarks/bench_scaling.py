@@ -41,6 +41,7 @@ PROSE = ("The quarterly report covers revenue, churn and the roadmap for the nex
          "please summarise the main risks and list open questions for the team. ")
 FIXED_SET = """\
 version: 1
+settings: {scan_memo: 0}  # every body is new text, as if never seen (bodies are cycled)
 identity:
   team: request.headers["x-team"]
 policies:
@@ -95,7 +96,8 @@ def policy_set(count: int) -> str:
     """``count`` policies cycling route, rule, rule, content (the 1-policy set: one route)."""
     makers = (_route, _rule, _rule, _content)
     body = "".join(makers[i % len(makers)](i) for i in range(count))
-    return ("version: 1\nidentity:\n  team: request.headers[\"x-team\"]\npolicies:\n" + body)
+    return ("version: 1\nsettings: {scan_memo: 0}\nidentity:\n  team: request.headers[\"x-team\"]"
+            "\npolicies:\n" + body)
 
 
 def chat_body(text: str, seed: int) -> bytes:

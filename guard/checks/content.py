@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from guard.checks.base import Check, Outcome, PolicyMeta
+from guard.checks.memo import SIZE, Memo
 from guard.content.scanner import Detectors, Scanner, TextScan
 from guard.envelope import Edit, Segment
 
@@ -36,17 +37,21 @@ class ContentRules:
 class ContentCheck(Check):
     """Scans text segments; blocks, redacts or flags what the detectors find."""
 
-    def __init__(self, meta: PolicyMeta, rules: ContentRules, detectors: Detectors) -> None:
+    def __init__(self, meta: PolicyMeta, rules: ContentRules, detectors: Detectors,
+                 memo_size: int = SIZE) -> None:
         super().__init__(meta)
         self.rules = rules
         self.scanner = Scanner(detectors)
+        self.memo: Memo[TextScan] = Memo(memo_size)  # re-sent history: scanned once per caller
 
     async def evaluate(self, ctx: Context) -> Outcome:
         segments = _segments(ctx)
         limit = self.rules.max_chars
         if limit is not None and sum(len(s.text) for s in segments) > limit:
             return self._too_long(ctx, limit)
-        scans = [(s, self.scanner.scan(s.text, _is_tool_result(s))) for s in segments]
+        memo = self.memo if ctx.stage == "input" else None  # answers are not re-sent as such
+        caller = ctx.identity.get("key")
+        scans = [(s, self._scan(s, memo, caller)) for s in segments]
         found = [(s, scan) for s, scan in scans if scan.hits]
         detail = _detail(scans)
         if not found:
@@ -62,6 +67,18 @@ class ContentCheck(Check):
         edits = [edit for segment, scan in found for edit in self._edits(segment, scan)]
         message = f"redacted {len(edits)} span(s): {', '.join(names)}"
         return Outcome("modify", message, 200, edits=edits, findings=findings, detail=detail)
+
+    def _scan(self, segment: Segment, memo: Memo[TextScan] | None,
+              caller: str | None) -> TextScan:
+        tool_result = _is_tool_result(segment)
+        if memo is None:
+            return self.scanner.scan(segment.text, tool_result)
+        key = Memo.key(caller, segment.text, "tool" if tool_result else "")
+        scan = memo.get(key)
+        if scan is None:
+            scan = self.scanner.scan(segment.text, tool_result)
+            memo.put(key, scan)
+        return scan
 
     def _too_long(self, ctx: Context, limit: int) -> Outcome:
         """Over ``max_chars``: redaction cannot shorten text sensibly, so only flag or deny."""
@@ -85,7 +102,8 @@ class ContentCheck(Check):
                 for start, end in merged_spans([(h.start, h.end) for h in scan.hits])]
 
 
-def content_check(meta: PolicyMeta, policy: ContentPolicy) -> ContentCheck:
+def content_check(meta: PolicyMeta, policy: ContentPolicy, memo_size: int = SIZE
+                  ) -> ContentCheck:
     """Compile a validated content policy (its patterns already known to compile)."""
     detect = policy.detect
     detectors = Detectors(
@@ -96,7 +114,7 @@ def content_check(meta: PolicyMeta, policy: ContentPolicy) -> ContentCheck:
         injection_threshold=detect.injection_threshold, decode_base64=detect.decode_base64,
     )
     rules = ContentRules(policy.action, policy.replacement, policy.message, detect.max_chars)
-    return ContentCheck(meta, rules, detectors)
+    return ContentCheck(meta, rules, detectors, memo_size)
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from guard.checks.base import Check, Outcome, PolicyMeta
+from guard.checks.memo import SIZE, Memo
 from guard.envelope import Edit, Segment
 from guard.errors import CheckError, GuardError
 from guard.pii.operators import EDITING, Action, OperatorConfig, Operators
@@ -50,16 +51,20 @@ class PiiCheck(Check):
     """Finds PII in every segment and blocks, edits or flags it."""
 
     def __init__(self, meta: PolicyMeta, rules: PiiRules, detector: Detector,
-                 hash_key: Callable[[], bytes], always_offload: bool = False) -> None:
+                 hash_key: Callable[[], bytes], always_offload: bool = False,
+                 memo_size: int = SIZE) -> None:
         super().__init__(meta)
         self.rules = rules
         self.detector = detector
         self.hash_key = hash_key
         self.always_offload = always_offload
+        self.memo: Memo[list[Finding]] = Memo(memo_size)  # re-sent history: analyzed once
 
     async def evaluate(self, ctx: Context) -> Outcome:
         segments = _segments(ctx)
-        found = await self._detect([s.text for s in segments])
+        texts = [s.text for s in segments]
+        found = (await self._remembered(texts, ctx.identity.get("key")) if ctx.stage == "input"
+                 else await self._detect(texts))  # answers are not re-sent as such
         pairs = [(s, f) for s, fs in zip(segments, found, strict=True) for f in fs]
         counts = Counter(f.entity for _, f in pairs)
         detail: dict[str, object] = {"segments": len(segments), "entities": dict(counts)}
@@ -77,6 +82,17 @@ class PiiCheck(Check):
             return Outcome("modify", message, 200, edits=edits, findings=findings, detail=detail)
         return Outcome("flag", self._message(ctx, list(counts), "flagged"), 200,
                        findings=findings, detail=detail)
+
+    async def _remembered(self, texts: list[str], caller: str | None) -> list[list[Finding]]:
+        """Findings per text: remembered ones, and the rest analyzed (then remembered)."""
+        keys = [Memo.key(caller, text) for text in texts]
+        found = [self.memo.get(key) for key in keys]
+        new = [i for i, known in enumerate(found) if known is None]
+        if new:
+            for i, fresh in zip(new, await self._detect([texts[i] for i in new]), strict=True):
+                found[i] = fresh
+                self.memo.put(keys[i], fresh)
+        return [known or [] for known in found]
 
     async def _detect(self, texts: list[str]) -> list[list[Finding]]:
         try:

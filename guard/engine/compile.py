@@ -217,7 +217,7 @@ def _build_content(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) ->
     if len(compiler.problems) > before:
         return Check(meta)  # discarded by the caller: the problems are reported instead
     try:
-        return content_check(meta, policy)
+        return content_check(meta, policy, compiler.settings.scan_memo)
     except RegexError as exc:
         compiler.problems.append(entry.where.problem(str(exc), "detect"))
         return Check(meta)

@@ -100,4 +100,5 @@ def _check(meta: PolicyMeta, policy: PiiPolicy, settings: Settings, where: Locat
                      OperatorConfig(policy.replacement, policy.mask_char, policy.mask_keep),
                      policy.message)
     key = partial(hash_key, settings.pii.hash_key_env, settings.pii.hash_key_file)
-    return PiiCheck(meta, rules, detector, key, always_offload=uses_ner)
+    return PiiCheck(meta, rules, detector, key, always_offload=uses_ner,
+                    memo_size=settings.scan_memo)

@@ -71,6 +71,10 @@ class Settings(Model):
     unknown_api: Literal["allow", "block"] = Field("allow", description="A request on a "
                                                    "guarded path whose shape is not recognised: "
                                                    "`allow` or `block` (400).")
+    scan_memo: int = Field(4096, ge=0, description="Texts each content and PII policy "
+                           "remembers its findings for, per caller, by digest (never the "
+                           "text): a conversation's re-sent history is scanned once. 0: "
+                           "scan every text every time.")
     pii: PiiSettings = Field(default_factory=PiiSettings, description="PII detector "
                              "settings.")
     llm: LlmSettings = Field(default_factory=LlmSettings, description="LLM judge settings.")
