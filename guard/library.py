@@ -105,6 +105,8 @@ class Guard:
         """
         ctx = decision.state.get("context")
         holds = getattr(ctx, "holds", [])
+        if not holds:  # no budget held anything: nothing to charge (most requests)
+            return []
         stamp = (now or datetime.now(UTC)).timestamp()
         if status >= 400:
             await release(holds, now=stamp)
@@ -114,8 +116,9 @@ class Guard:
 
     async def release(self, decision: Decision, *, now: datetime | None = None) -> None:
         """Give back the request's budget reservations: the call did not happen."""
-        ctx = decision.state.get("context")
-        await release(getattr(ctx, "holds", []), now=(now or datetime.now(UTC)).timestamp())
+        holds = getattr(decision.state.get("context"), "holds", [])
+        if holds:
+            await release(holds, now=(now or datetime.now(UTC)).timestamp())
 
     async def aclose(self) -> None:
         """Close the state store's and the judge's connections (a Guard is not used
