@@ -7,6 +7,7 @@ backreferences; we say so plainly instead of echoing the library's message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from guard.errors import GuardError
@@ -35,6 +36,21 @@ def compile_regex(pattern: str, flags: str = "") -> Any:
         return re2.compile(source, options)
     except re2.error as exc:
         raise RegexError(_explain(pattern, exc)) from exc
+
+
+def compile_set(sources: Sequence[str], max_mem: int) -> Any:
+    """One RE2 search set of ``sources`` (``Match`` gives the indexes that match a text),
+    within ``max_mem`` bytes; raises ``re2.error`` when they cannot be compiled together."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = max_mem
+    regex_set = re2.Set.SearchSet(options)
+    for source in sources:
+        regex_set.Add(source)
+    regex_set.Compile()
+    return regex_set
 
 
 def _explain(pattern: str, exc: Exception) -> str:

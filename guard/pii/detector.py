@@ -17,6 +17,7 @@ from typing import Any
 
 from guard.content.normalize import Normalized, normalize
 from guard.pii.recognizers import Finding, Recognizer
+from guard.regex import compile_set
 
 SET_MEMORY = 32 << 20
 
@@ -83,15 +84,4 @@ def _original(view: Normalized, finding: Finding) -> Finding:
 
 
 def _candidate_set(sources: list[str]) -> Any:
-    if not sources:
-        return None
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    options.max_mem = SET_MEMORY
-    candidates = re2.Set.SearchSet(options)
-    for source in sources:
-        candidates.Add(source)
-    candidates.Compile()
-    return candidates
+    return compile_set(sources, SET_MEMORY) if sources else None
