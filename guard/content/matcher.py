@@ -5,25 +5,29 @@ it, so a segment costs a few linear passes per view however many keywords and
 patterns the policy has; only the regexes a set reports are then run again to
 find their spans. Spans are mapped back to the original text.
 
-The regexes are split into sets of :data:`SET_SIZE`: one DFA over a hundred
-heuristics needs more states than its cache holds on varied text and rebuilds
-them over and over (~0.7 ms a message on the evaluation sets), while a few
-smaller DFAs stay cached (~0.09 ms for the same texts).
+The regexes are split into sets (:mod:`guard.content.grouping`): one DFA over a
+hundred heuristics needs more states than its cache holds on varied text and
+rebuilds them over and over (~0.7 ms a message on the evaluation sets), while a
+few smaller DFAs stay cached (~0.09 ms for the same texts). A set that cannot match
+(none of the literals its regexes need occurs) is skipped. Each view's text is encoded
+to UTF-8 once for all its sets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from guard.content.catalog import SecretRule
+from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.secrets import is_secret
 from guard.regex import RegexError, compile_regex
 
 SET_SIZE = 32
-"""Regexes per ``re2.Set`` (measured: 16 costs more passes, 48 starts to thrash)."""
+"""Regexes per ``re2.Set`` by default (measured on the injection heuristics: 16 costs more
+passes, 48 starts to thrash)."""
 
 SET_MEMORY = 64 << 20
 """RE2's memory budget for one policy's set (a cap, not an allocation): the default 8 MiB
@@ -46,7 +50,7 @@ class Entry:
 
     detector: str
     source: str
-    kind: str  # "secret", "keyword", "pattern", "injection", "encoded"
+    kind: str  # "secret", "keyword", "pattern", "injection", "encoded", "trigger", "probe"
     secret: SecretRule | None = None
     weight: float = 0.0
     label: str = ""  # an injection rule's own name, for the decision trace
@@ -63,20 +67,27 @@ class ViewMatch:
 class ViewMatcher:
     """All regexes that run on one normalized view, behind ``re2.Set`` passes."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], set_size: int = SET_SIZE) -> None:
         self.entries = tuple(entries)
         self.regexes = [compile_regex(e.source) for e in self.entries]
         self.groups = [_secret_groups(r.groupindex) for r in self.regexes]
-        self.sets = [(first, _compiled_set(self.entries[first:first + SET_SIZE]))
-                     for first in range(0, len(self.entries), SET_SIZE)]
+        self.sets = _sets(self.entries, set_size)
 
     def match(self, view: Normalized, locate: Callable[[Entry], bool]) -> ViewMatch:
-        """Run the sets once; locate hits for the matched entries ``locate`` asks for."""
+        """Run the sets once (a gated set only when its probe matched in the first set);
+        locate hits for the matched entries ``locate`` asks for."""
         result = ViewMatch()
         matched: list[int] = []
-        for first, regex_set in self.sets:
-            ids: Any = regex_set.Match(view.text)  # the stubs say bool; it is a list of ids
-            matched.extend(first + i for i in ids or ())
+        first: Any = None  # ids the first set reports: its own entries, then the probes
+        data = view.text.encode()
+        for members, regex_set, gate, _ in self.sets:
+            if gate >= 0 and gate not in first:
+                continue
+            ids: Any = regex_set.Match(data)  # the stubs say bool; it is a list of ids
+            if first is None:
+                first = ids or ()
+            if ids:
+                matched += [members[i] for i in ids if i < len(members)]
         for index in sorted(matched):
             entry = self.entries[index]
             result.matched.append(index)
@@ -88,10 +99,10 @@ class ViewMatcher:
         """Spans (in ``view.text``) of entry ``index``: its ``secret`` group when it has one."""
         groups = self.groups[index]
         found = []
-        for match in self.regexes[index].finditer(view.text):
-            group = next((g for g in groups if match.start(g) >= 0), None)
+        for spans in _matches(self.regexes[index], view.text):
+            group = next((g for g in groups if spans[g][0] >= 0), None)
             if group is not None:
-                found.append(match.span(group))
+                found.append(spans[group])
         return found
 
     def hits(self, index: int, view: Normalized) -> list[Hit]:
@@ -107,19 +118,71 @@ class ViewMatcher:
         return hits
 
 
-def _compiled_set(entries: Sequence[Entry]) -> Any:
+def _matches(regex: Any, text: str) -> Iterator[Sequence[tuple[int, int]]]:
+    """Per match of ``regex`` in ``text``, in ``finditer`` order: the span of every group.
+
+    An ASCII text is searched as its bytes, whose offsets are its character offsets, with
+    the same steps as the wrapper's ``finditer``, whose offset bookkeeping (a few µs a
+    match) it then does without.
+    """
+    raw = getattr(regex, "_regexp", None)
+    if raw is None or not text.isascii():
+        for match in regex.finditer(text):
+            yield [match.span(g) for g in range(regex.groups + 1)]
+        return
+    import re2
+
+    anchor, data = re2._Anchor.UNANCHORED, text.encode()  # type: ignore[attr-defined]
+    position, end = 0, len(data)
+    while True:
+        spans = raw.Match(anchor, data, position, end)
+        if spans[0][0] < 0:
+            return
+        yield spans
+        if position == end:
+            return
+        position = position + 1 if position == spans[0][1] else spans[0][1]
+
+
+class SetPass(NamedTuple):
+    """One ``re2.Set`` of a view: its entries' indices, the compiled set, and for a gated
+    set the id of its probe in the first set (-1: not gated) and the probe's regex."""
+
+    members: tuple[int, ...]
+    regex_set: Any
+    gate: int = -1
+    probe: str = ""
+
+
+def _sets(entries: tuple[Entry, ...], size: int) -> list[SetPass]:
+    """The sets of a view; the probes of the gated ones follow the first set's entries."""
+    groups = plan([e.source for e in entries], size)
+    probes = [probe(group.needs) for group in groups if group.needs is not None]
+    first = len(groups[0].members) if groups else 0
+    sets, gate = [], first
+    for number, group in enumerate(groups):
+        sources = [entries[i].source for i in group.members] + (probes if number == 0 else [])
+        if group.needs is None:
+            sets.append(SetPass(group.members, _compiled_set(sources)))
+        else:
+            sets.append(SetPass(group.members, _compiled_set(sources), gate, probes[gate - first]))
+            gate += 1
+    return sets
+
+
+def _compiled_set(sources: Sequence[str]) -> Any:
     import re2  # lazy: importing guard must not load RE2
 
     options = re2.Options()
     options.log_errors = False
     options.max_mem = SET_MEMORY
     regex_set = re2.Set.SearchSet(options)
-    for entry in entries:
-        regex_set.Add(entry.source)
+    for source in sources:
+        regex_set.Add(source)
     try:
         regex_set.Compile()
     except re2.error as exc:
-        raise RegexError(f"{len(entries)} of the keywords, patterns and built-in rules of this "
+        raise RegexError(f"{len(sources)} of the keywords, patterns and built-in rules of this "
                          "policy do not fit in one RE2 set; split the policy") from exc
     return regex_set
 
