@@ -23,7 +23,7 @@ from guard.content.catalog import SecretRule
 from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.secrets import is_secret
-from guard.regex import RegexError, compile_regex
+from guard.regex import RegexError, compile_regex, compile_set
 
 SET_SIZE = 32
 """Regexes per ``re2.Set`` by default (measured on the injection heuristics: 16 costs more
@@ -173,18 +173,11 @@ def _sets(entries: tuple[Entry, ...], size: int) -> list[SetPass]:
 def _compiled_set(sources: Sequence[str]) -> Any:
     import re2  # lazy: importing guard must not load RE2
 
-    options = re2.Options()
-    options.log_errors = False
-    options.max_mem = SET_MEMORY
-    regex_set = re2.Set.SearchSet(options)
-    for source in sources:
-        regex_set.Add(source)
     try:
-        regex_set.Compile()
+        return compile_set(sources, SET_MEMORY)
     except re2.error as exc:
         raise RegexError(f"{len(sources)} of the keywords, patterns and built-in rules of this "
                          "policy do not fit in one RE2 set; split the policy") from exc
-    return regex_set
 
 
 def _secret_groups(names: dict[str, int]) -> tuple[int, ...]:
