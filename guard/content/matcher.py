@@ -125,14 +125,15 @@ def _matches(regex: Any, text: str) -> Iterator[Sequence[tuple[int, int]]]:
     the same steps as the wrapper's ``finditer``, whose offset bookkeeping (a few µs a
     match) it then does without.
     """
-    raw = getattr(regex, "_regexp", None)
-    if raw is None or not text.isascii():
+    import re2
+
+    raw = getattr(regex, "_regexp", None)  # google-re2 internals: absent, fall back
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if raw is None or anchor is None or not text.isascii():
         for match in regex.finditer(text):
             yield [match.span(g) for g in range(regex.groups + 1)]
         return
-    import re2
-
-    anchor, data = re2._Anchor.UNANCHORED, text.encode()  # type: ignore[attr-defined]
+    data = text.encode()
     position, end = 0, len(data)
     while True:
         spans = raw.Match(anchor, data, position, end)
