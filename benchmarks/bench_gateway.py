@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_asgi import BODY, POLICIES
-from benchmarks.bench_litellm import MASTER_KEY, UPSTREAM_SCRIPT, find_litellm, litellm_config
+from benchmarks.bench_litellm import (
+    MASTER_KEY,
+    UPSTREAM_SCRIPT,
+    find_litellm,
+    litellm_config,
+    litellm_env,
+)
 from benchmarks.load import run_load
 from benchmarks.processes import cpu_seconds, free_port, process
 from benchmarks.timing import row
@@ -93,10 +99,7 @@ def _gateways(python: str, upstream: str, work: Path) -> Iterator[dict[str, tupl
     config.write_text(litellm_config(upstream).split("guardrails:")[0]
                       + f"general_settings:\n  master_key: {MASTER_KEY}\n")
     policies.write_text(POLICIES)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DATABASE_", "LITELLM_", "OPENAI_", "REDIS_"))}
-    env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_LOG="WARNING",
-               NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
+    env = litellm_env()
     with contextlib.ExitStack() as stack:
         started: dict[str, tuple[str, int]] = {}
         for label, guarded in (("bare", "-"), ("guarded", str(policies))):

@@ -136,6 +136,16 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]),
             loop="uvloop", http="httptools", log_level="warning")
 """
 
+def litellm_env() -> dict[str, str]:
+    """LiteLLM's environment: no database, no callbacks, no price-map download, warnings
+    only (no access log), nothing proxied off the machine."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_", "LITELLM_", "OPENAI_", "REDIS_"))}
+    env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_LOG="WARNING",
+               NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
+    return env
+
+
 def find_litellm() -> str | None:
     """The LiteLLM executable: ``$GUARD_BENCH_LITELLM`` (the executable or its virtualenv),
     else ``litellm`` on ``PATH``."""
@@ -336,11 +346,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             results["direct"] = _measure("direct", up, None, up, quick)
 
             config.write_text(litellm_config(up))
-            # No database, no callbacks, no price-map download, warnings only (no access log).
-            env = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("DATABASE_", "LITELLM_", "OPENAI_", "REDIS_"))}
-            env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_LOG="WARNING",
-                       NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
+            env = litellm_env()
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             argv = [executable, "--config", str(config), "--host", "127.0.0.1", "--port",

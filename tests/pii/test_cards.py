@@ -13,16 +13,10 @@ from guard.pii.build import pattern_recognizer
 from guard.pii.cards import ISSUER_RANGES, card_pattern
 from guard.pii.catalog import DEFAULT_PHONE_REGIONS, PATTERN_ENTITIES
 from guard.regex import compile_regex
+from tests.pii.numbers import luhn_digit
 
 CARDS = pattern_recognizer("CREDIT_CARD", DEFAULT_PHONE_REGIONS)
 
-
-def luhn_digit(body: str) -> str:
-    total = 0
-    for i, digit in enumerate(reversed(body)):
-        d = int(digit) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str(-total % 10)
 
 
 def card(first_four: str, length: int, seed: int) -> str:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from guard import Guard
 from guard.envelope import parse_request, parse_response
+from tests.pii.numbers import luhn_digit
 
 Shape = tuple[str, Callable[[str], dict[str, Any]]]
 Check = Callable[[dict[str, Any], Any, list[str]], None]
@@ -29,14 +30,6 @@ PROPERTY = settings(max_examples=6, deadline=None,
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-
-def luhn_digit(payload: str) -> str:
-    """The check digit that makes ``payload`` + digit pass the Luhn test."""
-    total = 0
-    for i, char in enumerate(reversed(payload)):
-        d = int(char) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str(-total % 10)
 
 
 def iban_check(country: str, bban: str) -> str:
