@@ -49,7 +49,8 @@ class ContentCheck(Check):
         limit = self.rules.max_chars
         if limit is not None and sum(len(s.text) for s in segments) > limit:
             return self._too_long(ctx, limit)
-        memo = self.memo if ctx.stage == "input" else None  # answers are not re-sent as such
+        # answers are not re-sent as such; a memo of size 0 is off (no digests either)
+        memo = self.memo if ctx.stage == "input" and self.memo.size else None
         caller = ctx.identity.get("key")
         scans = [(s, self._scan(s, memo, caller)) for s in segments]
         found = [(s, scan) for s, scan in scans if scan.hits]

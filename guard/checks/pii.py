@@ -63,8 +63,9 @@ class PiiCheck(Check):
     async def evaluate(self, ctx: Context) -> Outcome:
         segments = _segments(ctx)
         texts = [s.text for s in segments]
-        found = (await self._remembered(texts, ctx.identity.get("key")) if ctx.stage == "input"
-                 else await self._detect(texts))  # answers are not re-sent as such
+        remember = ctx.stage == "input" and self.memo.size  # answers are not re-sent as such
+        found = (await self._remembered(texts, ctx.identity.get("key")) if remember
+                 else await self._detect(texts))
         pairs = [(s, f) for s, fs in zip(segments, found, strict=True) for f in fs]
         counts = Counter(f.entity for _, f in pairs)
         detail: dict[str, object] = {"segments": len(segments), "entities": dict(counts)}

@@ -103,13 +103,17 @@ async def test_a_remembered_attack_is_still_refused(scanned: tuple[Guard, list[s
     assert seen == [attack]  # content denied before PII ran; the second time, from memory
 
 
-async def test_scan_memo_0_reads_every_text_every_time() -> None:
+async def test_scan_memo_0_reads_every_text_every_time(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
     guard = Guard.from_yaml(POLICIES.replace("policies:", "settings: {scan_memo: 0}\npolicies:"))
     body, headers = conversation(2)
+    digested: list[str] = []
+    monkeypatch.setattr(Memo, "key", staticmethod(lambda *args: digested.append("") or b""))
     for _ in range(2):
         await guard.check_request(body, path=CHAT, headers=headers)
     assert all(len(check.memo) == 0 for check in guard.engine.input_checks
                if isinstance(check, ContentCheck | PiiCheck))
+    assert digested == []  # off is off: no text is even digested
 
 
 async def test_answers_are_not_remembered() -> None:
