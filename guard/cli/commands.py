@@ -82,12 +82,27 @@ def serve(args: argparse.Namespace) -> int:
 
     from guard.serve.app import build_app, freeze_heap
 
+    _log_to_stderr()
     app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
                     reload=args.reload)
     freeze_heap()
     uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
                 log_level="warning")
     return 0
+
+
+def _log_to_stderr() -> None:
+    """guard's own events (reloads, failed checks, unwritable decision log) on stderr, one
+    line each; Python's default would drop the informational ones, so a SIGHUP went
+    unanswered. Decisions go to the decision log, not here."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s guard %(levelname)s: %(message)s"))
+    logger = logging.getLogger("guard")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def schema(args: argparse.Namespace) -> int:

@@ -84,6 +84,8 @@ class PolicyReloader:
                 return False
             if fresh.revision != self._guard.revision:
                 self._swap(fresh)
+            else:
+                log.info("policies unchanged in %s: revision %s", self.path, fresh.revision)
             return True
 
     async def areload(self) -> bool:
