@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -86,23 +87,32 @@ def serve(args: argparse.Namespace) -> int:
     app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
                     reload=args.reload)
     freeze_heap()
+    logging.getLogger("guard").info("starting on http://%s:%d, forwarding to %s", args.host,
+                                    args.port, _without_credentials(args.upstream))
     uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
                 log_level="warning")
     return 0
 
 
 def _log_to_stderr() -> None:
-    """guard's own events (reloads, failed checks, unwritable decision log) on stderr, one
-    line each; Python's default would drop the informational ones, so a SIGHUP went
-    unanswered. Decisions go to the decision log, not here."""
-    import logging
-
+    """guard's own events (start, reloads, failed checks, unwritable decision log) on
+    stderr, one line each; Python's default would drop the informational ones, so a SIGHUP
+    went unanswered. Decisions go to the decision log, not here."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s guard %(levelname)s: %(message)s"))
     logger = logging.getLogger("guard")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part, which has no place in a log."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def schema(args: argparse.Namespace) -> int:

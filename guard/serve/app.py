@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,8 @@ from guard.asgi.middleware import GuardMiddleware
 from guard.library import Guard
 from guard.observe import DecisionLog, Metrics, Observer, PolicyReloader
 from guard.serve.proxy import ProxyOptions, build_proxy
+
+log = logging.getLogger("guard")
 
 
 def freeze_heap() -> None:
@@ -72,6 +75,7 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             reloader.install_sighup(loop)  # only from the main thread, on POSIX
+        log.info("serving policies from %s: revision %s", policies, reloader.current.revision)
         watcher = asyncio.create_task(reloader.watch(reload_interval)) if reload else None
         try:
             yield

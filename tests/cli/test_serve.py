@@ -33,8 +33,9 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX sig
 @contextmanager
 def serving(policies: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     port = free_port()
+    upstream = f"http://gateway-user:s3cret@127.0.0.1:{free_port()}"  # never contacted
     argv = [sys.executable, "-m", "guard.cli.main", "serve", "-p", str(policies),
-            "--upstream", f"http://127.0.0.1:{free_port()}", "--port", str(port)]
+            "--upstream", upstream, "--port", str(port)]
     with log.open("wb") as err:
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
     try:
@@ -58,6 +59,17 @@ def eventually(condition: Callable[[], bool], timeout: float = 60) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_start_says_where_and_what_without_credentials(tmp_path: Path) -> None:
+    (tmp_path / "routes.yaml").write_text(ROUTES.format(allow='"openai/*"'))
+    log = tmp_path / "stderr.log"
+    with serving(tmp_path, log):
+        eventually(lambda: "serving policies from" in log.read_text())
+    text = log.read_text()
+    assert "starting on http://127.0.0.1:" in text and ", forwarding to http://127.0.0.1:" in text
+    assert f"serving policies from {tmp_path}: revision " in text
+    assert "s3cret" not in text and "gateway-user" not in text
 
 
 def test_every_sighup_gets_an_answer_on_stderr(tmp_path: Path) -> None:
