@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import random
+import traceback
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -60,9 +61,17 @@ async def spend(url: str, key: str, seed: int) -> Tally:
 
 
 def worker(url: str, key: str, seed: int, start: Any, results: Any) -> None:
-    """One process: wait for the others, then spend (runs in a spawned interpreter)."""
-    start.wait(timeout=30)
-    results.put(asyncio.run(spend(url, key, seed)))
+    """One process: wait for the others, then spend (runs in a spawned interpreter).
+
+    A failure is sent back as its traceback, so the test fails at once and says why
+    instead of waiting for a tally that never comes.
+    """
+    try:
+        start.wait(timeout=30)
+        results.put(asyncio.run(spend(url, key, seed)))
+    except BaseException:
+        results.put(traceback.format_exc())
+        raise
 
 
 def run_processes(url: str) -> tuple[list[Tally], float]:
@@ -73,6 +82,8 @@ def run_processes(url: str) -> tuple[list[Tally], float]:
     for process in processes:
         process.start()
     tallies = [results.get(timeout=60) for _ in processes]
+    failures = [t for t in tallies if isinstance(t, str)]
+    assert not failures, f"a spending process failed:\n{failures[0]}"
     for process in processes:
         process.join(timeout=10)
         assert process.exitcode == 0
