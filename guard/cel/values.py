@@ -17,13 +17,19 @@ _REPLACEMENT = "\ufffd"
 _NUL_REPR = "\\x00"
 
 
+def may_hold_nul(value: Any) -> bool:
+    """Whether some string in ``value`` may hold a NUL: one C-speed ``repr``, where a NUL
+    shows as ``\\x00``. A false alarm (a literal backslash-x-0-0) only costs a walk."""
+    return _NUL_REPR in repr(value)
+
+
 def without_nul(value: Any) -> Any:
     """``value`` with NUL replaced in every string (keys included).
 
-    Almost no request carries a NUL, so one C-speed ``repr`` (where a NUL in any
-    string shows as ``\\x00``) decides whether the walk is needed at all.
+    Almost no request carries a NUL, so :func:`may_hold_nul` decides whether the walk
+    is needed at all.
     """
-    if _NUL_REPR not in repr(value):
+    if not may_hold_nul(value):
         return value
     return _without_nul(value)
 

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from guard.cel.values import may_hold_nul
 from guard.checks.base import Outcome
 from guard.checks.route import RouteCheck
 from guard.engine.compile import CompiledPolicies
@@ -112,7 +113,7 @@ def apply_input(outcome: Outcome, ctx: Context) -> None:
         body = set_value(body, pointer, value)
     models_only = all(p[0] in _MODEL_KEYS for p, _ in outcome.updates)
     adds_nul = (any("\x00" in edit.replacement for edit in outcome.edits)
-                or "\\x00" in repr([value for _, value in outcome.updates]))  # escaped
+                or may_hold_nul([value for _, value in outcome.updates]))
     ctx.replace_body(body, text_changed=bool(outcome.edits) or not models_only,
                      adds_nul=adds_nul)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from guard.cel.values import may_hold_nul
 from guard.envelope.anthropic import read_messages
 from guard.envelope.detect import detect_api, normalize_path
 from guard.envelope.model import Envelope
@@ -133,7 +134,7 @@ def with_models(envelope: Envelope, body: Mapping[str, Any]) -> Envelope:
     """
     model, fallbacks = requested_models(body)
     provider = infer_provider(model, envelope.api)
-    nul_free = envelope.nul_free and "\\x00" not in repr((model, fallbacks))  # escaped
+    nul_free = envelope.nul_free and not may_hold_nul((model, fallbacks))
     return replace(envelope, body=body, model=model, provider=provider,
                    qualified_model=qualify(model, provider), fallback_models=fallbacks,
                    nul_free=nul_free)
