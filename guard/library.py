@@ -16,12 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from guard import intake
+from guard.dialects import GENERIC, PathError, RequestPath, normalize, resolve
+from guard.dialects import endpoint as path_endpoint
 from guard.engine.compile import CompiledPolicies, build_policies, build_policy_text
-from guard.engine.decision import Decision, ResponseDecision, Violation
+from guard.engine.decision import Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.engine import Engine
 from guard.engine.output import evaluate_response
-from guard.envelope import Envelope, detect_api, parse_request
+from guard.envelope import Envelope, decode_body, parse_request, read_envelope
+from guard.envelope.parse import UnusableJSON, text_nul_free
 from guard.errors import RequestError
+from guard.intake import IntakeError, Passthrough
 from guard.limits.holds import release, settle
 from guard.pii.pseudonyms import Restorer
 from guard.responses import BAD_REQUEST, error_body
@@ -36,6 +41,7 @@ class Guard:
     def __init__(self, compiled: CompiledPolicies) -> None:
         self.compiled = compiled
         self.engine = Engine(compiled)
+        self.passthrough = tuple(map(Passthrough.parse, compiled.settings.passthrough))
 
     @classmethod
     def from_path(cls, path: str | Path, *, cel_engine: str | None = None,
@@ -61,22 +67,83 @@ class Guard:
     def settings(self) -> Any:
         return self.compiled.settings
 
-    async def check_request(self, body: Body, *, path: str = "", method: str = "POST",
-                            headers: Mapping[str, str] | None = None,
+    async def check_request(self, body: Body, *, path: str | RequestPath = "",
+                            method: str = "POST", headers: Mapping[str, str] | None = None,
                             now: datetime | None = None) -> Decision:
-        """Evaluate a request; the decision says what to forward or what to answer."""
+        """Evaluate a request; the decision says what to forward or what to answer.
+
+        The rule of :mod:`guard.intake` comes first: the path is normalized (the decision's
+        ``path`` is what to forward), passthrough entries and bodies guard cannot read are
+        answered before any policy runs.
+        """
         headers = {k.lower(): v for k, v in (headers or {}).items()}
-        refused = self._refuse_early(body, path)
+        try:
+            target = path if isinstance(path, RequestPath) else (normalize(path) if path
+                                                                 else None)
+        except PathError as exc:
+            return self._reject(GENERIC.name, 400, str(exc), "invalid_path")
+        if target is not None and self.passes(method, target):
+            return self.uninspected(target, method, "passthrough")
+        api = self._api(target)
+        refused = self._refuse_early(body, api)
         if refused is not None:
             return refused
         try:
-            envelope = parse_request(body, path=path, method=method, headers=headers)
+            raw, data, decoded = self._read(body, headers)
+        except IntakeError as exc:
+            return self._reject(api, exc.status, str(exc), exc.code)
+        found = resolve(target, data)
+        if found.dialect is GENERIC and self.settings.unknown_api != "scan":
+            if self.settings.unknown_api == "allow":
+                return self.uninspected(target, method, "unknown_api")
+            return self._reject(GENERIC.name, 400, "guard does not recognise this request's "
+                                "API shape", "unknown_api")
+        envelope = read_envelope(data, target, found, method, headers,
+                                 raw is not None and text_nul_free(raw))
+        decision = await self.engine.evaluate(envelope, now)
+        if raw is not None:
+            decision.state["forward"] = raw  # what guard read: the body with its coding undone
+            decision.state["decoded"] = decoded
+        return decision
+
+    def passes(self, method: str, target: RequestPath) -> bool:
+        """Whether ``settings.passthrough`` lets ``method target`` through uninspected."""
+        return intake.passes(self.passthrough, method, target)
+
+    def uninspected(self, target: RequestPath | None, method: str, reason: str) -> Decision:
+        """The decision to forward a request as it is, unread (logged and counted)."""
+        decision_id = str(uuid.uuid4())
+        found = path_endpoint(target) if target is not None else None
+        decision = Decision(
+            decision_id=decision_id, revision=self.revision,
+            api=found.dialect.name if found is not None else GENERIC.name, action="allow",
+            status=200, violations=[], body=None, headers={"x-guard-decision-id": decision_id},
+            path=target.path if target is not None else "", inspected=False,
+            trace=[PolicyTrace(reason, "intake", "input", True, "pass", 0.0,
+                               detail={"method": method.upper()})])
+        decision.state["target"] = target
+        return decision
+
+    def _read(self, body: Body, headers: Mapping[str, str]
+              ) -> tuple[bytes | None, dict[str, Any], bool]:
+        """The body as forwarded (content coding undone), as a JSON object, and whether a
+        coding was undone."""
+        if isinstance(body, Mapping):
+            return None, decode_body(body), False
+        given = body.encode() if isinstance(body, str) else bytes(body)
+        if intake.form(headers):
+            raise intake.not_json(headers, "")
+        raw = intake.decoded(given, headers, self.settings.max_body_bytes)
+        try:
+            return raw, decode_body(raw), raw is not given
+        except UnusableJSON as exc:
+            raise IntakeError(400, str(exc), "invalid_request") from exc
         except RequestError as exc:
-            return self._reject(detect_api(path, None), 400, str(exc), "invalid_request")
-        if envelope.api == "unknown" and self.settings.unknown_api == "block":
-            return self._reject("unknown", 400, "guard does not recognise this request's API "
-                                "shape", "unknown_api")
-        return await self.engine.evaluate(envelope, now)
+            raise intake.not_json(headers, str(exc)) from exc
+
+    def _api(self, target: RequestPath | None) -> str:
+        found = path_endpoint(target) if target is not None else None
+        return found.dialect.name if found is not None else GENERIC.name
 
     async def check_response(self, decision: Decision, response_body: Body,
                              *, status: int = 200,
@@ -160,13 +227,13 @@ class Guard:
         """The normalized view guard takes of a request (for tooling and tests)."""
         return parse_request(body, path=path, headers=headers or {})
 
-    def _refuse_early(self, body: Body, path: str) -> Decision | None:
+    def _refuse_early(self, body: Body, api: str) -> Decision | None:
         limit = self.settings.max_body_bytes
         size = len(body.encode()) if isinstance(body, str) else (
             len(body) if isinstance(body, bytes | bytearray) else 0)
         if size > limit:
             message = f"request body is {size} bytes; the limit is {limit}"
-            return self._reject(detect_api(path, None), 413, message, "body_too_large")
+            return self._reject(api, 413, message, "body_too_large")
         return None
 
     def _reject(self, api: str, status: int, message: str, code: str) -> Decision:

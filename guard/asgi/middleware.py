@@ -1,11 +1,13 @@
 """``GuardMiddleware``: put a policy set in front of any ASGI app, pure ASGI.
 
-Options are read once in ``__init__``; ``__call__`` only routes. Non-HTTP
-scopes and unguarded paths go straight through. A guarded request is handled
-by one :class:`GuardedExchange`: read the body once, decide, answer a denial in
-the API's own shape, or replay the (possibly edited) body downstream, then
-guard the response on its way back — JSON through the output stage, SSE event
-by event — and settle or release the request's budgets whatever happens.
+Options are read once in ``__init__``; ``__call__`` only routes. Every HTTP request is
+decided by the one rule of :mod:`guard.intake`: its path normalized (a path that cannot be
+read one way only is refused; the app receives the normalized one), a request without a body
+passed on, a ``settings.passthrough`` one passed on uninspected (and logged), any other read
+once, decided, answered in the API's own shape when denied, or replayed (possibly edited)
+downstream. The response is guarded on its way back (JSON through the output stage, streams
+event by event) and budgets are settled or released whatever happens. WebSocket connections
+carry traffic guard does not read: refused unless a passthrough entry names them.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from typing import Any
 
 from guard.asgi.body import BodyError, Message, Receive, read_body, replay
 from guard.asgi.response import ResponseGuard
+from guard.dialects import PathError, RequestPath, dialect, for_path, normalize
 from guard.engine.decision import Decision
-from guard.envelope import api_for_path
 from guard.library import Guard
-from guard.responses import BAD_REQUEST, error_body
+from guard.responses import BAD_REQUEST
 
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
@@ -30,10 +32,10 @@ GuardSource = Guard | Callable[[], Guard]
 class GuardMiddleware:
     """Wraps an ASGI app (a gateway) so every LLM call through it follows the policies.
 
-    ``guard`` is a :class:`Guard`, or a callable returning the current one (hot
-    reload swaps what it returns). ``paths`` are globs of the paths to guard
-    (default: every known API endpoint, with or without ``/v1`` or gateway
-    prefixes). ``max_body_bytes`` defaults to the policy set's setting.
+    ``guard`` is a :class:`Guard`, or a callable returning the current one (hot reload swaps
+    what it returns). ``paths``: globs of the (normalized) paths that are LLM traffic, for an
+    app that also serves other things; by default every path is. ``max_body_bytes`` defaults
+    to the policy set's setting.
     """
 
     def __init__(self, app: App, guard: GuardSource, *, paths: Sequence[str] | None = None,
@@ -41,29 +43,41 @@ class GuardMiddleware:
                  stream_holdback: int = 0, observer: Any = None) -> None:
         self.app = app
         self.source: Callable[[], Guard] = _source(guard)
-        self.paths = tuple(paths) if paths else None
+        self.paths = tuple(p.lower() for p in paths) if paths else None
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.stream_holdback = stream_holdback
         self.observer = observer  # a guard.observe.Observer: decision log and metrics
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._guarded(scope):
+        kind = scope["type"]
+        if kind == "http":
+            await GuardedExchange(self, scope, receive, send).run()
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    def covers(self, path: RequestPath) -> bool:
+        """Whether ``path`` is LLM traffic (``paths``, when given, says which is)."""
+        return self.paths is None or any(fnmatch.fnmatchcase(path.key, p) for p in self.paths)
+
+    async def _websocket(self, scope: Message, receive: Receive, send: Send) -> None:
+        try:
+            target = normalize(scope.get("raw_path") or scope.get("path", "/"))
+        except PathError:
+            target = None
+        if target is not None and (not self.covers(target) or
+                                   self.source().passes("WEBSOCKET", target)):
             await self.app(scope, receive, send)
             return
-        await GuardedExchange(self, scope, receive, send).run()
-
-    def _guarded(self, scope: Message) -> bool:
-        if scope.get("method") != "POST":
-            return False
-        path = scope.get("path", "")
-        if self.paths is not None:
-            return any(fnmatch.fnmatchcase(path, pattern) for pattern in self.paths)
-        return api_for_path(path) is not None
+        await receive()  # websocket.connect
+        await send({"type": "websocket.close", "code": 1008,
+                    "reason": "guard does not inspect WebSocket traffic"})
 
 
 class GuardedExchange:
-    """One guarded request and its response."""
+    """One HTTP request and its response."""
 
     def __init__(self, middleware: GuardMiddleware, scope: Message, receive: Receive,
                  send: Send) -> None:
@@ -72,31 +86,79 @@ class GuardedExchange:
         self.scope = scope
         self.receive = receive
         self.send = send
+        self.method = str(scope.get("method", "GET")).upper()
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                         for k, v in scope.get("headers", [])}
 
     async def run(self) -> None:
-        body = await self._body()
+        scope = self.scope
+        try:
+            target = normalize(scope.get("raw_path") or scope.get("path", "/"),
+                               scope.get("query_string", b""))
+        except PathError as exc:
+            await self._refuse(for_path(""), 400, str(exc), "invalid_path")
+            return
+        if not self.middleware.covers(target):
+            await self.middleware.app(_on_path(scope, target), self.receive, self.send)
+            return
+        if self.guard.passes(self.method, target):
+            await self._forward_unread(self.guard.uninspected(target, self.method,
+                                                              "passthrough"), target)
+            return
+        await self._decide(target)
+
+    async def _decide(self, target: RequestPath) -> None:
+        body = await self._body(target)
         if body is None:
             return
-        decision = await self.guard.check_request(body, path=self.scope["path"],
-                                                  method="POST", headers=self.headers)
-        if decision.action == "deny":
+        if not body:  # a request without a body passes (read all the same: HTTP/2 needs no
+            # length header to carry one)
+            await self.middleware.app(_on_path(self.scope, target),
+                                      replay(body, self.receive), self.send)
+            return
+        decision = await self.guard.check_request(body, path=target, method=self.method,
+                                                  headers=self.headers)
+        if not decision.inspected:
+            await self._forward(decision, body, target, unread=True)
+        elif decision.action == "deny":
             await send_json(self.send, decision.status, decision.error, decision.headers)
             self._observe(decision, None, decision.status, False, None)
-            return
-        forwarded, strip_usage = forwarded_body(decision, body)
+        else:
+            await self._forward(decision, body, decision.state.get("target") or target)
+
+    async def _forward(self, decision: Decision, original: bytes, target: RequestPath,
+                       unread: bool = False) -> None:
+        forwarded, strip_usage = (original, False) if unread else forwarded_body(decision,
+                                                                                 original)
+        decoded = not unread and bool(decision.state.get("decoded"))
         guard_send = ResponseGuard(self.guard, decision, self.send, self.middleware,
                                    strip_usage)
+        scope = self._scope(decision, forwarded, target, decoded)
         try:
-            await self.middleware.app(self._scope(decision, forwarded),
-                                      replay(forwarded, self.receive), guard_send.send)
+            await self.middleware.app(scope, replay(forwarded, self.receive), guard_send.send)
         finally:
             await guard_send.close()
             self._observe(decision, guard_send.result, guard_send.status,
                           guard_send.mode == "sse", guard_send.usage)
 
-    async def _body(self) -> bytes | None:
+    async def _forward_unread(self, decision: Decision, target: RequestPath) -> None:
+        """A passthrough request: the body streams through as it comes, never read."""
+        status: list[int] = [200]
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message.get("status", 200))
+                extra = [(k.encode("latin-1"), v.encode("latin-1"))
+                         for k, v in decision.headers.items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await self.send(message)
+
+        try:
+            await self.middleware.app(_on_path(self.scope, target), self.receive, send)
+        finally:
+            self._observe(decision, None, status[0], False, None)
+
+    async def _body(self, target: RequestPath) -> bytes | None:
         limit = self.middleware.max_body_bytes or self.guard.settings.max_body_bytes
         declared = self.headers.get("content-length")
         try:
@@ -104,24 +166,35 @@ class GuardedExchange:
                                    int(declared) if declared and declared.isdigit() else None)
         except BodyError as exc:
             if exc.status != 499:  # a client that left gets no answer
-                api = api_for_path(self.scope["path"]) or "unknown"
-                error = error_body(api, exc.status, str(exc), "invalid_request", BAD_REQUEST)
-                await send_json(self.send, exc.status, error, {})
+                found = for_path(target.path)
+                await self._refuse(found, exc.status, str(exc), "invalid_request")
             return None
 
-    def _scope(self, decision: Decision, body: bytes) -> Message:
-        headers = [(k, v) for k, v in self.scope.get("headers", [])
-                   if k.lower() not in (b"content-length", b"transfer-encoding")]
+    async def _refuse(self, found: Any, status: int, message: str, code: str) -> None:
+        await send_json(self.send, status, found.error_body(status, message, code,
+                                                            BAD_REQUEST), {})
+
+    def _scope(self, decision: Decision, body: bytes, target: RequestPath,
+               decoded: bool) -> Message:
+        dropped = (b"content-length", b"transfer-encoding") + ((b"content-encoding",)
+                                                               if decoded else ())
+        headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() not in dropped]
         headers.append((b"content-length", str(len(body)).encode()))
         state = dict(self.scope.get("state") or {})
         state["guard_decision"] = decision
-        return {**self.scope, "headers": headers, "state": state}
+        return {**_on_path(self.scope, target), "headers": headers, "state": state}
 
     def _observe(self, decision: Decision, response: Any, status: int, stream: bool,
                  usage: Any) -> None:
         observer = self.middleware.observer
         if observer is not None:
             observer.record(decision, response, status=status, stream=stream, usage=usage)
+
+
+def _on_path(scope: Message, target: RequestPath) -> Message:
+    """``scope`` on the normalized path: the app serves exactly what guard decided on."""
+    return {**scope, "path": target.path, "raw_path": target.raw.encode("ascii"),
+            "query_string": target.query.encode("latin-1")}
 
 
 def _source(guard: GuardSource) -> Callable[[], Guard]:
@@ -131,16 +204,17 @@ def _source(guard: GuardSource) -> Callable[[], Guard]:
 
 
 def forwarded_body(decision: Decision, original: bytes) -> tuple[bytes, bool]:
-    """The body to send upstream, and whether guard asked for usage the caller did not."""
+    """The body to send upstream, and whether guard asked for usage the caller did not.
+
+    An allowed request goes up as guard read it (its content coding undone), byte for byte;
+    a changed one as the JSON of the decided body.
+    """
     body = decision.body or {}
-    strip_usage = False
-    if decision.api == "openai.chat" and body.get("stream") is True:
-        options = body.get("stream_options")
-        if not (isinstance(options, dict) and options.get("include_usage")):
-            body = {**body, "stream_options": {**(options or {}), "include_usage": True}}
-            strip_usage = True
+    envelope = decision.state.get("envelope")
+    stream = envelope.stream if envelope is not None else body.get("stream") is True
+    body, strip_usage = dialect(decision.api).prepare(body, stream)
     if decision.action == "allow" and not strip_usage:
-        return original, False
+        return decision.state.get("forward", original), False
     return json.dumps(body, ensure_ascii=False).encode(), strip_usage
 
 

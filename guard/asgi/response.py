@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from guard.asgi.body import Message
 from guard.asgi.streams import StreamGuard
+from guard.dialects import dialect
+from guard.dialects.events import Framing
 from guard.engine.decision import Action, Decision, ResponseDecision
 from guard.engine.output import TextScan, judge_answer, scan_text
 from guard.engine.run import Denial, Run
@@ -34,6 +36,7 @@ class ResponseGuard:
                  strip_usage: bool) -> None:
         self.guard = guard
         self.decision = decision
+        self.dialect = dialect(decision.api)
         self.downstream = send
         self.options = options
         self.strip_usage = strip_usage
@@ -69,11 +72,12 @@ class ResponseGuard:
                    if k.lower() not in _GUARD_HEADERS]
         content_type = next((v.decode("latin-1").lower() for k, v in headers
                              if k.lower() == b"content-type"), "")
-        self.mode = ("sse" if "text/event-stream" in content_type else
+        framing = self.dialect.framing(content_type)
+        self.mode = ("sse" if framing is not None else
                      "json" if "json" in content_type and self._inspects() else "pass")
-        if self.mode == "sse":
+        if framing is not None:
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-            self.stream = self._stream_guard()
+            self.stream = self._stream_guard(framing)
         self.start = {**message, "headers": headers + self._guard_headers()}
         if self.mode != "json":
             await self.downstream(self.start)
@@ -138,7 +142,7 @@ class ResponseGuard:
             self.usage = usage
             await self.guard.settle(self.decision, usage, status=self.status)
 
-    def _stream_guard(self) -> StreamGuard:
+    def _stream_guard(self, framing: Framing) -> StreamGuard:
         output = self.guard.engine.output_checks
         checks = [c for c in output if c.meta.type in TEXT_TYPES]
         whole = [c for c in output if c.meta.type not in TEXT_TYPES]
@@ -153,7 +157,7 @@ class ResponseGuard:
 
         ctx = decision.state.get("context")
         pseudonyms = getattr(ctx, "pseudonyms", None) or None
-        return StreamGuard(decision.api, scan if checks else None, pseudonyms,
+        return StreamGuard(self.dialect, framing, scan if checks else None, pseudonyms,
                            self.options.stream_holdback, self.strip_usage,
                            closing if whole else None)
 

@@ -33,6 +33,7 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
     holds: list[Hold] = field(default_factory=list)  # budget reservations to settle later
+    path: str | None = None  # a new request path (a model named in the path was rewritten)
 
 
 PASS = Outcome()

@@ -196,6 +196,7 @@ def _build_route(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> C
         allow=tuple(policy.allow), deny=tuple(policy.deny), providers=tuple(policy.providers),
         aliases=tuple(policy.aliases.items()), default_model=policy.default_model,
         fallbacks=tuple(policy.fallbacks), message=policy.message,
+        gateway=compiler.settings.gateway,
     )
     set_model = compiler.cel_program(policy.set_model, "string", entry.where, "set_model")
     return RouteCheck(meta, rules, set_model)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from guard.envelope import Envelope, ResponseEnvelope, parse_request, to_cel, with_models
-from guard.errors import CelEvaluationError
+from guard.dialects import endpoint
+from guard.envelope import Envelope, ResponseEnvelope, read_envelope, to_cel, with_models
+from guard.errors import CelEvaluationError, CheckError
 
 if TYPE_CHECKING:
     from guard.cel import Bindings, CelEngine, Program
@@ -64,11 +65,22 @@ class Context:
         """
         env = self.envelope
         if text_changed:
-            self.envelope = parse_request(body, path=env.path, method=env.method,
-                                          headers=env.headers,
-                                          nul_free=env.nul_free and not adds_nul)
+            self.envelope = read_envelope(body, env.target, env.endpoint, env.method,
+                                          env.headers, env.nul_free and not adds_nul)
         else:
             self.envelope = with_models(env, body)
+        self._request = None
+        self._bindings = None
+
+    def replace_path(self, path: str) -> None:
+        """Re-read the request on a new path (a model named in the path was rewritten)."""
+        env = self.envelope
+        target = env.target.with_path(path) if env.target is not None else None
+        found = endpoint(target) if target is not None else None
+        if target is None or found is None:
+            raise CheckError(f"the rewritten path {path!r} names no endpoint")
+        self.envelope = read_envelope(dict(env.body), target, found, env.method, env.headers,
+                                      env.nul_free and "\x00" not in path)
         self._request = None
         self._bindings = None
 

@@ -67,6 +67,8 @@ class Decision:
     model: str | None = None
     trace: list[PolicyTrace] = field(default_factory=list)
     duration_ms: float = 0.0
+    path: str = ""  # the normalized path the upstream receives ("" when none was given)
+    inspected: bool = True  # False: forwarded unread (settings.passthrough, unknown_api: allow)
     state: dict[str, Any] = field(default_factory=dict, repr=False)  # for the output stage
 
     @property
@@ -83,6 +85,8 @@ class Decision:
             "request": self.body,
             "response": self.error,
             "api": self.api,
+            "path": self.path,
+            "inspected": self.inspected,
             "model": self.model,
             "findings": self.findings,
             "revision": self.revision,

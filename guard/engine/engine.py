@@ -69,7 +69,9 @@ class Engine:
             if not isinstance(check, RouteCheck) or check.meta.mode != "enforce":
                 continue
             env = ctx.envelope
-            reason = check.refusal(env.model, env.api)
+            reason = check.refusal(env.model, env.dialect.provider) or check.others_refusal(env)
+            if env.model is None and env.operation == "other":
+                reason = None  # nothing is routed: no model runs
             if reason:
                 run.deny(check, Outcome("deny", check.rules.message or reason, 403))
                 return
@@ -81,7 +83,7 @@ class Engine:
         decision_id = str(uuid.uuid4())
         env = ctx.envelope
         denial = run.denial
-        changed = env.body != original.body
+        changed = env.body != original.body or env.path != original.path
         decision = Decision(
             decision_id=decision_id,
             revision=self.compiled.revision,
@@ -96,16 +98,20 @@ class Engine:
             trace=run.trace,
             duration_ms=seconds * 1000,
             headers={"x-guard-decision-id": decision_id, **run.headers},
+            path=env.path,
         )
         if denial:
             decision.error = error_body(env.api, denial.status, denial.message, denial.policy)
         decision.state["envelope"] = env
         decision.state["context"] = ctx
+        decision.state["target"] = env.target
         return decision
 
 
 def apply_input(outcome: Outcome, ctx: Context) -> None:
     """Make a modifying outcome's edits the body that later policies (and upstream) see."""
+    if outcome.path is not None:
+        ctx.replace_path(outcome.path)
     body: dict[str, Any] = dict(ctx.envelope.body)
     if outcome.edits:
         body = apply_edits(body, outcome.edits)

@@ -24,7 +24,7 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
     """Run the output checks of ``decision``'s request over ``body``."""
     ctx: Context = decision.state["context"]
     ctx.stage = "output"
-    ctx.set_response(parse_response(body, status))
+    ctx.set_response(parse_response(body, status, decision.api))
     run = await run_checks(checks, ctx, apply_output)
     if run.denial is not None:
         denial = run.denial
@@ -33,7 +33,7 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
                                 run.violations, run.trace, dict(run.headers))
     assert ctx.response is not None
     restore_pseudonyms(ctx)
-    final = dict(ctx.response.body) if isinstance(body, dict) else body
+    final = ctx.response.body if isinstance(body, dict | list) else body
     action: Action = "modify" if final != body else "allow"
     return ResponseDecision(decision.decision_id, action, status, final, run.violations,
                             run.trace, dict(run.headers))
@@ -46,7 +46,7 @@ async def judge_answer(checks: list[Check], decision: Decision, answer: dict[str
     counts is a denial (the stream ends with the API's error event) and the flags."""
     ctx: Context = decision.state["context"]
     ctx.stage = "output"
-    ctx.set_response(parse_response(answer, status))
+    ctx.set_response(parse_response(answer, status, "openai.chat"))
     return await run_checks(checks, ctx, apply_output)
 
 
@@ -68,12 +68,13 @@ def restore_pseudonyms(ctx: Context) -> None:
 def apply_output(outcome: Outcome, ctx: Context) -> None:
     """Apply an output check's edits to the answer the caller will receive."""
     assert ctx.response is not None
-    body: dict[str, Any] = dict(ctx.response.body)
+    body: Any = ctx.response.body
+    body = list(body) if isinstance(body, list) else dict(body)
     if outcome.edits:
         body = apply_edits(body, outcome.edits)
     for pointer, value in outcome.updates:
         body = set_value(body, pointer, value)
-    ctx.set_response(parse_response(body, ctx.response.status))
+    ctx.set_response(parse_response(body, ctx.response.status, ctx.response.dialect))
 
 
 @dataclass
@@ -94,7 +95,8 @@ async def scan_text(checks: list[Check], decision: Decision, text: str) -> TextS
     """
     ctx: Context = decision.state["context"]
     ctx.stage = "output"
-    ctx.set_response(parse_response({"choices": [{"index": 0, "text": text}]}))
+    ctx.set_response(parse_response({"choices": [{"index": 0, "text": text}]}, 200,
+                                    "openai.chat"))
     run = await run_checks(checks, ctx, apply_output)
     assert ctx.response is not None
     edited = ctx.response.body["choices"][0]["text"]  # read back: edits may empty it

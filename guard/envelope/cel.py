@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+from guard.dialects.keys import api_key
 from guard.envelope.model import Envelope
 
 _FIELDS: dict[str, Callable[[Envelope], Any]] = {
@@ -27,6 +28,8 @@ _FIELDS: dict[str, Callable[[Envelope], Any]] = {
     "metadata": lambda e: dict(e.metadata),
     "body": lambda e: e.body,
     "tokens": lambda e: e.tokens,
+    "operation": lambda e: e.operation,
+    "api_key": lambda e: api_key(e.headers, e.target.query if e.target else ""),
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from guard.envelope.model import Edit, Pointer
-from guard.envelope.walk import loads_strict
+from guard.envelope.strict import loads_strict
 
 
 def resolve(body: Any, pointer: Pointer, inner: Pointer | None = None) -> Any:
@@ -30,7 +30,7 @@ def resolve(body: Any, pointer: Pointer, inner: Pointer | None = None) -> Any:
     return resolve(loads_strict(node), inner)
 
 
-def apply_edits(body: Mapping[str, Any], edits: Iterable[Edit]) -> dict[str, Any]:
+def apply_edits(body: Any, edits: Iterable[Edit]) -> Any:
     """A new body with every edit applied; ``body`` is left unchanged.
 
     Edits are grouped by the string they change. Within one segment they are
@@ -44,21 +44,21 @@ def apply_edits(body: Mapping[str, Any], edits: Iterable[Edit]) -> dict[str, Any
     for edit in edits:
         by_inner = groups.setdefault(edit.segment.pointer, {})
         by_inner.setdefault(edit.segment.inner, []).append(edit)
-    result = dict(body)
+    result = list(body) if isinstance(body, list) else dict(body)
     copies: dict[int, Any] = {id(result): result}
     for pointer, by_inner in groups.items():
         _assign(result, pointer, _edited_string(body, pointer, by_inner), copies, create=False)
     return result
 
 
-def set_value(body: Mapping[str, Any], pointer: Pointer, value: Any) -> dict[str, Any]:
+def set_value(body: Any, pointer: Pointer, value: Any) -> Any:
     """A new body with ``value`` at ``pointer``; missing object keys are created.
 
     Used by route policies to rewrite ``model`` or write ``fallback_models``.
     """
     if not pointer:
         raise ValueError("cannot replace the whole body; give a non-empty pointer")
-    result = dict(body)
+    result = list(body) if isinstance(body, list) else dict(body)
     _assign(result, pointer, value, {id(result): result}, create=True)
     return result
 
@@ -81,7 +81,7 @@ def splice(text: str, edits: Iterable[Edit]) -> str:
 
 
 def _edited_string(
-    body: Mapping[str, Any], pointer: Pointer, by_inner: dict[Pointer | None, list[Edit]]
+    body: Any, pointer: Pointer, by_inner: dict[Pointer | None, list[Edit]]
 ) -> str:
     current = resolve(body, pointer)
     if not isinstance(current, str):

@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from guard.dialects import Dialect, Endpoint, RequestPath
 
 Pointer = tuple[str | int, ...]
 """A JSON path into the body: dict keys are ``str``, list indexes ``int``."""
-
-APIS = (
-    "openai.chat",
-    "openai.responses",
-    "openai.embeddings",
-    "openai.completions",
-    "anthropic.messages",
-    "opper.call",
-    "unknown",
-)
-"""Every value :attr:`Envelope.api` can take."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +61,8 @@ class Envelope:
 
     ``body`` is the parsed JSON object itself, not a copy: treat it as
     read-only and derive edited bodies with :func:`guard.envelope.apply_edits`.
-    ``tokens`` is an estimate (see :mod:`guard.envelope.tokens`).
+    ``tokens`` is an estimate (see :mod:`guard.envelope.tokens`). ``path`` is the
+    normalized path (what is forwarded); ``endpoint`` says which dialect read the body.
     """
 
     api: str
@@ -88,7 +81,15 @@ class Envelope:
     tags: Mapping[str, Any]
     metadata: Mapping[str, Any]
     tokens: int
+    operation: str  # generate | count | embed | moderate | image | speech | batch | other
+    other_models: tuple[str, ...]  # models of the other calls in one request (batch entries)
+    endpoint: Endpoint
+    target: RequestPath | None  # the normalized path and query; None when none was given
     nul_free: bool = False  # known to hold no NUL anywhere: CEL binding skips its walk
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.endpoint.dialect
 
     @cached_property
     def text(self) -> str:

@@ -1,49 +1,37 @@
 """From request bytes to an :class:`~guard.envelope.model.Envelope`.
 
-This runs on every request, so it parses the JSON once, reads the body in
-place (no copies) and computes every derived field up front: checks then only
-read attributes.
+This runs on every request, so it parses the JSON once, reads the body in place (no copies)
+and computes every derived field up front: checks then only read attributes. What each API
+means is its dialect's business (:mod:`guard.dialects`); this module only asks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from guard.cel.values import may_hold_nul
-from guard.envelope.anthropic import read_messages
-from guard.envelope.detect import detect_api, normalize_path
+from guard.dialects import Endpoint, RequestPath, normalize, resolve
+from guard.dialects.models import infer_provider, qualify
 from guard.envelope.model import Envelope
-from guard.envelope.models import infer_provider, qualify, requested_models
-from guard.envelope.openai import read_chat, read_completions, read_embeddings, read_responses
-from guard.envelope.opper import read_call, read_unknown
+from guard.envelope.strict import AmbiguousJSON, loads_strict
 from guard.envelope.tokens import estimate_segments
-from guard.envelope.walk import Collector, loads_strict
+from guard.envelope.walk import Collector
 from guard.errors import RequestError
-
-Reader = Callable[[Collector, Mapping[str, Any]], None]
-
-READERS: dict[str, Reader] = {
-    "openai.chat": read_chat,
-    "openai.responses": read_responses,
-    "openai.embeddings": read_embeddings,
-    "openai.completions": read_completions,
-    "anthropic.messages": read_messages,
-    "opper.call": read_call,
-    "unknown": read_unknown,
-}
-
-_MAX_TOKENS_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
-def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, Any]:
-    """The body as a JSON object; RequestError if it is not JSON or not an object.
+class UnusableJSON(RequestError):
+    """A body that is JSON, but not one guard can forward: ambiguous, not an object, too deep."""
 
-    NaN and Infinity are refused: they are not JSON, and providers refuse them.
+
+def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, Any]:
+    """The body as a JSON object; RequestError if it is not JSON, not an object, or JSON
+    that parsers read differently (:mod:`guard.envelope.strict`).
+
     A Mapping is used as is (a non-dict Mapping is copied once into a dict).
     """
     if isinstance(body, dict):
@@ -52,64 +40,80 @@ def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, 
         return dict(body)
     try:
         value = loads_strict(body)
+    except AmbiguousJSON as exc:
+        raise UnusableJSON(f"request body is ambiguous JSON: {exc}") from exc
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise RequestError(f"request body is not valid JSON: {exc.msg} at {where}") from exc
     except RecursionError as exc:
-        raise RequestError("request body is not valid JSON: nested too deeply") from exc
-    except ValueError as exc:  # UnicodeDecodeError, NaN/Infinity
+        raise UnusableJSON("request body is nested too deeply") from exc
+    except ValueError as exc:  # UnicodeDecodeError, NaN/Infinity, a number too long
         raise RequestError(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         got = _JSON_TYPES.get(type(value), "null")
-        raise RequestError(f"request body must be a JSON object, got {got}")
+        raise UnusableJSON(f"request body must be a JSON object, got {got}")
     return value
 
 
 def parse_request(
     body: bytes | bytearray | str | Mapping[str, Any],
     *,
-    path: str = "",
+    path: str | RequestPath = "",
     method: str = "POST",
     headers: Mapping[str, str] | None = None,
     nul_free: bool = False,
 ) -> Envelope:
     """Parse and normalize one LLM request.
 
-    Raises RequestError only for a body that is not a JSON object (or nested
-    deeper than :data:`~guard.envelope.walk.MAX_DEPTH`); any JSON object,
-    however odd, gives an Envelope. ``nul_free``: the caller knows a parsed
-    ``body`` holds no NUL character (JSON text is checked here).
+    Raises RequestError for a body that is not a JSON object (or nested deeper than
+    :data:`~guard.envelope.walk.MAX_DEPTH`, or ambiguous) and for a path that cannot be
+    read one way only (:class:`~guard.dialects.PathError`); any JSON object, however odd,
+    gives an Envelope. ``nul_free``: the caller knows a parsed ``body`` holds no NUL
+    character (JSON text is checked here).
     """
     data = decode_body(body)
-    api = detect_api(path, data)
+    target = path if isinstance(path, RequestPath) else (normalize(path) if path else None)
+    return read_envelope(data, target, resolve(target, data), method, headers,
+                         (nul_free or text_nul_free(body)))
+
+
+def read_envelope(data: dict[str, Any], target: RequestPath | None, found: Endpoint,
+                  method: str, headers: Mapping[str, str] | None, nul_free: bool) -> Envelope:
+    """The envelope of a decoded body whose endpoint is known."""
+    dialect = found.dialect
     collector = Collector()
-    READERS[api](collector, data)
+    dialect.read(collector, data, found)
     segments = tuple(collector.segments)
     messages = tuple(collector.messages)
-    model, fallbacks = requested_models(data)
-    provider = infer_provider(model, api)
+    models = dialect.models(data, found)
+    provider = infer_provider(models.model, dialect.provider)
+    lowered = {str(k).lower(): v for k, v in headers.items()} if headers else {}
     return Envelope(
-        api=api,
-        path=path.split("?", 1)[0].split("#", 1)[0],
+        api=dialect.name,
+        path=target.path if target is not None else "",
         method=method.upper(),
-        headers={str(k).lower(): v for k, v in headers.items()} if headers else {},
+        headers=lowered,
         body=data,
-        model=model,
+        model=models.model,
         provider=provider,
-        qualified_model=qualify(model, provider),
-        fallback_models=fallbacks,
-        stream=data.get("stream") is True or _stream_path(path),
-        max_tokens=_max_tokens(data),
+        qualified_model=qualify(models.model, provider),
+        fallback_models=models.fallbacks,
+        stream=dialect.streamed(data, found, target.query if target else ""),
+        max_tokens=dialect.max_tokens(data),
         messages=messages,
         segments=segments,
         tags=_mapping(data.get("tags")),
         metadata=_mapping(data.get("metadata")),
-        tokens=estimate_segments(api, segments, len(messages)),
-        nul_free=(nul_free or _text_nul_free(body)) and _fields_nul_free(path, headers),
+        tokens=estimate_segments(dialect.conversational, segments, len(messages)),
+        operation=dialect.operation(data, found),
+        other_models=models.others,
+        endpoint=found,
+        target=target,
+        nul_free=nul_free and _fields_nul_free(target, lowered),
     )
 
 
-def _text_nul_free(body: object) -> bool:
+def text_nul_free(body: object) -> bool:
     """Whether JSON text can hold no NUL: strict JSON writes one only as ``\\u0000``
     (a raw control character is refused), so a substring search decides it at C
     speed, where walking the parsed strings costs microseconds per kilobyte. A
@@ -121,38 +125,24 @@ def _text_nul_free(body: object) -> bool:
     return False
 
 
-def _fields_nul_free(path: str, headers: Mapping[str, str] | None) -> bool:
-    return "\x00" not in path and not any(
-        "\x00" in str(k) or "\x00" in str(v) for k, v in (headers or {}).items())
+def _fields_nul_free(target: RequestPath | None, headers: Mapping[str, str]) -> bool:
+    return (target is None or "\x00" not in target.path) and not any(
+        "\x00" in str(k) or "\x00" in str(v) for k, v in headers.items())
 
 
 def with_models(envelope: Envelope, body: Mapping[str, Any]) -> Envelope:
     """``envelope`` over ``body`` whose only changes are its model fields.
 
-    Route policies rewrite ``model`` and ``fallback_models``, which hold no
-    scanned text, so the segments stay valid and the body need not be read again.
+    Route policies rewrite ``model`` and the fallback fields, which hold no scanned text,
+    so the segments stay valid and the body need not be read again.
     """
-    model, fallbacks = requested_models(body)
-    provider = infer_provider(model, envelope.api)
-    nul_free = envelope.nul_free and not may_hold_nul((model, fallbacks))
-    return replace(envelope, body=body, model=model, provider=provider,
-                   qualified_model=qualify(model, provider), fallback_models=fallbacks,
+    models = envelope.dialect.models(body, envelope.endpoint)
+    provider = infer_provider(models.model, envelope.dialect.provider)
+    nul_free = envelope.nul_free and not may_hold_nul((models.model, models.fallbacks))
+    return replace(envelope, body=body, model=models.model, provider=provider,
+                   qualified_model=qualify(models.model, provider),
+                   fallback_models=models.fallbacks, other_models=models.others,
                    nul_free=nul_free)
-
-
-def _stream_path(path: str) -> bool:
-    """Opper streams on a path of its own: ``/v3/call/stream``."""
-    return "stream" in path and normalize_path(path).endswith("/call/stream")
-
-
-def _max_tokens(data: Mapping[str, Any]) -> int | None:
-    """The output cap; when several are given, the largest (budgets reserve the worst case)."""
-    values = [
-        v
-        for v in (data.get(key) for key in _MAX_TOKENS_KEYS)
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    ]
-    return max(values) if values else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

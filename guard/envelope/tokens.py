@@ -16,16 +16,11 @@ CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD = 4
 """Tokens a chat API spends framing each message (role markers, separators)."""
 
-CONVERSATIONAL_APIS = frozenset(
-    {"openai.chat", "openai.responses", "anthropic.messages", "opper.call"}
-)
-"""APIs that frame messages (Opper wraps its task in a chat); embeddings and
-completions inputs carry no overhead."""
-
-
-def estimate_segments(api: str, segments: Iterable[Segment], messages: int) -> int:
-    """The estimate for segments read from a request of ``api`` with ``messages`` messages."""
-    framed = messages if api in CONVERSATIONAL_APIS else 0
+def estimate_segments(conversational: bool, segments: Iterable[Segment], messages: int) -> int:
+    """The estimate for segments read from a request with ``messages`` messages; only
+    conversational APIs frame them (Opper wraps its task in a chat; embeddings and
+    completions inputs carry no overhead)."""
+    framed = messages if conversational else 0
     return estimate(sum(len(segment.text) for segment in segments), framed)
 
 
@@ -39,6 +34,7 @@ def estimate_tokens(source: Envelope | Iterable[str]) -> int:
     if isinstance(source, str):
         return estimate(len(source), 1)
     if isinstance(source, Envelope):
-        return estimate_segments(source.api, source.segments, len(source.messages))
+        return estimate_segments(source.dialect.conversational, source.segments,
+                                 len(source.messages))
     texts = list(source)
     return estimate(sum(len(t) for t in texts), len(texts))

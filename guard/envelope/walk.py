@@ -13,12 +13,12 @@ the body. The cap also bounds the walk's recursion well under Python's limit.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from guard.envelope.model import Message, Pointer, Segment
+from guard.envelope.strict import loads_strict
 from guard.errors import RequestError
 
 MAX_DEPTH = 64
@@ -26,18 +26,21 @@ MAX_DEPTH = 64
 
 STRUCTURAL_SKIP = frozenset(
     {
-        "type", "id", "role", "name", "object", "model", "status", "index",
+        "type", "id", "role", "object", "model", "status", "index",
         "call_id", "tool_call_id", "tool_use_id", "approval_request_id",
         "container_id", "server_label", "file_id", "file_data",
-        "detail", "format", "media_type", "mime_type", "voice",
-        "encrypted_content", "signature", "cache_control",
+        "detail", "format", "media_type", "mime_type", "mimeType", "voice",
+        "encrypted_content", "signature", "thought_signature", "thoughtSignature",
+        "cache_control", "authorization_token",
     }
 )  # fmt: skip
-"""Keys of known shapes whose values are identifiers, enums or binary, not text.
+"""Keys of known shapes whose values are identifiers, enums, binary or the caller's own
+credentials for a tool server, not text.
 
-Used inside messages and content parts, where the key names are the API's own.
-``data`` is handled apart (see :func:`_skip_data`). Never used for user data
-(Opper ``input``, tool arguments), where a key like ``name`` holds real text.
+Used inside messages, content parts and settings, where the key names are the API's own
+(docs/policies.md lists them). ``data`` is handled apart (see :func:`_skip_data`). Never
+used for user data (Opper ``input``, tool arguments), where a key like ``type`` holds real
+text. ``name`` is text: a message's or a tool's name is shown to the model.
 """
 
 UNKNOWN_SKIP = frozenset({"model", "role", "type", "id", "object"})
@@ -90,7 +93,9 @@ def _collect(
 ) -> None:
     """Append a segment for every text string under ``node``, in document order.
 
-    ``path`` is where ``node`` is: in the body, or, when ``outer`` is the
+    ``data`` of binary parts is skipped in an API's shapes (any ``skip`` set but
+    :data:`NO_SKIP`), never in user data. ``path`` is where ``node`` is: in the body, or,
+    when ``outer`` is the
     pointer of a JSON string, inside that string's decoded value (then it is
     the segments' ``inner``). ``budget`` counts the levels left before
     :data:`MAX_DEPTH`. Recursive on purpose: it is the fastest walk in
@@ -104,7 +109,7 @@ def _collect(
     items: Any
     if isinstance(node, dict):
         items = node.items()
-        if skip is STRUCTURAL_SKIP and "data" in node and _skip_data(node):
+        if skip is not NO_SKIP and "data" in node and _skip_data(node):
             items = [(k, v) for k, v in items if k != "data"]
     else:
         items = enumerate(node)
@@ -120,24 +125,6 @@ def _collect(
                     out.append(Segment(outer, where, child, role, kind))
         elif isinstance(child, dict | list):
             _collect(child, (*path, key), skip, budget - 1, out, role, kind, outer)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def loads_strict(text: str | bytes | bytearray) -> Any:
-    """``json.loads`` that refuses NaN and Infinity, which are not JSON.
-
-    One decoder is built once and reused: ``json.loads`` with any option
-    builds a new one per call, which costs as much as decoding a short string.
-    """
-    if not isinstance(text, str):
-        text = text.decode(json.detect_encoding(text), "surrogatepass")
-    return _DECODER.decode(text)
 
 
 class Collector:
@@ -187,6 +174,13 @@ class Collector:
             budget = MAX_DEPTH - len(pointer)
             _collect(decoded, (), NO_SKIP, budget, self.segments, role, kind, pointer)
 
+    def adopt(self, inner: Collector, prefix: Pointer) -> None:
+        """Take ``inner``'s segments and messages, read from a value found at ``prefix``
+        (a request inside a request: a batch entry, a wrapped count request)."""
+        self.segments.extend(Segment((*prefix, *s.pointer), s.inner, s.text, s.role, s.kind)
+                             for s in inner.segments)
+        self.messages.extend(inner.messages)
+
     def begin_message(self) -> None:
         """Mark where the next message's segments start."""
         self._start = len(self.segments)
@@ -212,17 +206,19 @@ Handler = Callable[[Collector, Any], None]
 
 
 def read_fields(
-    c: Collector, body: Mapping[str, Any], handlers: Mapping[str, Handler], config: frozenset[str]
+    c: Collector, body: Mapping[str, Any], handlers: Mapping[str, Handler],
+    structural: frozenset[str],
 ) -> None:
     """Read the top-level fields of a known shape, in body order.
 
-    Fields with a handler are read by it; ``config`` fields (model, sampling,
-    tool and schema definitions...) are settings, not text; any other field is
-    unknown to us and so walked as text, never silently dropped.
+    Fields with a handler are read by it; ``structural`` fields (model, sampling
+    numbers, enums, ids) are settings, not text; every other field is walked as
+    text: the user, metadata, stop sequences, tool descriptions, schemas, and any
+    field unknown to us, never silently dropped.
     """
     for key, value in body.items():
         handler = handlers.get(key)
         if handler is not None:
             handler(c, value)
-        elif key not in config:
+        elif key not in structural:
             c.walk(value, (key,), ROLE_OTHER, "other", STRUCTURAL_SKIP)

@@ -19,8 +19,15 @@ from guard.pricing.prices import DEFAULT_MAX_OUTPUT, ModelPrice, PriceTable
 from guard.pricing.tokens import count_input_tokens
 
 _INPUT_KEYS = ("prompt_tokens", "input_tokens", "cache_creation_input_tokens",
-               "cache_read_input_tokens")
-_OUTPUT_KEYS = ("completion_tokens", "output_tokens")
+               "cache_read_input_tokens", "promptTokenCount", "toolUsePromptTokenCount",
+               "total_input_tokens", "prompt_eval_count")
+_OUTPUT_KEYS = ("completion_tokens", "output_tokens", "candidatesTokenCount",
+                "thoughtsTokenCount", "total_output_tokens", "total_thought_tokens",
+                "eval_count")
+"""Usage counts in every dialect's spelling (OpenAI, Anthropic, Gemini's ``usageMetadata``,
+Interactions, Ollama); no API uses two of them for one count."""
+_FREE = frozenset({"count", "other", "moderate"})
+"""Operations that generate nothing and cost nothing: token counts, stored items, moderation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +54,10 @@ def estimate_call(envelope: Envelope, prices: PriceTable) -> CallEstimate:
     """The estimate for ``envelope``'s request as it will be forwarded."""
     model = envelope.qualified_model
     price = prices.lookup(model)
+    if envelope.operation in _FREE:
+        return CallEstimate(model, 0, 0, True, price)
     counted = count_input_tokens(envelope, model)
-    if envelope.api == "openai.embeddings":
+    if envelope.operation == "embed":
         output = 0
     elif envelope.max_tokens is not None:
         output = envelope.max_tokens
@@ -64,7 +73,7 @@ def usage_tokens(usage: Mapping[str, Any] | None) -> tuple[int, int] | None:
     input_tokens = sum(_count(usage.get(key)) for key in _INPUT_KEYS)
     output_tokens = sum(_count(usage.get(key)) for key in _OUTPUT_KEYS)
     if input_tokens == 0 and output_tokens == 0:
-        total = _count(usage.get("total_tokens"))
+        total = _count(usage.get("total_tokens", usage.get("totalTokenCount")))
         return (total, 0) if total else None
     return input_tokens, output_tokens
 

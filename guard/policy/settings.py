@@ -68,9 +68,20 @@ class Settings(Model):
                                 "bodies get 413.")
     decision_log: str = Field("stdout", description="`stdout`, `file:PATH` (JSON lines), "
                               "or `none`.")
-    unknown_api: Literal["allow", "block"] = Field("allow", description="A request on a "
-                                                   "guarded path whose shape is not recognised: "
-                                                   "`allow` or `block` (400).")
+    unknown_api: Literal["scan", "block", "allow"] = Field(
+        "scan", description="A request with a JSON body whose API guard does not know: "
+        "`scan` (every string in it is text for the content, PII and llm policies), `block` "
+        "(400 in OpenAI's error shape), or `allow` (forwarded uninspected, counted in the "
+        "metrics and the decision log).")
+    passthrough: list[str] = Field(
+        [], description="`\"METHOD /path/glob\"` entries (`*` for any method, "
+        "`WEBSOCKET` for WebSocket connections) that are forwarded uninspected, and counted "
+        "as such; any other request whose body guard cannot read as JSON (multipart forms, "
+        "audio, plain text) gets 415.")
+    gateway: Literal["none", "opper", "litellm", "openrouter"] = Field(
+        "none", description="The gateway guard fronts, for request fields only it reads: "
+        "route `fallbacks` are written as Opper's `fallback_models`, LiteLLM's `fallbacks` "
+        "or OpenRouter's `models`; with `none` they are not written.")
     scan_memo: int = Field(4096, ge=0, description="Texts each content and PII policy "
                            "remembers its findings for, per caller, by digest (never the "
                            "text): a conversation's re-sent history is scanned once. 0: "
@@ -84,6 +95,16 @@ class Settings(Model):
     def _known_store(cls, value: str) -> str:
         if not value.startswith(_STORE_SCHEMES):
             raise ValueError("expected a URL starting with memory://, sqlite:/// or redis://")
+        return value
+
+    @field_validator("passthrough")
+    @classmethod
+    def _passthrough_entries(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            method, _, glob = entry.strip().partition(" ")
+            if not re.fullmatch(r"\*|[A-Za-z]+", method) or not glob.strip().startswith("/"):
+                raise ValueError(f"{entry!r}: expected \"METHOD /path/glob\" (METHOD may be "
+                                 "`*` or WEBSOCKET), e.g. \"POST /v1/audio/transcriptions\"")
         return value
 
     @field_validator("decision_log")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from guard.envelope import Envelope
-from guard.envelope.tokens import CONVERSATIONAL_APIS, MESSAGE_OVERHEAD
+from guard.envelope.tokens import MESSAGE_OVERHEAD
 
 log = logging.getLogger("guard")
 
@@ -54,7 +54,7 @@ def count_input_tokens(envelope: Envelope, model: str | None) -> TokenCount:
     if encoding is None:
         return TokenCount(envelope.tokens, exact=False)
     counted = sum(len(encoding.encode_ordinary(s.text)) for s in envelope.segments)
-    framed = len(envelope.messages) if envelope.api in CONVERSATIONAL_APIS else 0
+    framed = len(envelope.messages) if envelope.dialect.conversational else 0
     return TokenCount(counted + MESSAGE_OVERHEAD * framed, exact=True)
 
 

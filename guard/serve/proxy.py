@@ -27,8 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from guard.envelope import api_for_path
-from guard.responses import UPSTREAM, error_body
+from guard.dialects import for_path
+from guard.dialects.events import SSE
+from guard.responses import UPSTREAM
 from guard.serve.upstream import ProxyOptions, UpstreamPool
 
 if TYPE_CHECKING:
@@ -238,11 +239,10 @@ async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> 
 
 
 def _stream_error(scope: Message, exc: BaseException) -> bytes:
-    api = api_for_path(scope["path"]) or "unknown"
-    body = error_body(api, 502, f"the upstream ended the stream early ({type(exc).__name__})",
-                      "upstream_error", UPSTREAM)
-    name = "event: error\n" if api == "anthropic.messages" else ""
-    return f"\n\n{name}data: {json.dumps(body)}\n\n".encode()
+    dialect = for_path(scope["path"])
+    body = dialect.error_body(502, f"the upstream ended the stream early "
+                              f"({type(exc).__name__})", "upstream_error", UPSTREAM)
+    return b"\n\n" + dialect.error_event(body, SSE())
 
 
 async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException) -> None:
@@ -250,14 +250,14 @@ async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException)
     import aiohttp
     from yarl import URL
 
-    api = api_for_path(scope["path"]) or "unknown"
+    dialect = for_path(scope["path"])
     host = URL(upstream).with_user(None)
     timed_out = (isinstance(exc, TimeoutError)
                  and not isinstance(exc, aiohttp.ConnectionTimeoutError))
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
     verb = "did not answer in time" if timed_out else "unreachable"
-    payload = json.dumps(error_body(api, status, f"upstream {host} {verb} "
-                                    f"({type(exc).__name__})", code, UPSTREAM)).encode()
+    payload = json.dumps(dialect.error_body(status, f"upstream {host} {verb} "
+                                            f"({type(exc).__name__})", code, UPSTREAM)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(payload)).encode())]})

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from guard.dialects import resolve
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
-from guard.envelope import default_path, detect_api
 from guard.library import Body, Guard
 
 PRIVATE_STORE = "memory://"
@@ -100,7 +100,7 @@ def inferred_path(body: Body) -> str:
             data = json.loads(body)
         except ValueError:
             return ""
-    return default_path(detect_api("", data)) if isinstance(data, Mapping) else ""
+    return resolve(None, data).dialect.default_path if isinstance(data, Mapping) else ""
 
 
 def use_private_store(guard: Guard) -> None:

@@ -190,16 +190,21 @@ async def test_decision_is_available_to_the_wrapped_app() -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    seen: list[Any] = []
+
     async def endpoint(request: Request) -> JSONResponse:
         decision = request.state.guard_decision
-        return JSONResponse({"decision": decision.decision_id, "body": await request.json()})
+        seen.append(await request.json())
+        return JSONResponse({"decision": decision.decision_id, "echo": seen[-1]})
 
     inner = Starlette(routes=[Route("/v1/chat/completions", endpoint, methods=["POST"])])
     app = GuardMiddleware(inner, guard=Guard.from_yaml(POLICIES))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
         r = await c.post("/v1/chat/completions", json=chat(f"mail {EMAIL}"))
     assert r.json()["decision"] == r.headers["x-guard-decision-id"]
-    assert r.json()["body"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
+    assert seen[0]["messages"][0]["content"] == "mail <EMAIL_ADDRESS_1>"
+    # every string of the answer passes the output stage: the echo gets its value back
+    assert r.json()["echo"]["messages"][0]["content"] == f"mail {EMAIL}"
 
 
 async def test_streamed_tool_call_arguments_are_restored_and_stay_json(upstream: Any) -> None:

@@ -64,7 +64,7 @@ def test_text_shows_every_policy_with_its_conditions_detail_verdict_and_time(
                         'request.headers["authorization"] != "" -> true  '
                         '(read: request.headers = <map of 2>, '
                         'request.headers["authorization"] = <hidden>)')
-    assert "request.text = <text of 51 chars>" in lines[7]
+    assert "request.text = <text of 57 chars>" in lines[7]
     assert "request.body.user = <text of 5 chars>" in lines[7]
     assert lines[9] == "  3. [input] secrets (content, enforce)"
     assert lines[10] == "       when: always"

@@ -20,6 +20,7 @@ def test_system_string_and_string_content() -> None:
     assert env.segments == (
         Segment(("system",), None, "Be kind.", "system", "system"),
         Segment(("messages", 0, "content"), None, "Hi", "user", "message"),
+        Segment(("metadata", "user_id"), None, "u-7", "other", "other"),  # an end user: text
     )
     assert env.messages == (Message("system", "Be kind."), Message("user", "Hi"))
     assert (env.provider, env.qualified_model) == ("anthropic", "anthropic/claude-sonnet-4-5")
@@ -72,6 +73,7 @@ def test_blocks_text_tool_use_tool_result_image_document_thinking() -> None:
         (("messages", 0, "content", 3, "title"), "Notes", "user", "content_part"),
         (("messages", 0, "content", 3, "source", "data"), "plain notes", "user", "content_part"),
         (("messages", 1, "content", 0, "thinking"), "They want a lookup.", "assistant", "other"),
+        (("messages", 1, "content", 2, "name"), "lookup", "assistant", "tool_arguments"),
         (("messages", 1, "content", 2, "input", "name"), "Ada Lovelace", "assistant",
          "tool_arguments"),
         (("messages", 1, "content", 2, "input", "ids", 1), "x-2", "assistant", "tool_arguments"),

@@ -29,7 +29,7 @@ def test_edits_land_where_the_text_came_from_and_input_is_unchanged() -> None:
     body = body_with_tools()
     before = copy.deepcopy(body)
     env = parse_request(body, path="/v1/chat/completions")
-    user, to, cc, _ = env.segments
+    user, _name, to, cc, _ = env.segments
     new = apply_edits(body, [redact(user, "bob@example.com"), redact(user, "ada@example.com"),
                              redact(to, "ada@example.com", "<A>"), redact(cc, "bob@example.com")])
     assert body == before
@@ -59,7 +59,7 @@ def test_compact_and_non_ascii_arguments_keep_their_style() -> None:
 def test_a_replacement_with_quotes_keeps_arguments_valid_json() -> None:
     body = body_with_tools()
     env = parse_request(body, path="/v1/chat/completions")
-    new = apply_edits(body, [Edit(env.segments[1], 0, 3, 'he said "hi"\n')])
+    new = apply_edits(body, [Edit(env.segments[2], 0, 3, 'he said "hi"\n')])
     arguments = new["messages"][1]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(arguments)["to"] == 'he said "hi"\n@example.com'
 
@@ -95,7 +95,7 @@ def test_anthropic_tool_use_input_is_edited_in_place() -> None:
     body: dict[str, Any] = {"messages": [{"role": "assistant", "content": [
         {"type": "tool_use", "id": "t", "name": "f", "input": {"email": "ada@example.com"}}]}]}
     env = parse_request(body, path="/v1/messages")
-    new = apply_edits(body, [redact(env.segments[0], "ada@example.com")])
+    new = apply_edits(body, [redact(env.segments[1], "ada@example.com")])
     assert new["messages"][0]["content"][0]["input"] == {"email": "<EMAIL>"}
     assert body["messages"][0]["content"][0]["input"] == {"email": "ada@example.com"}
 

@@ -32,15 +32,16 @@ def test_chat_string_content() -> None:
         seg(("messages", 0, "content"), "You are terse.", "system", "system"),
         seg(("messages", 1, "content"), "Answer in English.", "developer", "system"),
         seg(("messages", 2, "content"), "Hi, I am Ada.", "user", "message"),
+        seg(("messages", 2, "name"), "ada", "user", "other"),  # a name is shown to the model
         seg(("messages", 3, "content"), "Hello Ada.", "assistant", "message"),
     )
     assert env.messages == (
         Message("system", "You are terse."),
         Message("developer", "Answer in English."),
-        Message("user", "Hi, I am Ada."),
+        Message("user", "Hi, I am Ada.\nada"),
         Message("assistant", "Hello Ada."),
     )
-    assert env.text == "You are terse.\nAnswer in English.\nHi, I am Ada.\nHello Ada."
+    assert env.text == "You are terse.\nAnswer in English.\nHi, I am Ada.\nada\nHello Ada."
 
 
 def test_chat_content_parts_skip_binary_and_enums() -> None:
@@ -92,12 +93,15 @@ def test_chat_tool_calls_arguments_are_read_inside_the_json_string() -> None:
     ]})
     where = ("messages", 1, "tool_calls", 0, "function", "arguments")
     assert env.segments[1:] == (
+        seg(("messages", 1, "tool_calls", 0, "function", "name"), "send_mail", "assistant",
+            "tool_arguments"),
         seg(where, "ada@example.com", "assistant", "tool_arguments", ("to",)),
         seg(where, "bob@example.com", "assistant", "tool_arguments", ("cc", 0)),
         seg(("messages", 2, "content"), "sent to ada@example.com", "tool", "tool_result"),
         seg(("messages", 3, "content", 0, "text"), "part result", "tool", "tool_result"),
     )
-    assert env.messages[1] == Message("assistant", "ada@example.com\nbob@example.com")
+    assert env.messages[1] == Message("assistant",
+                                      "send_mail\nada@example.com\nbob@example.com")
 
 
 def test_chat_invalid_arguments_are_one_segment() -> None:
@@ -105,6 +109,8 @@ def test_chat_invalid_arguments_are_one_segment() -> None:
         {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{not json"}},
     ]}]})
     assert env.segments == (
+        seg(("messages", 0, "tool_calls", 0, "function", "name"), "f", "assistant",
+            "tool_arguments"),
         seg(("messages", 0, "tool_calls", 0, "function", "arguments"), "{not json",
             "assistant", "tool_arguments"),
     )
@@ -114,8 +120,8 @@ def test_chat_arguments_holding_a_json_string() -> None:
     env = chat({"messages": [{"role": "assistant", "tool_calls": [
         {"function": {"name": "f", "arguments": '"just text"'}},
     ]}]})
-    assert env.segments[0].inner == ()
-    assert env.segments[0].text == "just text"
+    assert env.segments[1].inner == ()
+    assert env.segments[1].text == "just text"
 
 
 def test_chat_legacy_function_call_and_refusal() -> None:
@@ -126,7 +132,9 @@ def test_chat_legacy_function_call_and_refusal() -> None:
         {"role": "assistant", "refusal": "I can't help with that."},
     ]})
     assert [(s.text, s.role, s.kind) for s in env.segments] == [
+        ("lookup", "assistant", "tool_arguments"),
         ("weather", "assistant", "tool_arguments"),
+        ("lookup", "function", "other"),
         ("sunny", "function", "tool_result"),
         ("I can't help with that.", "assistant", "other"),
     ]
@@ -146,7 +154,11 @@ def test_chat_fields_model_stream_max_tokens_metadata() -> None:
     assert env.metadata == {"team": "eu"}
     assert env.tags == {}
     assert env.fallback_models == ("anthropic/claude-x",)
-    assert env.segments == ()  # tool definitions are configuration, not traffic
+    # the end user, metadata and tool definitions are text: the model or the gateway reads them
+    assert [(s.pointer, s.text) for s in env.segments] == [
+        (("user",), "u-1"), (("metadata", "team"), "eu"),
+        (("tools", 0, "function", "name"), "f"), (("tools", 0, "function", "description"),
+                                                  "Do it")]
 
 
 def test_chat_unknown_top_level_field_is_scanned() -> None:
@@ -195,6 +207,7 @@ def test_responses_items() -> None:
     ]})
     assert [(s.pointer, s.inner, s.text, s.role, s.kind) for s in env.segments] == [
         (("input", 0, "content", 0, "text"), None, "Weather in Paris?", "user", "content_part"),
+        (("input", 1, "name"), None, "weather", "assistant", "other"),
         (("input", 1, "arguments"), ("city",), "Paris", "assistant", "tool_arguments"),
         (("input", 2, "output"), None, "18C and sunny", "tool", "tool_result"),
         (("input", 3, "content", 0, "text"), None, "It is 18C.", "assistant", "content_part"),

@@ -20,8 +20,10 @@ def test_string_input_and_instructions() -> None:
                 "tags": {"project": "atlas"}})
     assert env.api == "opper.call"
     assert env.segments == (
+        Segment(("name",), None, "summarise", "other", "other"),  # the task's name: text
         Segment(("instructions",), None, "Summarise the text.", "system", "instructions"),
         Segment(("input",), None, "A long text.", "input", "input"),
+        Segment(("tags", "project"), None, "atlas", "other", "other"),
     )
     assert env.messages == (Message("system", "Summarise the text."),
                             Message("input", "A long text."))
@@ -36,11 +38,14 @@ def test_object_input_every_leaf_even_identifier_like_keys() -> None:
     }, "input_schema": {"type": "object", "description": "Customer"},
         "output_schema": {"type": "string", "description": "Label"}})
     assert [(s.pointer, s.text) for s in env.segments] == [
+        (("name",), "classify"),
         (("input", "name"), "Ada Lovelace"),
         (("input", "type"), "customer"),
         (("input", "id"), "c-1"),
         (("input", "notes", 0), "likes tea"),
         (("input", "notes", 1, "model"), "engine"),
+        (("input_schema", "description"), "Customer"),  # schemas are read for descriptions
+        (("output_schema", "description"), "Label"),
     ]
     assert env.messages == (Message("input", "Ada Lovelace\ncustomer\nc-1\nlikes tea\nengine"),)
 
@@ -49,7 +54,7 @@ def test_list_input_and_examples() -> None:
     env = call({"name": "t", "input": ["one", 2, None, ["three"]],
                 "examples": [{"input": "in", "output": {"label": "out"}}]})
     assert [(s.pointer, s.role) for s in env.segments] == [
-        (("input", 0), "input"), (("input", 3, 0), "input"),
+        (("name",), "other"), (("input", 0), "input"), (("input", 3, 0), "input"),
         (("examples", 0, "input"), "example"), (("examples", 0, "output", "label"), "example"),
     ]
 
@@ -78,16 +83,19 @@ def test_stream_path() -> None:
     assert call({"name": "t", "input": "x"}).stream is False
 
 
-def test_unknown_every_string_leaf_but_model() -> None:
+def test_unknown_every_string_leaf() -> None:
     env = parse_request(json.dumps({"model": "x-1", "query": "find Ada",
                                     "options": {"filters": ["tea", 3], "type": "fuzzy"}}),
                         path="/v1/something/else")
     assert env.api == "unknown"
+    assert env.model == "x-1" and env.operation == "generate"
     assert [(s.pointer, s.text, s.role, s.kind) for s in env.segments] == [
+        (("model",), "x-1", "other", "other"),
         (("query",), "find Ada", "other", "other"),
         (("options", "filters", 0), "tea", "other", "other"),
+        (("options", "type"), "fuzzy", "other", "other"),
     ]
-    assert env.messages == (Message("other", "find Ada\ntea"),)
+    assert env.messages == (Message("other", "x-1\nfind Ada\ntea\nfuzzy"),)
 
 
 def test_unknown_without_text_has_no_message() -> None:

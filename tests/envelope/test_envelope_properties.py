@@ -15,13 +15,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guard.dialects import default_path
 from guard.envelope import (
     Edit,
     Envelope,
     Pointer,
     Segment,
     apply_edits,
-    default_path,
     parse_request,
     resolve,
 )

@@ -21,10 +21,10 @@ def test_openai_chat_content_refusal_and_tool_arguments() -> None:
         "function", "function": {"name": "send", "arguments": '{"to": "a@b.example"}'}}]}}],
         "usage": {"prompt_tokens": 5, "completion_tokens": 7}}
     response = parse_response(body)
-    assert texts(body) == ["Calling.", "a@b.example"]
+    assert texts(body) == ["Calling.", "send", "a@b.example"]  # a tool's name is text too
     assert response.finish_reason == "tool_calls"
     assert response.view()["usage"] == {"prompt_tokens": 5, "completion_tokens": 7}
-    arguments = response.segments[1]
+    arguments = response.segments[2]
     assert arguments.pointer == ("choices", 0, "message", "tool_calls", 0, "function",
                                  "arguments")
     assert arguments.inner == ("to",)
@@ -40,7 +40,7 @@ def test_responses_output_items() -> None:
         {"type": "message", "content": [{"type": "output_text", "text": "Hi there",
                                          "annotations": []}]},
         {"type": "function_call", "name": "f", "call_id": "x", "arguments": '{"q": "x y"}'}]}
-    assert texts(body) == ["Hi there", "x y"]
+    assert texts(body) == ["Hi there", "f", "x y"]
     assert parse_response(body).finish_reason == "completed"
 
 
@@ -49,7 +49,7 @@ def test_anthropic_text_and_tool_use() -> None:
         {"type": "text", "text": "Sure."},
         {"type": "tool_use", "id": "t", "name": "lookup", "input": {"name": "Ada"}}],
         "usage": {"input_tokens": 3, "output_tokens": 4}}
-    assert texts(body) == ["Sure.", "Ada"]
+    assert texts(body) == ["Sure.", "lookup", "Ada"]
     assert parse_response(body).finish_reason == "end_turn"
 
 
@@ -58,8 +58,9 @@ def test_opper_message_and_json_payload() -> None:
     assert texts(body) == ["done", "120 EUR"]
 
 
-def test_unknown_and_non_object_bodies_have_no_segments() -> None:
+def test_unknown_bodies_are_read_whole_and_non_json_has_no_segments() -> None:
     assert texts({"data": [{"embedding": [0.1]}]}) == []
+    assert texts({"result": {"note": "text of a future API"}}) == ["text of a future API"]
     assert texts("plain text") == []
     assert parse_response(None).view() == {"text": "", "usage": {}, "finish_reason": None,
                                            "status": 200}

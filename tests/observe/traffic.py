@@ -1,8 +1,9 @@
 """A policy set with every enforced policy type, and requests that make each of them act.
 
 The traffic carries an e-mail address, a phone number, an AWS key, an API key, a
-user id that is an e-mail, card numbers and marker words, so a test can grep
-what observability writes for any of them.
+user id, card numbers and marker words, so a test can grep what observability writes
+for any of them. The user id is no e-mail: ``user`` is text that PII policies read, and
+an e-mail there would make every request a modified one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ EMAIL, PHONE, CARD = "jane.roe@example.com", "+1 415 555 0199", "4539 1488 0343 
 AWS_KEY = "AKIAQ3EGRY7HNXB4KZ2M"
 GITHUB_TOKEN = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5"
 API_KEY = "sk-proj-" + "Zq8" * 16
-USER, TEAM = "bob.smith@corp-mail.com", "payments-team-emea"
+USER, TEAM = "bob-smith-at-corp-4711", "payments-team-emea"
 MARKER, ANSWER_MARKER = "zanzibar-periwinkle", "quokka-marmalade"
 
 POLICIES = """version: 1
@@ -119,7 +120,7 @@ async def traffic(guard: Guard) -> list[Exchange]:
 
 
 FORBIDDEN = [EMAIL, "jane.roe", PHONE, "555 0199", CARD, "4539", AWS_KEY, GITHUB_TOKEN,
-             API_KEY, "sk-proj", "Bearer", USER, "bob.smith", TEAM, MARKER, ANSWER_MARKER,
+             API_KEY, "sk-proj", "Bearer", USER, "bob-smith", TEAM, MARKER, ANSWER_MARKER,
              "EMAIL_ADDRESS_1", "PHONE_NUMBER_1", "<EMAIL", "Ignore all previous",
              "system prompt", "novel", "metadata"]
 """Strings of the traffic that no log line or metric may ever contain."""

@@ -217,7 +217,7 @@ def test_upstream_failures_pass_through_and_hold_nothing(tmp_path: Path) -> None
     assert cut.status_code == 200 and "partial" in cut.text
     assert cut.text.rstrip().endswith(
         '"type":"upstream_error","code":"upstream_error","param":null}}')
-    assert wrong_type.status_code == 400
+    assert wrong_type.status_code == 415  # a form: guard reads JSON bodies only
     assert wrong_type.json()["error"]["type"] == "invalid_request_error"
 
 

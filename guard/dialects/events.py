@@ -1,9 +1,9 @@
-"""Server-sent events: split a byte stream into events and write them back.
+"""Streamed answers as events: server-sent events and newline-delimited JSON.
 
-Upstreams send events in arbitrary chunks (one event in three chunks, three in
-one); guards must see whole events. The parser keeps the incomplete tail and
-yields complete events; an event keeps its raw bytes so one that guard does
-not change is forwarded byte for byte.
+Upstreams send events in arbitrary chunks (one event in three chunks, three in one); guards
+must see whole events. A :class:`Framing` keeps the incomplete tail and yields complete
+events; an event keeps its raw bytes so one that guard does not change is forwarded byte for
+byte, and ``encode`` writes a changed or new event in the same framing.
 """
 
 from __future__ import annotations
@@ -32,11 +32,26 @@ class Event:
             return None
 
 
-class EventParser:
-    """Incremental: ``feed`` bytes, get the events they complete."""
+class Framing:
+    """Incremental: ``feed`` bytes, get the events they complete; ``encode`` writes one."""
 
     def __init__(self) -> None:
         self.buffer = b""
+
+    def feed(self, chunk: bytes) -> Iterator[Event]:
+        raise NotImplementedError
+
+    def rest(self) -> bytes:
+        """Bytes after the last complete event (a stream cut short)."""
+        rest, self.buffer = self.buffer, b""
+        return rest
+
+    def encode(self, data: Any, name: str | None = None) -> bytes:
+        raise NotImplementedError
+
+
+class SSE(Framing):
+    """Server-sent events (``text/event-stream``)."""
 
     def feed(self, chunk: bytes) -> Iterator[Event]:
         self.buffer += chunk
@@ -48,10 +63,27 @@ class EventParser:
             raw, self.buffer = self.buffer[: end + width], self.buffer[end + width :]
             yield parse_event(raw)
 
-    def rest(self) -> bytes:
-        """Bytes after the last complete event (a stream cut short)."""
-        rest, self.buffer = self.buffer, b""
-        return rest
+    def encode(self, data: Any, name: str | None = None) -> bytes:
+        return encode_event(data, name)
+
+
+class NDJSON(Framing):
+    """One JSON value a line (``application/x-ndjson``: Ollama's streams)."""
+
+    def feed(self, chunk: bytes) -> Iterator[Event]:
+        self.buffer += chunk
+        while True:
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                return
+            raw, self.buffer = self.buffer[: end + 1], self.buffer[end + 1 :]
+            if raw.strip():
+                yield Event(None, raw.decode("utf-8", "replace").strip(), raw)
+
+    def encode(self, data: Any, name: str | None = None) -> bytes:
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False,
+                                                             separators=(",", ":"))
+        return f"{text}\n".encode()
 
 
 def _next_separator(buffer: bytes) -> tuple[int, int] | None:
@@ -73,7 +105,7 @@ def parse_event(raw: bytes) -> Event:
 
 
 def encode_event(data: Any, name: str | None = None) -> bytes:
-    """An event with ``data`` as compact JSON (or as is, for a string)."""
+    """An SSE event with ``data`` as compact JSON (or as is, for a string)."""
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False,
                                                          separators=(",", ":"))
     head = f"event: {name}\n" if name else ""

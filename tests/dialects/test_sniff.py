@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 
-from guard.envelope import APIS, default_path, detect_api
+from guard.dialects import APIS, default_path, normalize, resolve
+
+
+def detect_api(path: str, body: Any = None) -> str:
+    return resolve(normalize(path) if path else None, body).dialect.name
 
 
 @pytest.mark.parametrize(("path", "api"), [
@@ -29,7 +33,15 @@ from guard.envelope import APIS, default_path, detect_api
     ("/anthropic/v1/messages", "anthropic.messages"),
     ("/v3/call", "opper.call"),
     ("/v3/call/stream", "opper.call"),
-    ("/v3/call#frag", "opper.call"),
+    ("/api/v1/chat/completions", "openai.chat"),
+    ("/v2/chat/completions", "openai.chat"),
+    ("/engines/gpt-4o/chat/completions", "openai.chat"),
+    ("//v1//chat/./completions", "openai.chat"),
+    ("/v1/x/../chat/completions;x=1", "openai.chat"),
+    ("/v1beta/models/gemini-2.5-flash:generateContent", "gemini.generate"),
+    ("/v1beta/interactions", "google.interactions"),
+    ("/v3/compat/openresponses", "openresponses"),
+    ("/api/chat", "ollama.chat"),
 ])
 def test_path_decides(path: str, api: str) -> None:
     # the body looks like something else: the path wins
@@ -37,7 +49,7 @@ def test_path_decides(path: str, api: str) -> None:
                       {"messages": []}) == api
 
 
-@pytest.mark.parametrize("path", ["", "/", "/v1/threads/t_1/messages", "/v2/chat/completions",
+@pytest.mark.parametrize("path", ["", "/", "/v1/threads/t_1/messages",
                                   "/v1/responses/resp_1", "/health"])
 def test_unknown_paths_fall_back_to_the_body(path: str) -> None:
     assert detect_api(path, {"name": "t", "instructions": "x", "input": "y"}) == "opper.call"

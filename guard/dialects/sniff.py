@@ -1,113 +1,60 @@
-"""Which API a request speaks: from its path first, then from its body's shape.
+"""Which API a body speaks when its path does not say: by counting fields only one API uses.
 
-The path is authoritative when it names a known endpoint, with or without a
-version or gateway prefix (``/v1``, ``/v3/compat``, ``/openai``, Azure's
-``/openai/deployments/NAME``...). Only when the path says nothing (empty or
-unknown) does the body decide, by counting fields only one API uses:
+The path is authoritative when it names a known endpoint (:mod:`guard.dialects`); only a
+path that names none (``guard check`` without ``--path``, a gateway's own route) is decided
+here:
 
-* ``messages`` list: Anthropic vs OpenAI chat. Anthropic-only: top-level
+* ``messages`` list: Anthropic vs OpenAI chat vs Ollama. Anthropic-only: top-level
   ``system``, ``tool_use``/``tool_result``/``thinking``/``document`` blocks,
   images with a ``source``, ``top_k``/``stop_sequences``/``thinking``,
   ``metadata.user_id``, tools with ``input_schema``. Chat-only: roles
   ``system``/``developer``/``tool``/``function``, ``tool_calls``,
   ``image_url``/``input_audio``/``file`` parts, ``max_completion_tokens``,
-  ``response_format``, ``n``, ``seed``... A tie (``{"model", "max_tokens",
-  "messages": [{"role": "user", "content": "hi"}]}`` is valid for both) goes
-  to Anthropic for a ``claude`` model, else to chat.
+  ``response_format``, ``n``, ``seed``... Ollama: ``options``, ``keep_alive``, ``think``,
+  ``format``. A tie (``{"model", "max_tokens", "messages": [{"role": "user", "content":
+  "hi"}]}`` is valid for both) goes to Anthropic for a ``claude`` model, else to chat.
 * ``input``: Opper call (``name``, schemas, ``tags``, a model list, an object
   input) vs Responses (``max_output_tokens``, ``previous_response_id``,
   ``reasoning``, item lists...) vs Embeddings (``encoding_format``,
-  ``dimensions``, a list of strings or tokens, an ``embed`` model). A tie goes
-  to Responses, then Opper.
-* ``prompt`` string or list: legacy Completions.
+  ``dimensions``, a list of strings or tokens, an ``embed`` model) vs Google Interactions
+  (``system_instruction``, ``generation_config``, ``agent``, ``previous_interaction_id``).
+  A tie goes to Responses, then Opper.
+* ``contents`` list: Gemini ``generateContent``.
+* ``prompt`` string or list: legacy Completions (Ollama's ``generate`` with its own fields).
 * ``name`` with ``instructions`` or a schema but no ``input``: Opper call.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
-
-_ENDPOINTS = {
-    "/chat/completions": "openai.chat",
-    "/responses": "openai.responses",
-    "/embeddings": "openai.embeddings",
-    "/completions": "openai.completions",
-    "/messages": "anthropic.messages",
-}
-_OPPER_ENDPOINTS = {"/v3/call": "opper.call", "/v3/call/stream": "opper.call"}
-_PREFIX = re.compile(
-    r"(?:/v3/compat|/compat/openai|/compat/anthropic|/openai/deployments/[^/]+|/openai|/anthropic)?"
-    r"(?:/v1)?"
-)
-
-_DEFAULT_PATHS = {
-    "openai.chat": "/v1/chat/completions",
-    "openai.responses": "/v1/responses",
-    "openai.embeddings": "/v1/embeddings",
-    "openai.completions": "/v1/completions",
-    "anthropic.messages": "/v1/messages",
-    "opper.call": "/v3/call",
-    "unknown": "/",
-}
-
-
-def normalize_path(path: str) -> str:
-    """The path alone: no scheme/host, query, fragment or trailing slash; lower case."""
-    if "://" in path:
-        path = urlsplit(path).path
-    path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/").lower()
-    return path if path.startswith("/") or not path else "/" + path
-
-
-@lru_cache(maxsize=1024)
-def api_for_path(path: str) -> str | None:
-    """The API a path names, or None when it names none we know (cached: a gateway sees
-    few distinct paths, and every request asks at least twice)."""
-    path = normalize_path(path)
-    if path in _OPPER_ENDPOINTS:
-        return _OPPER_ENDPOINTS[path]
-    prefix = _PREFIX.match(path)
-    rest = path[prefix.end() :] if prefix else path
-    return _ENDPOINTS.get(rest)
-
-
-def default_path(api: str) -> str:
-    """The canonical path of an API (``openai.chat`` -> ``/v1/chat/completions``)."""
-    try:
-        return _DEFAULT_PATHS[api]
-    except KeyError:
-        raise ValueError(f"unknown api {api!r}; expected one of {sorted(_DEFAULT_PATHS)}") from None
-
-
-def detect_api(path: str, body: Mapping[str, Any] | None = None) -> str:
-    """The API of a request: from ``path`` if it is a known endpoint, else the body's shape."""
-    api = api_for_path(path) if path else None
-    if api is not None:
-        return api
-    if isinstance(body, (dict, Mapping)):  # dict first: the ABC check is slow
-        return api_for_body(body)
-    return "unknown"
 
 
 def api_for_body(body: Mapping[str, Any]) -> str:
     """Guess the API from the body's fields alone (see the module docstring)."""
     messages = body.get("messages")
     if isinstance(messages, list):
+        if _count(body, _OLLAMA_KEYS):
+            return "ollama.chat"
         return _chat_or_anthropic(body, messages)
+    if isinstance(body.get("contents"), list):
+        return "gemini.generate"
     if "input" in body:
+        if _count(body, _INTERACTIONS_KEYS):
+            return "google.interactions"
         return _input_api(body)
     prompt = body.get("prompt")
     if isinstance(prompt, str) or (isinstance(prompt, list) and _strings_or_tokens(prompt)):
-        return "openai.completions"
+        return "ollama.generate" if _count(body, _OLLAMA_KEYS | {"system", "template", "raw"}) \
+            else "openai.completions"
     if isinstance(body.get("name"), str) and _count(body, _OPPER_KEYS) > 1:
         return "opper.call"
     return "unknown"
 
 
+_OLLAMA_KEYS = frozenset({"options", "keep_alive", "think", "format"})
+_INTERACTIONS_KEYS = frozenset({"system_instruction", "generation_config", "agent",
+                                "previous_interaction_id", "response_modalities"})
 _ANTHROPIC_KEYS = frozenset(
     {
         "system", "top_k", "stop_sequences", "thinking", "anthropic_version", "container",

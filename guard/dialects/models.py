@@ -1,4 +1,4 @@
-"""The requested model, its provider, and the fallbacks.
+"""The requested model, its provider, and the fallbacks, in every field a gateway reads them.
 
 Route policies match globs on ``provider/model``, so an unprefixed model name
 is qualified here from well-known name families. A name we cannot place keeps
@@ -49,40 +49,44 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 )
 """Name prefixes of model families and who makes them (checked in order)."""
 
-_API_PROVIDERS = {"anthropic.messages": "anthropic"}
-"""APIs that only one provider speaks natively (OpenAI's shapes are spoken by many)."""
+FALLBACK_FIELDS = ("fallback_models", "fallbacks", "models")
+"""Body fields that name further models a gateway may send the prompt to: Opper's and guard's
+``fallback_models``, LiteLLM's ``fallbacks`` (names or ``{"model": ...}``), OpenRouter's
+``models``. Every one is read, whatever gateway guard fronts: a caller may write any of them."""
 
 
-def _name(value: Any) -> str | None:
-    """A model name from a string, or Opper's ``{"name": ..., "options": ...}``."""
+def model_name(value: Any) -> str | None:
+    """A model name from a string, Opper's ``{"name": ...}`` or LiteLLM's ``{"model": ...}``."""
     if isinstance(value, dict):
-        value = value.get("name")
+        value = value.get("name", value.get("model"))
     return value if isinstance(value, str) and value else None
 
 
-def requested_models(body: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
-    """``(model, fallbacks)``: Opper's model list gives the primary and its tail.
-
-    Fallbacks are the list tail followed by ``fallback_models``, without repeats.
-    """
+def read_models(body: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """``(model, fallbacks)``: Opper's model list gives the primary and its tail; then the
+    fallback fields (:data:`FALLBACK_FIELDS`), in order, without repeats."""
     value = body.get("model")
     tail: list[str] = []
     if isinstance(value, list):
-        names = [n for n in map(_name, value) if n is not None]
+        names = [n for n in map(model_name, value) if n is not None]
         model = names[0] if names else None
         tail = names[1:]
     else:
-        model = _name(value)
-    extra = body.get("fallback_models")
-    if isinstance(extra, list):
-        tail.extend(n for n in map(_name, extra) if n is not None)
+        model = model_name(value)
+    for field in FALLBACK_FIELDS:
+        extra = body.get(field)
+        if isinstance(extra, list):
+            tail.extend(n for n in map(model_name, extra) if n is not None)
+    if model is None and tail and isinstance(body.get("models"), list):
+        model, tail = tail[0], tail[1:]  # OpenRouter: `models` alone names the primary too
     return model, tuple(dict.fromkeys(tail))
 
 
-def infer_provider(model: str | None, api: str) -> str | None:
-    """The provider prefix of ``model``, else its family's maker, else the API's, else None."""
+def infer_provider(model: str | None, native: str | None = None) -> str | None:
+    """The provider prefix of ``model``, else its family's maker, else ``native`` (the
+    provider of an API only one provider speaks), else None."""
     if model is None:
-        return _API_PROVIDERS.get(api)
+        return native
     prefix, slash, _ = model.partition("/")
     if slash and prefix:
         return prefix
@@ -90,7 +94,7 @@ def infer_provider(model: str | None, api: str) -> str | None:
     for start, provider in _FAMILIES:
         if lower.startswith(start):
             return provider
-    return _API_PROVIDERS.get(api)
+    return native
 
 
 def qualify(model: str | None, provider: str | None) -> str | None:
@@ -100,11 +104,12 @@ def qualify(model: str | None, provider: str | None) -> str | None:
     return f"{provider}/{model}"
 
 
-def qualify_model(model: str, api: str = "unknown") -> tuple[str, str | None]:
-    """``(qualified model, provider)`` for a model name requested through ``api``.
+def qualify_model(model: str, native: str | None = None) -> tuple[str, str | None]:
+    """``(qualified model, provider)`` for a model name requested through an API whose native
+    provider is ``native``.
 
-    Route policies use it on rewritten models (aliases, ``set_model``) exactly
-    as the envelope does on the requested one.
+    Route policies use it on rewritten models (aliases, ``set_model``) exactly as the
+    envelope does on the requested one.
     """
-    provider = infer_provider(model, api)
+    provider = infer_provider(model, native)
     return qualify(model, provider) or model, provider

@@ -1,0 +1,280 @@
+"""Anthropic Messages (and its token count and batches): requests, answers, streams.
+
+Differences from OpenAI chat that matter here: the system prompt is a top-level ``system``
+field (string or text blocks); ``tool_use.input`` is a JSON object in the body, not an encoded
+string, so its leaves get plain pointers; tool results are ``tool_result`` blocks inside
+*user* messages, read with role ``tool`` so policies can single out tool output. Editing a
+``thinking`` block invalidates its signature (the API then rejects the request); it is
+scanned all the same, and what to do about a finding there is the policy's choice.
+
+``messages/count_tokens`` takes a Messages body and generates nothing; ``messages/batches``
+holds many Messages requests (``requests[].params``): each is read as one, and each names a
+model that route policies must admit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState
+from guard.dialects.events import Event, Framing
+from guard.dialects.models import model_name, read_models
+from guard.dialects.paths import RequestPath
+from guard.envelope.model import Pointer
+from guard.envelope.walk import (
+    NO_SKIP,
+    ROLE_UNKNOWN,
+    STRUCTURAL_SKIP,
+    Collector,
+    Handler,
+    read_fields,
+)
+
+_STRUCTURAL = frozenset(
+    {
+        "model", "max_tokens", "stream", "temperature", "top_p", "top_k", "tool_choice",
+        "thinking", "service_tier", "container", "context_management", "anthropic_version",
+        "anthropic_beta", "fallback_models", "fallbacks", "models", "inference_geo",
+    }
+)  # fmt: skip
+"""Numbers, flags, enums and ids; ``system``, ``metadata``, ``stop_sequences``, tool
+definitions, ``mcp_servers`` and ``output_format`` are read as text."""
+
+_TOOL_USE = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+
+
+def _system(c: Collector, value: Any) -> None:
+    if value is None:
+        return
+    c.begin_message()
+    c.walk(value, ("system",), "system", "system", STRUCTURAL_SKIP)
+    c.end_message("system")
+
+
+def read_block(c: Collector, block: Any, pointer: Pointer, role: str) -> None:
+    """One content block; unknown block types are walked as content."""
+    block_type = block.get("type") if isinstance(block, dict) else None
+    if not isinstance(block_type, str):
+        block_type = None
+    if not isinstance(block, dict):
+        c.walk(block, pointer, role, "content_part", STRUCTURAL_SKIP)
+    elif block_type in _TOOL_USE:
+        for key, value in block.items():
+            if key == "input":  # the tool's arguments: user data, every leaf is text
+                c.walk(value, (*pointer, key), role, "tool_arguments", NO_SKIP)
+            elif key not in STRUCTURAL_SKIP:
+                c.walk(value, (*pointer, key), role, "tool_arguments", STRUCTURAL_SKIP)
+    elif block_type is not None and block_type.endswith("tool_result"):
+        c.walk(block, pointer, "tool", "tool_result", STRUCTURAL_SKIP)
+    elif block_type in ("thinking", "redacted_thinking"):
+        c.walk(block, pointer, role, "other", STRUCTURAL_SKIP)
+    else:
+        c.walk(block, pointer, role, "content_part", STRUCTURAL_SKIP)
+
+
+def _read_message(c: Collector, message: Any, pointer: Pointer) -> str:
+    if not isinstance(message, dict):
+        c.walk(message, pointer, ROLE_UNKNOWN, "message", STRUCTURAL_SKIP)
+        return ROLE_UNKNOWN
+    role = message.get("role")
+    if not isinstance(role, str):
+        role = ROLE_UNKNOWN
+    for key, value in message.items():
+        where = (*pointer, key)
+        if key == "content" and isinstance(value, list):
+            for i, block in enumerate(value):
+                read_block(c, block, (*where, i), role)
+        elif key == "content":
+            c.walk(value, where, role, "message", STRUCTURAL_SKIP)
+        elif key not in STRUCTURAL_SKIP:
+            c.walk(value, where, role, "other", STRUCTURAL_SKIP)
+    return role
+
+
+def _messages(c: Collector, messages: Any) -> None:
+    if not isinstance(messages, list):
+        c.walk(messages, ("messages",), ROLE_UNKNOWN, "message", STRUCTURAL_SKIP)
+        return
+    for i, message in enumerate(messages):
+        c.begin_message()
+        c.end_message(_read_message(c, message, ("messages", i)))
+
+
+_HANDLERS: dict[str, Handler] = {"system": _system, "messages": _messages}
+
+
+def read_request(c: Collector, body: Mapping[str, Any]) -> None:
+    read_fields(c, body, _HANDLERS, _STRUCTURAL)
+
+
+class Messages(Dialect):
+    """Anthropic Messages (``/v1/messages``, ``count_tokens``, ``batches``)."""
+
+    name = "anthropic.messages"
+    family = "anthropic"
+    provider = "anthropic"
+    conversational = True
+    default_path = "/v1/messages"
+    takes_fallbacks = True
+
+    def endpoint(self, path: RequestPath) -> Endpoint | None:
+        start = path.ends("messages")
+        if start >= 0:  # OpenAI's Assistants API has threads/{id}/messages: not this
+            return None if start >= 2 and path.segments[start - 2] == "threads" else \
+                Endpoint(self)
+        if path.ends("messages", "count_tokens") >= 0:
+            return Endpoint(self, operation="count")
+        if path.ends("messages", "batches") >= 0:
+            return Endpoint(self, operation="batch")
+        return None
+
+    def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
+        if endpoint.operation == "batch":
+            _read_batch(c, body)
+        else:
+            read_request(c, body)
+
+    def models(self, body: Mapping[str, Any], endpoint: Endpoint) -> Models:
+        if endpoint.operation != "batch":
+            return super().models(body, endpoint)
+        names: list[str] = []
+        for params in _batch_params(body):
+            model, fallbacks = read_models(params)
+            names.extend(n for n in (model, *fallbacks) if n is not None)
+        unique = tuple(dict.fromkeys(names))
+        return Models(unique[0] if unique else None, (), unique[1:])
+
+    def max_tokens(self, body: Mapping[str, Any]) -> int | None:
+        caps = [super(Messages, self).max_tokens(p) for p in _batch_params(body)]
+        if caps:
+            return sum(c or 0 for c in caps)
+        return super().max_tokens(body)
+
+    def read_answer(self, c: Collector, body: Any) -> Answer:
+        if not isinstance(body, dict):
+            return super().read_answer(c, body)
+        content = body.get("content")
+        for i, block in enumerate(content if isinstance(content, list) else []):
+            read_block(c, block, ("content", i), "assistant")
+        usage, stop = body.get("usage"), body.get("stop_reason")
+        return Answer(stop if isinstance(stop, str) else None,
+                      usage if isinstance(usage, dict) else {})
+
+    async def on_event(self, s: StreamState, event: Event) -> bytes:
+        return await messages_event(s, event)
+
+    async def on_end(self, s: StreamState) -> bytes:
+        out = b""
+        for key in s.channel_keys():
+            extra = await _held(s, key)
+            if extra is None:
+                return s.error_event()
+            out += extra
+        return out
+
+    def error_event(self, body: Any, framing: Framing) -> bytes:
+        return framing.encode(body, "error")
+
+
+def _batch_params(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    requests = body.get("requests")
+    if not isinstance(requests, list):
+        return []
+    return [r["params"] for r in requests if isinstance(r, dict) and isinstance(
+        r.get("params"), dict)]
+
+
+def _read_batch(c: Collector, body: Mapping[str, Any]) -> None:
+    """Each ``requests[i].params`` as a request of its own; anything else walked as text."""
+    for key, value in body.items():
+        if key != "requests" or not isinstance(value, list):
+            c.walk(value, (key,), "other", "other", STRUCTURAL_SKIP)
+            continue
+        for i, entry in enumerate(value):
+            params = entry.get("params") if isinstance(entry, dict) else None
+            if not isinstance(params, dict):
+                c.walk(entry, ("requests", i), "other", "other", STRUCTURAL_SKIP)
+                continue
+            inner = Collector()
+            read_request(inner, params)
+            c.adopt(inner, ("requests", i, "params"))
+            for extra, item in entry.items():
+                if extra not in ("params", "custom_id"):
+                    c.walk(item, ("requests", i, extra), "other", "other", STRUCTURAL_SKIP)
+
+
+def batch_model_pointers(body: Mapping[str, Any]) -> list[tuple[Pointer, str | None]]:
+    """Where each batch entry names its model (for rewrites), and the name."""
+    requests = body.get("requests")
+    found: list[tuple[Pointer, str | None]] = []
+    for i, entry in enumerate(requests if isinstance(requests, list) else []):
+        params = entry.get("params") if isinstance(entry, dict) else None
+        if isinstance(params, dict):
+            found.append((("requests", i, "params", "model"), model_name(params.get("model"))))
+    return found
+
+
+# --- streams ---------------------------------------------------------------------------
+
+
+async def messages_event(s: StreamState, event: Event) -> bytes:
+    data = event.json()
+    if not isinstance(data, dict):
+        return event.raw
+    kind = data.get("type")
+    if kind == "message_start" and isinstance(data.get("message"), dict):
+        s.usage.update(data["message"].get("usage") or {})
+    elif kind == "message_delta":
+        _message_delta(s, data)
+    elif kind == "message_stop":
+        return await s.close() or event.raw
+    elif kind == "content_block_delta":
+        return await _delta(s, data, event)
+    elif kind == "content_block_stop":
+        return await _stop(s, data, event)
+    return event.raw
+
+
+def _message_delta(s: StreamState, data: dict[str, Any]) -> None:
+    if isinstance(data.get("usage"), dict):
+        s.usage.update(data["usage"])
+    delta = data.get("delta")
+    if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
+        s.finish_reason = delta["stop_reason"]
+
+
+_DELTA_FIELDS = {"text_delta": ("text", False), "input_json_delta": ("partial_json", True)}
+
+
+async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    delta, index = data.get("delta"), data.get("index", 0)
+    if not isinstance(delta, dict):
+        return event.raw
+    field, json_string = _DELTA_FIELDS.get(str(delta.get("type")), (None, False))
+    if field is None or not isinstance(delta.get(field), str):
+        return event.raw
+    released = await s.text(("block", index), delta[field], json_string)
+    if released is None:
+        return s.error_event()
+    delta[field] = released
+    return s.emit(data, event.name)
+
+
+async def _stop(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    extra = await _held(s, ("block", data.get("index", 0)))
+    return s.error_event() if extra is None else extra + event.raw
+
+
+async def _held(s: StreamState, key: Any) -> bytes | None:
+    """A delta event with the text a block's channel still holds (``None``: denied)."""
+    if not s.has(key):
+        return b""
+    rest = await s.flush(key)
+    if rest is None or not rest:
+        return rest if rest is None else b""
+    kind, field = (("input_json_delta", "partial_json") if key in s.json_keys
+                   else ("text_delta", "text"))
+    extra = {"type": "content_block_delta", "index": key[1], "delta": {"type": kind,
+                                                                        field: rest}}
+    return s.emit(extra, "content_block_delta")

@@ -1,0 +1,244 @@
+"""Google's Interactions API: ``POST /{version}/interactions`` (also under Opper's ``/v3/compat``).
+
+A request names a ``model`` (or an ``agent``), a ``system_instruction`` and an ``input``: a
+string, a content block, a list of content blocks, or a list of steps (``user_input``,
+``model_output``, ``function_call`` with ``arguments``, ``function_result`` with its
+``result``...). Tool declarations, ``generation_config`` (stop sequences) and
+``response_format`` schemas are read as text too.
+
+Answers hold ``steps`` (``outputs`` before the May 2026 revision); streams are SSE with
+``event_type`` in the data: ``step.delta`` (``content.delta`` before), ``step.stop``,
+``interaction.completed`` (``interaction.complete``) with the usage, ``error``; some end
+with ``[DONE]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from guard.dialects.base import (
+    ANSWER_SKIP,
+    Answer,
+    Dialect,
+    Endpoint,
+    Models,
+    StreamState,
+    put,
+)
+from guard.dialects.events import Event, Framing
+from guard.dialects.gemini import SKIP
+from guard.dialects.models import read_models
+from guard.dialects.paths import RequestPath
+from guard.envelope.model import Pointer
+from guard.envelope.walk import NO_SKIP, Collector
+
+_STRUCTURAL = frozenset(
+    {
+        "model", "agent", "stream", "store", "background", "previous_interaction_id",
+        "response_modalities", "response_mime_type", "service_tier", "continuation_token",
+        "safety_settings", "fallback_models", "fallbacks", "models",
+    }
+)  # fmt: skip
+
+_STEP_ROLES = {"user_input": "user", "model_output": "assistant", "thought": "assistant",
+               "function_call": "assistant", "function_result": "tool"}
+_DATA_KEYS = {"arguments": "tool_arguments", "result": "tool_result"}
+
+
+class Interactions(Dialect):
+    """Google Interactions."""
+
+    name = "google.interactions"
+    family = "google"
+    provider = "google"
+    conversational = True
+    default_path = "/v1beta/interactions"
+    takes_fallbacks = True
+
+    def endpoint(self, path: RequestPath) -> Endpoint | None:
+        return Endpoint(self) if path.ends("interactions") >= 0 else None
+
+    def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
+        for key, value in body.items():
+            if key == "input":
+                _read_input(c, value)
+            elif key in ("system_instruction", "systemInstruction"):
+                c.begin_message()
+                c.walk(value, (key,), "system", "system", SKIP)
+                c.end_message("system")
+            elif key not in _STRUCTURAL:
+                c.walk(value, (key,), "other", "other", SKIP)
+
+    def models(self, body: Mapping[str, Any], endpoint: Endpoint) -> Models:
+        model, fallbacks = read_models(body)
+        agent = body.get("agent")
+        return Models(model or (agent if isinstance(agent, str) and agent else None), fallbacks)
+
+    def max_tokens(self, body: Mapping[str, Any]) -> int | None:
+        config = body.get("generation_config", body.get("generationConfig"))
+        if not isinstance(config, dict):
+            return None
+        value = config.get("max_output_tokens", config.get("maxOutputTokens"))
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+            else None
+
+    def read_answer(self, c: Collector, body: Any) -> Answer:
+        if not isinstance(body, dict):
+            return super().read_answer(c, body)
+        for key in ("steps", "outputs"):
+            items = body.get(key)
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                _read_item(c, item, (key, i), "assistant")
+        usage = body.get("usage", body.get("usageMetadata"))
+        status = body.get("status")
+        return Answer(status if isinstance(status, str) else None,
+                      dict(usage) if isinstance(usage, dict) else {})
+
+    async def on_event(self, s: StreamState, event: Event) -> bytes:
+        data = event.json()
+        if event.data.strip() == "[DONE]":
+            out = await self.on_end(s)
+            return out + (await s.close() or event.raw)
+        if not isinstance(data, dict):
+            return event.raw
+        kind = data.get("event_type")
+        if kind in ("step.delta", "content.delta"):
+            return await _delta(s, data, event)
+        if kind in ("step.stop", "content.stop"):
+            return await _stop(s, data, event)
+        if kind in ("interaction.completed", "interaction.complete"):
+            interaction = data.get("interaction")
+            if isinstance(interaction, dict):
+                _usage(s, interaction)
+            out = await self.on_end(s)
+            return out + (await s.close() or event.raw)
+        if kind == "interaction.status_update":
+            _usage(s, data)
+        return event.raw
+
+    async def on_end(self, s: StreamState) -> bytes:
+        out = b""
+        for key in s.channel_keys():
+            extra = await _flushed(s, key, "step.delta")
+            if extra is None:
+                return s.error_event()
+            out += extra
+        return out
+
+    def error_event(self, body: Any, framing: Framing) -> bytes:
+        error = body.get("error") if isinstance(body, dict) else None
+        return framing.encode({"event_type": "error", "error": error}, "error")
+
+
+def _read_input(c: Collector, value: Any) -> None:
+    if isinstance(value, str):
+        c.begin_message()
+        c.add(("input",), value, "user", "message")
+        c.end_message("user")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            c.begin_message()
+            c.end_message(_read_item(c, item, ("input", i), "user"))
+    else:
+        c.begin_message()
+        c.end_message(_read_item(c, value, ("input",), "user"))
+
+
+def _read_item(c: Collector, item: Any, pointer: Pointer, default: str) -> str:
+    """A step or a content block; a call's arguments and a result are data, every leaf."""
+    if not isinstance(item, dict):
+        c.walk(item, pointer, default, "message", SKIP)
+        return default
+    kind = item.get("type")
+    role = _STEP_ROLES.get(kind, default) if isinstance(kind, str) else default
+    for key, value in item.items():
+        where = (*pointer, key)
+        if key in _DATA_KEYS:
+            c.walk(value, where, role, _DATA_KEYS[key], NO_SKIP)
+        elif key == "text":
+            c.add(where, value, role, "message")
+        elif key not in SKIP:
+            c.walk(value, where, role, "content_part", SKIP)
+    return role
+
+
+def _usage(s: StreamState, holder: dict[str, Any]) -> None:
+    usage = holder.get("usage")
+    if isinstance(usage, dict):
+        s.usage = dict(usage)
+    status = holder.get("status")
+    if isinstance(status, str):
+        s.finish_reason = status
+
+
+def _delta_text(delta: dict[str, Any]) -> tuple[dict[str, Any], str, bool] | None:
+    """Where a delta's text is: (holder, field, JSON string?)."""
+    kind = delta.get("type")
+    if kind == "text" and isinstance(delta.get("text"), str):
+        return delta, "text", False
+    if kind == "arguments_delta":
+        for field in ("arguments", "partial_arguments"):
+            if isinstance(delta.get(field), str):
+                return delta, field, True
+    content = delta.get("content")
+    if kind == "thought_summary" and isinstance(content, dict) and isinstance(
+            content.get("text"), str):
+        return content, "text", False
+    return None
+
+
+async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    delta = data.get("delta")
+    found = _delta_text(delta) if isinstance(delta, dict) else None
+    if found is None:
+        if isinstance(delta, dict):  # a whole result or call: every string at once
+            c = Collector()
+            c.walk(delta, (), "assistant", "message", ANSWER_SKIP | SKIP)
+            for segment in c.segments:
+                released = await s.text(("whole", data.get("index", 0), *segment.pointer),
+                                        segment.text, final=True)
+                if released is None:
+                    return s.error_event()
+                put(delta, segment.pointer, released)
+            return s.emit(data, event.name) if c.segments else event.raw
+        return event.raw
+    holder, field, json_string = found
+    assert isinstance(delta, dict)
+    key = ("step", data.get("index", 0), str(delta.get("type")), field)
+    released = await s.text(key, holder[field], json_string)
+    if released is None:
+        return s.error_event()
+    holder[field] = released
+    return s.emit(data, event.name)
+
+
+async def _stop(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    index = data.get("index", 0)
+    _usage(s, data)
+    kind = "content.delta" if data.get("event_type") == "content.stop" else "step.delta"
+    out = b""
+    for key in [k for k in s.channel_keys() if k[0] == "step" and k[1] == index]:
+        extra = await _flushed(s, key, kind)
+        if extra is None:
+            return s.error_event()
+        out += extra
+    return out + event.raw
+
+
+async def _flushed(s: StreamState, key: Any, kind: str) -> bytes | None:
+    """An extra delta event carrying the text a step's channel still holds (``None``: a
+    check denied it)."""
+    rest = await s.flush(key)
+    if rest is None:
+        return None
+    if not rest or key[0] != "step":
+        return b""
+    _, index, delta_type, field = key
+    delta: dict[str, Any] = {"type": delta_type}
+    if delta_type == "thought_summary":
+        delta["content"] = {"type": "text", "text": rest}
+    else:
+        delta[field] = rest
+    return s.emit({"event_type": kind, "index": index, "delta": delta}, kind)
+

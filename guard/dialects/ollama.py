@@ -1,0 +1,197 @@
+"""Ollama's native API: ``/api/chat``, ``/api/generate``, ``/api/embed`` (``/api/embeddings``).
+
+Chat messages are ``role`` and ``content`` with ``images`` (base64) and ``tool_calls`` whose
+``arguments`` are a JSON object; ``generate`` takes a ``prompt``, a ``suffix``, a ``system``
+prompt and a ``template``. The output cap is ``options.num_predict``, and ``options.stop``
+is text. Unlike the other APIs, Ollama streams unless the body says ``"stream": false``,
+as newline-delimited JSON; the last line (``"done": true``) carries the usage
+(``prompt_eval_count``, ``eval_count``). Errors are ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from guard.dialects.base import Answer, Dialect, Endpoint, StreamState, put
+from guard.dialects.events import Event
+from guard.dialects.paths import RequestPath
+from guard.envelope.model import Pointer
+from guard.envelope.walk import NO_SKIP, STRUCTURAL_SKIP, Collector
+
+_SKIP = STRUCTURAL_SKIP | {"images", "context", "keep_alive", "think", "done_reason"}
+_STRUCTURAL = frozenset({"model", "stream", "keep_alive", "think", "raw", "context",
+                         "images", "truncate", "dimensions", "logprobs", "top_logprobs"})
+_OPERATIONS = {"chat": "generate", "generate": "generate", "embed": "embed",
+               "embeddings": "embed"}
+_USAGE = ("prompt_eval_count", "eval_count")
+
+
+class Ollama(Dialect):
+    """Ollama ``/api/chat``, ``/api/generate`` and embeddings."""
+
+    name = "ollama.chat"
+    family = "ollama"
+    conversational = True
+    default_path = "/api/chat"
+
+    def endpoint(self, path: RequestPath) -> Endpoint | None:
+        segments = path.segments
+        if len(segments) >= 2 and segments[-2] == "api" and segments[-1] in _OPERATIONS:
+            return Endpoint(DIALECTS[segments[-1]], operation=_OPERATIONS[segments[-1]])
+        return None
+
+    def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
+        for key, value in body.items():
+            if key == "messages" and isinstance(value, list):
+                for i, message in enumerate(value):
+                    c.begin_message()
+                    c.end_message(_read_message(c, message, (key, i)))
+            elif key in ("prompt", "input", "suffix"):
+                role = "input" if key == "input" else "user"
+                _texts(c, value, (key,), role)
+            elif key == "system":
+                c.begin_message()
+                c.walk(value, (key,), "system", "system", _SKIP)
+                c.end_message("system")
+            elif key not in _STRUCTURAL:
+                c.walk(value, (key,), "other", "other", _SKIP)
+
+    def max_tokens(self, body: Mapping[str, Any]) -> int | None:
+        options = body.get("options")
+        value = options.get("num_predict") if isinstance(options, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+            else None
+
+    def streamed(self, body: Mapping[str, Any], endpoint: Endpoint, query: str) -> bool:
+        return endpoint.operation == "generate" and body.get("stream") is not False
+
+    def read_answer(self, c: Collector, body: Any) -> Answer:
+        if not isinstance(body, dict):
+            return super().read_answer(c, body)
+        for key, value in body.items():
+            if key == "message":
+                _read_message(c, value, (key,))
+            elif key in ("response", "thinking"):
+                c.add((key,), value, "assistant", "message")
+        return Answer(_str(body.get("done_reason")), _usage(body))
+
+    async def on_event(self, s: StreamState, event: Event) -> bytes:
+        data = event.json()
+        if not isinstance(data, dict) or "error" in data:
+            return event.raw
+        for holder, field, key in _pieces(data):
+            released = await s.text(key, holder[field], final=data.get("done") is True)
+            if released is None:
+                return s.error_event()
+            holder[field] = released
+        if not await _calls(s, data):
+            return s.error_event()
+        if data.get("done") is True:
+            s.usage, s.finish_reason = _usage(data), _str(data.get("done_reason"))
+            rest = await _rest(s, data)
+            if rest is None:
+                return s.error_event()
+            return s.emit(data) + (await s.close() or b"")
+        return s.emit(data)
+
+
+class Generate(Ollama):
+    name = "ollama.generate"
+    conversational = False
+    default_path = "/api/generate"
+
+
+class Embed(Ollama):
+    name = "ollama.embed"
+    conversational = False
+    default_path = "/api/embed"
+
+
+DIALECTS: dict[str, Ollama] = {}
+DIALECTS.update(chat=Ollama(), generate=Generate(), embed=Embed(), embeddings=Embed())
+
+
+def _read_message(c: Collector, message: Any, pointer: Pointer) -> str:
+    if not isinstance(message, dict):
+        c.walk(message, pointer, "unknown", "message", _SKIP)
+        return "unknown"
+    given = message.get("role")
+    role = given if isinstance(given, str) else "unknown"
+    kind = "tool_result" if role == "tool" else "message"
+    for key, value in message.items():
+        if key == "content":
+            c.walk(value, (*pointer, key), role, kind, _SKIP)
+        elif key == "tool_calls":
+            c.walk(value, (*pointer, key), role, "tool_arguments", _SKIP)
+            for i, call in enumerate(value if isinstance(value, list) else []):
+                arguments = call.get("function", {}) if isinstance(call, dict) else {}
+                if isinstance(arguments, dict) and "arguments" in arguments:
+                    c.walk(arguments["arguments"], (*pointer, key, i, "function", "arguments"),
+                           role, "tool_arguments", NO_SKIP)
+        elif key not in _SKIP:
+            c.walk(value, (*pointer, key), role, "other", _SKIP)
+    return role
+
+
+def _texts(c: Collector, value: Any, pointer: Pointer, role: str) -> None:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            c.begin_message()
+            c.walk(item, (*pointer, i), role, "message", _SKIP)
+            c.end_message(role)
+    else:
+        c.begin_message()
+        c.walk(value, pointer, role, "message", _SKIP)
+        c.end_message(role)
+
+
+def _pieces(data: dict[str, Any]) -> list[tuple[dict[str, Any], str, tuple[str, ...]]]:
+    """The text pieces of one streamed line: (holder, field, channel key)."""
+    found: list[tuple[dict[str, Any], str, tuple[str, ...]]] = []
+    message = data.get("message")
+    for holder in (message if isinstance(message, dict) else None, data):
+        if holder is None:
+            continue
+        for field in ("content", "response", "thinking"):
+            if isinstance(holder.get(field), str) and holder[field]:
+                found.append((holder, field, (field,)))
+    return found
+
+
+async def _calls(s: StreamState, data: dict[str, Any]) -> bool:
+    """Tool calls arrive whole in one line: every string of their arguments checked at once."""
+    message = data.get("message")
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    if not isinstance(calls, list):
+        return True
+    c = Collector()
+    c.walk(calls, (), "assistant", "tool_arguments", NO_SKIP)
+    for segment in c.segments:
+        released = await s.text(("call", *segment.pointer), segment.text, final=True)
+        if released is None:
+            return False
+        put(calls, segment.pointer, released)
+    return True
+
+
+async def _rest(s: StreamState, data: dict[str, Any]) -> bool | None:
+    """Text still held goes out in the last line."""
+    message = data.get("message")
+    holder: dict[str, Any] = message if isinstance(message, dict) else data
+    for key in s.channel_keys():
+        rest = await s.flush(key)
+        if rest is None:
+            return None
+        if rest:
+            holder[key[0]] = str(holder.get(key[0]) or "") + rest
+    return True
+
+
+def _usage(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: body[k] for k in _USAGE if isinstance(body.get(k), int)}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+

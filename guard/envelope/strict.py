@@ -1,0 +1,88 @@
+"""JSON read one way only: what guard inspects is what every upstream parser reads.
+
+Parsers disagree on some JSON: with a key given twice, Python and most JavaScript keep the
+last value, Go's and others' first-match lookups the first, and Go and ASP.NET match field
+names without regard to case; a lone surrogate escape (``"\\ud800"``) is an error to one,
+U+FFFD to another, a raw code point to a third; ``1e400`` is infinity to one, an error to
+another. A body where the choice matters could let guard inspect one reading while the
+upstream acts on the other, so such a body is refused (:class:`AmbiguousJSON`, a 400),
+along with NaN and Infinity, which are not JSON at all.
+
+The checks cost little: duplicate keys are counted as each object is built (a dict of the
+pairs is the object anyway), key case only when an object has a key with a capital letter,
+surrogates only when the text holds a ``\\uD8..``-``\\uDF..`` escape.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+
+class AmbiguousJSON(ValueError):
+    """JSON that parsers read differently: a repeated key, a lone surrogate, a huge number."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise AmbiguousJSON(f"the key {_repeated(pairs)!r} appears twice in one object; "
+                            "parsers disagree on which value counts")
+    if len(value) > 1 and not "".join(value).islower():
+        folded: dict[str, str] = {}
+        for key in value:
+            other = folded.setdefault(key.lower(), key)
+            if other != key:
+                raise AmbiguousJSON(f"the keys {other!r} and {key!r} differ only in case; "
+                                    "some parsers read them as one")
+    return value
+
+
+def _repeated(pairs: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    return ""
+
+
+def _float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise AmbiguousJSON(f"the number {text[:40]} is out of range")
+    return number
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_float,
+                            parse_constant=_constant)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def loads_strict(text: str | bytes | bytearray) -> Any:
+    """Parse JSON, refusing what parsers read differently (:class:`AmbiguousJSON`).
+
+    Bytes must be UTF-8 (or UTF-16/32 with the marks JSON allows). One decoder is built
+    once and reused: ``json.loads`` with any option builds a new one per call.
+    """
+    if not isinstance(text, str):
+        text = text.decode(json.detect_encoding(text))
+    value = _DECODER.decode(text)
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """Escaped pairs decode to one character; what is left alone fails UTF-8 encoding."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AmbiguousJSON("a string holds a lone surrogate escape (\\ud800-\\udfff), "
+                            "which parsers read differently") from exc
