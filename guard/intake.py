@@ -6,11 +6,13 @@ decide through :meth:`guard.library.Guard.check_request`, which applies this rul
 1. The path is normalized (:mod:`guard.dialects.paths`); one that cannot be read one way
    only is refused (400). The upstream receives the normalized path.
 2. A request ``settings.passthrough`` names (``"METHOD /path/glob"``) is forwarded
-   uninspected, and counted as such in the metrics and the decision log.
+   uninspected, and counted as such in the metrics and the decision log. WebSocket
+   connections are refused unless a ``WEBSOCKET`` entry names them.
 3. A request without a body passes (the middleware reads it all the same: over HTTP/2 a
    body needs no length header).
 4. A body in a ``Content-Encoding`` guard can undo (gzip, deflate, br) is decoded, within
-   ``max_body_bytes``, and forwarded decoded; any other encoding is refused (415).
+   ``max_body_bytes`` (413 past it), and forwarded decoded; a stream cut short or followed
+   by other data is refused (400), any other encoding too (415).
 5. A body must be a JSON object read one way only (:mod:`guard.envelope.strict`): one that
    is not JSON gets 400 when it says it is (``application/json`` or no type), 415 otherwise
    (multipart forms, audio, ``text/plain``); JSON is recognised by its content, whatever its
@@ -42,9 +44,18 @@ class IntakeError(GuardError):
         self.code = code
 
 
+WEBSOCKET = "WEBSOCKET"
+"""The method a passthrough entry names WebSocket connections with."""
+
+
 @dataclass(frozen=True, slots=True)
 class Passthrough:
-    """One ``settings.passthrough`` entry: a method (or ``*``) and a path glob."""
+    """One ``settings.passthrough`` entry: a method (or ``*``) and a path glob.
+
+    ``*`` is any HTTP method; WebSocket connections only match a ``WEBSOCKET`` entry, and a
+    ``WEBSOCKET`` entry matches nothing else: an HTTP request can name its method
+    ``WEBSOCKET`` too, and must not pass unread for it.
+    """
 
     method: str
     glob: str
@@ -54,13 +65,19 @@ class Passthrough:
         method, _, glob = entry.strip().partition(" ")
         return cls(method.upper(), glob.strip().lower().rstrip("/") or "/")
 
-    def matches(self, method: str, path: RequestPath) -> bool:
-        return (self.method in ("*", method.upper())) and fnmatchcase(path.key, self.glob)
+    def matches(self, method: str, path: RequestPath, websocket: bool = False) -> bool:
+        if websocket:
+            named = self.method == WEBSOCKET
+        else:
+            named = self.method != WEBSOCKET and self.method in ("*", method.upper())
+        return named and fnmatchcase(path.key, self.glob)
 
 
-def passes(entries: Sequence[Passthrough], method: str, path: RequestPath) -> bool:
-    """Whether the operator lets ``method path`` through uninspected."""
-    return any(entry.matches(method, path) for entry in entries)
+def passes(entries: Sequence[Passthrough], method: str, path: RequestPath, *,
+           websocket: bool = False) -> bool:
+    """Whether the operator lets ``method path`` (a WebSocket connection to ``path`` when
+    ``websocket``) through uninspected."""
+    return any(entry.matches(method, path, websocket) for entry in entries)
 
 
 def decoded(body: bytes, headers: Mapping[str, str], limit: int) -> bytes:
@@ -73,29 +90,53 @@ def decoded(body: bytes, headers: Mapping[str, str], limit: int) -> bytes:
 
 
 def _undo(coding: str, body: bytes, limit: int) -> bytes:
-    if coding in ("gzip", "x-gzip", "deflate"):
-        wbits = 31 if coding != "deflate" else (15 if body[:1] == b"\x78" else -15)
-        return _inflate(zlib.decompressobj(wbits), body, limit)
+    if coding in ("gzip", "x-gzip"):
+        return _inflate(31, body, limit)
+    if coding == "deflate":  # zlib-wrapped as the RFC says, or raw as some clients send
+        return _inflate(15 if _zlib_header(body) else -15, body, limit)
     if coding == "br":
         return _brotli(body, limit)
     raise IntakeError(415, f"request Content-Encoding {coding!r} is not one guard can "
                       "read (gzip, deflate, br)", "unsupported_encoding")
 
 
-def _inflate(engine: zlib._Decompress, body: bytes, limit: int) -> bytes:
-    try:
-        out = engine.decompress(body, limit + 1)
-        if len(out) > limit or engine.unconsumed_tail:
+def _zlib_header(body: bytes) -> bool:
+    """Whether ``body`` starts with a zlib header (RFC 1950): method 8, a window of at most
+    32 KiB, a check that makes the pair a multiple of 31. Not just ``0x78``: a smaller
+    window starts ``0x08``..``0x68``."""
+    return (len(body) >= 2 and body[0] & 0x0F == 8 and body[0] >> 4 <= 7
+            and ((body[0] << 8) | body[1]) % 31 == 0)
+
+
+def _inflate(wbits: int, body: bytes, limit: int) -> bytes:
+    """Inflate every gzip member (RFC 1952 lets a body hold several, and multi-member readers
+    such as Go's and Python's read them all); anything after the end of the stream is
+    refused, not dropped, since an upstream may read it."""
+    out = b""
+    while True:
+        engine = zlib.decompressobj(wbits)
+        try:
+            chunk = engine.decompress(body, limit + 1 - len(out))  # never 0: no limit
+            if len(out) + len(chunk) > limit or engine.unconsumed_tail:
+                raise IntakeError(413, f"request body decodes to more than {limit} bytes",
+                                  "body_too_large")
+            chunk += engine.flush()
+        except zlib.error as exc:
+            raise IntakeError(400, "request body is not valid for its Content-Encoding: "
+                              f"{exc}", "invalid_encoding") from exc
+        if not engine.eof:
+            raise IntakeError(400, "request body is cut short for its Content-Encoding",
+                              "invalid_encoding")
+        out += chunk
+        if len(out) > limit:
             raise IntakeError(413, f"request body decodes to more than {limit} bytes",
                               "body_too_large")
-        out += engine.flush()
-    except zlib.error as exc:
-        raise IntakeError(400, f"request body is not valid for its Content-Encoding: {exc}",
-                          "invalid_encoding") from exc
-    if not engine.eof or len(out) > limit:
-        raise IntakeError(400, "request body is cut short for its Content-Encoding",
-                          "invalid_encoding")
-    return out
+        body = engine.unused_data
+        if not body:
+            return out
+        if wbits != 31:
+            raise IntakeError(400, "request body holds data after the end of its "
+                              "Content-Encoding stream", "invalid_encoding")
 
 
 def _brotli(body: bytes, limit: int) -> bytes:

@@ -85,6 +85,12 @@ class Guard:
         if target is not None and self.passes(method, target):
             return self.uninspected(target, method, "passthrough")
         api = self._api(target)
+        if isinstance(body, str):
+            try:
+                body = body.encode()
+            except UnicodeEncodeError:  # a lone surrogate: no UTF-8 body carries one
+                return self._reject(api, 400, "request body holds a lone surrogate "
+                                    "(\\ud800-\\udfff), which is not UTF-8", "invalid_request")
         refused = self._refuse_early(body, api)
         if refused is not None:
             return refused
@@ -106,9 +112,11 @@ class Guard:
             decision.state["decoded"] = decoded
         return decision
 
-    def passes(self, method: str, target: RequestPath) -> bool:
-        """Whether ``settings.passthrough`` lets ``method target`` through uninspected."""
-        return intake.passes(self.passthrough, method, target)
+    def passes(self, method: str, target: RequestPath, *, websocket: bool = False) -> bool:
+        """Whether ``settings.passthrough`` lets ``method target`` through uninspected
+        (a WebSocket connection to ``target`` when ``websocket``: only ``WEBSOCKET`` entries
+        name those)."""
+        return intake.passes(self.passthrough, method, target, websocket=websocket)
 
     def uninspected(self, target: RequestPath | None, method: str, reason: str) -> Decision:
         """The decision to forward a request as it is, unread (logged and counted)."""
@@ -129,6 +137,7 @@ class Guard:
         """The body as forwarded (content coding undone), as a JSON object, and whether a
         coding was undone."""
         if isinstance(body, Mapping):
+            _strict_mapping(body)
             return None, decode_body(body), False
         given = body.encode() if isinstance(body, str) else bytes(body)
         if intake.form(headers):
@@ -153,12 +162,15 @@ class Guard:
         Budgets are settled from the response's ``usage`` (released when ``status`` says
         the upstream failed); a budget crossing its ``alert_at`` adds a flag.
         """
+        if not decision.inspected:  # forwarded unread: its answer passes unread too
+            return ResponseDecision(decision.decision_id, "allow", status,
+                                    _json_or_text(response_body), [])
         if decision.action == "deny" or "context" not in decision.state:
             return ResponseDecision(decision.decision_id, "deny", decision.status,
                                     decision.error, decision.violations)
         body = _json_or_text(response_body)
         result = await evaluate_response(self.engine.output_checks, decision, body, status)
-        usage = body.get("usage") if isinstance(body, Mapping) else None
+        usage = answered_usage(decision)
         result.violations += await self.settle(decision, usage, status=status, now=now)
         return result
 
@@ -236,6 +248,10 @@ class Guard:
             return self._reject(api, 413, message, "body_too_large")
         return None
 
+    def refuse(self, api: str, status: int, message: str, code: str) -> Decision:
+        """A denial before any policy (a path or body guard cannot read), logged like any."""
+        return self._reject(api, status, message, code)
+
     def _reject(self, api: str, status: int, message: str, code: str) -> Decision:
         decision_id = str(uuid.uuid4())
         return Decision(
@@ -244,6 +260,31 @@ class Guard:
             body=None, error=error_body(api, status, message, code, BAD_REQUEST),
             headers={"x-guard-decision-id": decision_id},
         )
+
+
+def _strict_mapping(body: Mapping[str, Any]) -> None:
+    """Refuse a parsed body that is not JSON read one way only, as a JSON text would be.
+
+    A caller's dict is sent upstream as JSON, so it meets the rules of
+    :mod:`guard.envelope.strict` once written out: ``"model"`` beside ``"Model"``, or ``1``
+    beside ``"1"``, is ambiguous there; a lone surrogate would make every scanner fail
+    (a 503 under ``on_error: block``, unscanned text under ``allow``); NaN, bytes or a cycle
+    are no JSON at all.
+    """
+    try:
+        text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+        decode_body(text)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise IntakeError(400, f"request body is not JSON: {exc}", "invalid_request") from exc
+    except RequestError as exc:
+        raise IntakeError(400, str(exc), "invalid_request") from exc
+
+
+def answered_usage(decision: Decision) -> dict[str, Any] | None:
+    """The usage the answer's dialect read (``usage``, Gemini's ``usageMetadata``, Opper's
+    ``meta.usage``, Ollama's counts), once the output stage has run."""
+    response = getattr(decision.state.get("context"), "response", None)
+    return dict(response.usage) if response is not None and response.usage else None
 
 
 def _json_or_text(body: Body) -> Any:

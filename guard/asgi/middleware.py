@@ -22,7 +22,6 @@ from guard.asgi.response import ResponseGuard
 from guard.dialects import PathError, RequestPath, dialect, for_path, normalize
 from guard.engine.decision import Decision
 from guard.library import Guard
-from guard.responses import BAD_REQUEST
 
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
@@ -63,13 +62,16 @@ class GuardMiddleware:
         return self.paths is None or any(fnmatch.fnmatchcase(path.key, p) for p in self.paths)
 
     async def _websocket(self, scope: Message, receive: Receive, send: Send) -> None:
+        """A WebSocket connection passes (on its normalized path, as HTTP requests do) when
+        ``paths`` leaves it out or a ``WEBSOCKET`` passthrough entry names it."""
         try:
-            target = normalize(scope.get("raw_path") or scope.get("path", "/"))
+            target = normalize(scope.get("raw_path") or scope.get("path", "/"),
+                               scope.get("query_string", b""))
         except PathError:
             target = None
         if target is not None and (not self.covers(target) or
-                                   self.source().passes("WEBSOCKET", target)):
-            await self.app(scope, receive, send)
+                                   self.source().passes("WEBSOCKET", target, websocket=True)):
+            await self.app(_on_path(scope, target), receive, send)
             return
         await receive()  # websocket.connect
         await send({"type": "websocket.close", "code": 1008,
@@ -87,8 +89,7 @@ class GuardedExchange:
         self.receive = receive
         self.send = send
         self.method = str(scope.get("method", "GET")).upper()
-        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                        for k, v in scope.get("headers", [])}
+        self.headers = _headers(scope.get("headers", []))
 
     async def run(self) -> None:
         scope = self.scope
@@ -103,7 +104,8 @@ class GuardedExchange:
             return
         if self.guard.passes(self.method, target):
             await self._forward_unread(self.guard.uninspected(target, self.method,
-                                                              "passthrough"), target)
+                                                              "passthrough"), target,
+                                       self.receive)
             return
         await self._decide(target)
 
@@ -118,19 +120,17 @@ class GuardedExchange:
             return
         decision = await self.guard.check_request(body, path=target, method=self.method,
                                                   headers=self.headers)
-        if not decision.inspected:
-            await self._forward(decision, body, target, unread=True)
+        if not decision.inspected:  # unknown_api: allow
+            await self._forward_unread(decision, target, replay(body, self.receive))
         elif decision.action == "deny":
             await send_json(self.send, decision.status, decision.error, decision.headers)
             self._observe(decision, None, decision.status, False, None)
         else:
             await self._forward(decision, body, decision.state.get("target") or target)
 
-    async def _forward(self, decision: Decision, original: bytes, target: RequestPath,
-                       unread: bool = False) -> None:
-        forwarded, strip_usage = (original, False) if unread else forwarded_body(decision,
-                                                                                 original)
-        decoded = not unread and bool(decision.state.get("decoded"))
+    async def _forward(self, decision: Decision, original: bytes, target: RequestPath) -> None:
+        forwarded, strip_usage = forwarded_body(decision, original)
+        decoded = bool(decision.state.get("decoded"))
         guard_send = ResponseGuard(self.guard, decision, self.send, self.middleware,
                                    strip_usage)
         scope = self._scope(decision, forwarded, target, decoded)
@@ -141,8 +141,9 @@ class GuardedExchange:
             self._observe(decision, guard_send.result, guard_send.status,
                           guard_send.mode == "sse", guard_send.usage)
 
-    async def _forward_unread(self, decision: Decision, target: RequestPath) -> None:
-        """A passthrough request: the body streams through as it comes, never read."""
+    async def _forward_unread(self, decision: Decision, target: RequestPath,
+                              receive: Receive) -> None:
+        """A request the operator lets through: it and its answer pass unread (logged)."""
         status: list[int] = [200]
 
         async def send(message: Message) -> None:
@@ -154,7 +155,7 @@ class GuardedExchange:
             await self.send(message)
 
         try:
-            await self.middleware.app(_on_path(self.scope, target), self.receive, send)
+            await self.middleware.app(_on_path(self.scope, target), receive, send)
         finally:
             self._observe(decision, None, status[0], False, None)
 
@@ -171,8 +172,10 @@ class GuardedExchange:
             return None
 
     async def _refuse(self, found: Any, status: int, message: str, code: str) -> None:
-        await send_json(self.send, status, found.error_body(status, message, code,
-                                                            BAD_REQUEST), {})
+        """A refusal before any policy ran: in the API's shape, with a decision id, logged."""
+        decision = self.guard.refuse(found.name, status, message, code)
+        await send_json(self.send, status, decision.error, decision.headers)
+        self._observe(decision, None, status, False, None)
 
     def _scope(self, decision: Decision, body: bytes, target: RequestPath,
                decoded: bool) -> Message:
@@ -189,6 +192,17 @@ class GuardedExchange:
         observer = self.middleware.observer
         if observer is not None:
             observer.record(decision, response, status=status, stream=stream, usage=usage)
+
+
+def _headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header fields by lower-case name; a field given more than once is its values joined
+    with ``", "`` (RFC 9110 5.3): two ``Content-Encoding`` lines are two codings, both to undo,
+    not the last one only."""
+    headers: dict[str, str] = {}
+    for key, value in raw:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {text}" if name in headers else text
+    return headers
 
 
 def _on_path(scope: Message, target: RequestPath) -> Message:

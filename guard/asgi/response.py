@@ -21,6 +21,7 @@ from guard.dialects.events import Framing
 from guard.engine.decision import Action, Decision, ResponseDecision
 from guard.engine.output import TextScan, judge_answer, scan_text
 from guard.engine.run import Denial, Run
+from guard.library import answered_usage
 
 if TYPE_CHECKING:
     from guard.library import Guard
@@ -99,8 +100,7 @@ class ResponseGuard:
         self.ended = True  # check_response settles (or releases, for an upstream error)
         self.result = await self.guard.check_response(self.decision, raw, status=self.status)
         result = self.result
-        if isinstance(result.body, dict) and isinstance(result.body.get("usage"), dict):
-            self.usage = result.body["usage"]
+        self.usage = answered_usage(self.decision)
         if result.action == "deny":
             self.start = {**self.start, "status": result.status}
             payload = _json_bytes(result.body)

@@ -53,6 +53,7 @@ class StreamGuard:
         self.channels: dict[Key, Channel] = {}
         self.released: dict[Key, str] = {}
         self.json_keys: set[Key] = set()  # channels whose text is inside a JSON string
+        self.templates: dict[Key, tuple[Any, str | None]] = {}  # dialects' event templates
         self.usage: dict[str, Any] = {}
         self.denial: Denial | None = None
 

@@ -50,7 +50,8 @@ def check(args: argparse.Namespace) -> int:
     body = _read_input(args.request)
     headers = _parse_headers(args.header)
     response = _read_input(args.response) if args.response else None
-    result = asyncio.run(_evaluate(guard, body, args.path, headers, response, args.explain))
+    result = asyncio.run(_evaluate(guard, body, args.path, args.method, headers, response,
+                                   args.explain))
     as_json = args.json or args.format == "json" or (
         args.format is None and not sys.stdout.isatty())
     if as_json:
@@ -60,14 +61,15 @@ def check(args: argparse.Namespace) -> int:
     return 1 if result["action"] == "deny" else 0
 
 
-async def _evaluate(guard: Guard, body: bytes, path: str, headers: dict[str, str],
-                    response: bytes | None, explain: bool) -> dict[str, Any]:
+async def _evaluate(guard: Guard, body: bytes, path: str, method: str,
+                    headers: dict[str, str], response: bytes | None,
+                    explain: bool) -> dict[str, Any]:
     from guard.cli.explain import attach, instrument
     from guard.testing.exchange import run_exchange
 
     readings = instrument(guard) if explain else None
     try:
-        exchange = await run_exchange(guard, body, path=path, headers=headers,
+        exchange = await run_exchange(guard, body, path=path, method=method, headers=headers,
                                       response=response)
     finally:
         await guard.aclose()

@@ -43,7 +43,9 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("-p", "--policies", required=True, help="policy file or directory")
     p.add_argument("request", help="request JSON file, or - for standard input")
     p.add_argument("--response", help="response JSON file: also run the output stage")
-    p.add_argument("--path", default="", help="request path (default: inferred from the body)")
+    p.add_argument("--path", default="", help="request path, with its query if any (default: "
+                   "inferred from the body)")
+    p.add_argument("-X", "--method", default="POST", help="request method (default: POST)")
     p.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'",
                    help="a request header (repeatable)")
     p.add_argument("--json", action="store_true", help="print the decision as JSON "

@@ -1,8 +1,8 @@
 """Every wire format guard reads, one module each, behind one interface and this registry.
 
-``endpoint(path)`` finds the dialect a path names (the path is authoritative); a path that
-names none is read by the body's shape (:mod:`guard.dialects.sniff`), and a body of no known
-shape by the generic view, which reads every string. ``dialect(name)`` gives a dialect by
+``endpoint(path)`` finds the dialect a path names; a path that names none gets the generic
+view, which reads every string; a request without a path (``guard check`` of a bare body)
+is read by its body's shape (:mod:`guard.dialects.sniff`). ``dialect(name)`` gives a dialect by
 its ``request.api`` name (for answers and errors of a decided request).
 
 | module | APIs |
@@ -69,10 +69,11 @@ def endpoint(path: RequestPath) -> Endpoint | None:
 
 
 def resolve(path: RequestPath | None, body: Mapping[str, Any] | None) -> Endpoint:
-    """The endpoint of a request: its path's, else its body's shape's, else the generic view."""
-    found = endpoint(path) if path is not None else None
-    if found is not None:
-        return found
+    """The endpoint of a request: its path's; a path that names no API gets the generic view
+    (a body that looks like chat on an unknown path could still hide text in fields chat
+    calls structural); only a request without a path is read by its body's shape."""
+    if path is not None:
+        return endpoint(path) or Endpoint(GENERIC, operation="other")
     if isinstance(body, dict | Mapping):
         name = api_for_body(body)
         if name != "unknown":

@@ -165,13 +165,8 @@ class Messages(Dialect):
         return await messages_event(s, event)
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = b""
-        for key in s.channel_keys():
-            extra = await _held(s, key)
-            if extra is None:
-                return s.error_event()
-            out += extra
-        return out
+        out = await _held_all(s)
+        return s.error_event() if out is None else out
 
     def error_event(self, body: Any, framing: Framing) -> bytes:
         return framing.encode(body, "error")
@@ -193,8 +188,8 @@ def _read_batch(c: Collector, body: Mapping[str, Any]) -> None:
             continue
         for i, entry in enumerate(value):
             params = entry.get("params") if isinstance(entry, dict) else None
-            if not isinstance(params, dict):
-                c.walk(entry, ("requests", i), "other", "other", STRUCTURAL_SKIP)
+            if not isinstance(params, dict):  # refused upstream; its text is read all the same
+                c.walk(entry, ("requests", i), "other", "other", _BATCH_SKIP)
                 continue
             inner = Collector()
             read_request(inner, params)
@@ -202,6 +197,10 @@ def _read_batch(c: Collector, body: Mapping[str, Any]) -> None:
             for extra, item in entry.items():
                 if extra not in ("params", "custom_id"):
                     c.walk(item, ("requests", i, extra), "other", "other", STRUCTURAL_SKIP)
+
+
+_BATCH_SKIP = STRUCTURAL_SKIP | {"custom_id"}
+"""A batch entry's ``custom_id`` is the caller's key for its result, not text."""
 
 
 def batch_model_pointers(body: Mapping[str, Any]) -> list[tuple[Pointer, str | None]]:
@@ -233,6 +232,9 @@ async def messages_event(s: StreamState, event: Event) -> bytes:
         return await _delta(s, data, event)
     elif kind == "content_block_stop":
         return await _stop(s, data, event)
+    elif kind == "error":  # the stream fails here: the text still held goes out first
+        out = await _held_all(s)
+        return s.error_event() if out is None else out + event.raw
     return event.raw
 
 
@@ -244,17 +246,21 @@ def _message_delta(s: StreamState, data: dict[str, Any]) -> None:
         s.finish_reason = delta["stop_reason"]
 
 
-_DELTA_FIELDS = {"text_delta": ("text", False), "input_json_delta": ("partial_json", True)}
+_DELTA_FIELDS = {"text_delta": ("text", False), "input_json_delta": ("partial_json", True),
+                 "thinking_delta": ("thinking", False)}
+"""Where each delta carries text. Thinking is checked as in JSON answers (whose thinking
+blocks are read): streamed raw, what a policy hides there would still reach the caller."""
 
 
 async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
     delta, index = data.get("delta"), data.get("index", 0)
     if not isinstance(delta, dict):
         return event.raw
-    field, json_string = _DELTA_FIELDS.get(str(delta.get("type")), (None, False))
+    kind = str(delta.get("type"))
+    field, json_string = _DELTA_FIELDS.get(kind, (None, False))
     if field is None or not isinstance(delta.get(field), str):
         return event.raw
-    released = await s.text(("block", index), delta[field], json_string)
+    released = await s.text(("block", index, kind), delta[field], json_string)
     if released is None:
         return s.error_event()
     delta[field] = released
@@ -262,8 +268,24 @@ async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
 
 
 async def _stop(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
-    extra = await _held(s, ("block", data.get("index", 0)))
-    return s.error_event() if extra is None else extra + event.raw
+    index, out = data.get("index", 0), b""
+    for key in [k for k in s.channel_keys() if k[0] == "block" and k[1] == index]:
+        extra = await _held(s, key)
+        if extra is None:
+            return s.error_event()
+        out += extra
+    return out + event.raw
+
+
+async def _held_all(s: StreamState) -> bytes | None:
+    """The text every block still holds, in delta events (``None``: a check denied it)."""
+    out = b""
+    for key in s.channel_keys():
+        extra = await _held(s, key)
+        if extra is None:
+            return None
+        out += extra
+    return out
 
 
 async def _held(s: StreamState, key: Any) -> bytes | None:
@@ -273,8 +295,7 @@ async def _held(s: StreamState, key: Any) -> bytes | None:
     rest = await s.flush(key)
     if rest is None or not rest:
         return rest if rest is None else b""
-    kind, field = (("input_json_delta", "partial_json") if key in s.json_keys
-                   else ("text_delta", "text"))
-    extra = {"type": "content_block_delta", "index": key[1], "delta": {"type": kind,
-                                                                        field: rest}}
+    _, index, kind = key
+    extra = {"type": "content_block_delta", "index": index,
+             "delta": {"type": kind, _DELTA_FIELDS[kind][0]: rest}}
     return s.emit(extra, "content_block_delta")

@@ -12,6 +12,7 @@ every string leaf of the body is text, so a body of no known shape is still read
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -62,6 +63,7 @@ class StreamState(Protocol):
     strip_usage: bool
     released: dict[Key, str]
     json_keys: set[Key]
+    templates: dict[Key, tuple[Any, str | None]]  # for dialects' own use: events to copy
 
     def has(self, key: Key) -> bool: ...
 
@@ -120,8 +122,15 @@ class Dialect:
         return endpoint.operation
 
     def models(self, body: Mapping[str, Any], endpoint: Endpoint) -> Models:
-        model, fallbacks = read_models(body)
-        return Models(endpoint.model or model, fallbacks)
+        """The body's models; where the path names the model (Azure's deployments), that
+        one, and any model the body names too is another that must pass."""
+        if endpoint.model is None:
+            model, fallbacks = read_models(body)
+            return Models(model, fallbacks)
+        named = read_models({**body, "model": endpoint.model})
+        given = body.get("model")
+        others = (given,) if isinstance(given, str) and given != endpoint.model else ()
+        return Models(endpoint.model, named[1], others)
 
     def max_tokens(self, body: Mapping[str, Any]) -> int | None:
         """The output cap; when several are given, the largest (budgets reserve the worst)."""
@@ -158,30 +167,47 @@ class Dialect:
         return None
 
     async def on_event(self, s: StreamState, event: Event) -> bytes:
-        """Guard one event of a streamed answer: every string of it is text, sent whole."""
+        """Guard one event of a streamed answer of no known API: every string of it is text.
+
+        Each place a string sits in an event (its pointer) is one channel, so the deltas a
+        stream sends at the same place read as one text, held back and checked like any
+        API's; the event is remembered as the template for the text still held at the end.
+        """
         data = event.json()
         if not isinstance(data, dict | list):
             return event.raw
+        if isinstance(data, dict) and isinstance(data.get("usage"), dict):
+            s.usage = data["usage"]
         c = Collector()
         c.walk(data, (), "assistant", "message", ANSWER_SKIP)
+        if not c.segments:
+            return event.raw
+        template = copy.deepcopy(data)
         for segment in c.segments:
-            if segment.inner is not None:
-                continue
-            released = await s.text(("generic", *segment.pointer), segment.text, final=True)
+            put(template, segment.pointer, "")
+        for segment in c.segments:
+            key = ("generic", *segment.pointer)
+            released = await s.text(key, segment.text)
             if released is None:
                 return s.error_event()
             put(data, segment.pointer, released)
-        if isinstance(data, dict) and isinstance(data.get("usage"), dict):
-            s.usage = data["usage"]
-        return s.emit(data, event.name) if c.segments else event.raw
+            s.templates[key] = (template, event.name)
+        return s.emit(data, event.name)
 
     async def on_end(self, s: StreamState) -> bytes:
-        """The stream ended: events carrying text still held (none in the generic view,
-        which holds nothing back)."""
+        """The stream ended: the text still held goes out in copies of the events it came in
+        (dialects with block-end events override this with their own shapes)."""
+        out = b""
         for key in s.channel_keys():
-            if await s.flush(key) is None:
+            rest = await s.flush(key)
+            if rest is None:
                 return s.error_event()
-        return b""
+            template = s.templates.get(key)
+            if rest and template is not None and key[0] == "generic":
+                data = copy.deepcopy(template[0])
+                put(data, key[1:], rest)
+                out += s.emit(data, template[1])
+        return out
 
     # --- errors -----------------------------------------------------------------------
 

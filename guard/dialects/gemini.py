@@ -20,7 +20,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guard.dialects.base import ANSWER_SKIP, Answer, Dialect, Endpoint, Models, StreamState
+from guard.dialects.base import (
+    ANSWER_SKIP,
+    Answer,
+    Dialect,
+    Endpoint,
+    Models,
+    StreamState,
+    largest_int,
+)
 from guard.dialects.events import Event
 from guard.dialects.models import read_models
 from guard.dialects.paths import RequestPath
@@ -39,9 +47,10 @@ _STRUCTURAL = frozenset(
     {
         "model", "cachedContent", "cached_content", "safetySettings", "safety_settings",
         "toolConfig", "tool_config", "serviceTier", "service_tier", "store",
-        "modelArmorConfig", "model_armor_config",
+        "modelArmorConfig", "model_armor_config", "fallback_models", "fallbacks", "models",
     }
 )  # fmt: skip
+"""Settings, references and model names (a gateway's fallback fields are read as models)."""
 
 _METHODS = {
     "generatecontent": "generate", "streamgeneratecontent": "generate",
@@ -50,7 +59,7 @@ _METHODS = {
     "batchgeneratecontent": "batch", "predict": "generate", "predictlongrunning": "generate",
 }  # fmt: skip
 _MODEL_PARENTS = ("models", "tunedmodels", "endpoints")
-_ROLES = {"model": "assistant", "user": "user", "function": "tool", "tool": "tool"}
+ROLES = {"model": "assistant", "user": "user", "function": "tool", "tool": "tool"}
 
 
 class Gemini(Dialect):
@@ -66,9 +75,10 @@ class Gemini(Dialect):
         segments = path.segments
         if segments and segments[-1] == "cachedcontents":
             return Endpoint(self, operation="other")
-        if len(segments) < 2 or segments[-2] not in _MODEL_PARENTS or ":" not in segments[-1]:
+        found = _model_method(path)
+        if found is None:
             return None
-        model, _, method = path.parts[-1].rpartition(":")
+        _, model, method = found
         operation = _METHODS.get(method.lower())
         if operation is None or not model:
             return None
@@ -79,19 +89,19 @@ class Gemini(Dialect):
         read_request(c, body)
 
     def models(self, body: Mapping[str, Any], endpoint: Endpoint) -> Models:
-        model, fallbacks = read_models(body)
-        named = endpoint.model or model
-        if named is not None and named.startswith("models/"):
-            named = named[len("models/"):]
-        return Models(named, fallbacks)
+        """The path's model (the API ignores a body's ``model``), and the fallbacks a
+        gateway's fields name. Read as if the body named the path's model: a body without a
+        ``model`` would have its first fallback taken for the primary (OpenRouter's
+        ``models``), which the path's model then replaced, unchecked."""
+        if endpoint.model is None:
+            model, fallbacks = read_models(body)
+            return Models(_bare(model), fallbacks)
+        _, fallbacks = read_models({**body, "model": endpoint.model})
+        named = (_bare(n) for n in fallbacks)
+        return Models(endpoint.model, tuple(dict.fromkeys(n for n in named if n)))
 
     def max_tokens(self, body: Mapping[str, Any]) -> int | None:
-        config = body.get("generationConfig", body.get("generation_config"))
-        if not isinstance(config, dict):
-            return None
-        value = config.get("maxOutputTokens", config.get("max_output_tokens"))
-        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
-            else None
+        return output_cap(body)
 
     def streamed(self, body: Mapping[str, Any], endpoint: Endpoint, query: str) -> bool:
         return endpoint.stream
@@ -100,10 +110,10 @@ class Gemini(Dialect):
         """The path with ``model`` in place of the one it named; ``None`` for a model of
         another provider, which a Gemini path cannot name."""
         provider, slash, bare = model.rpartition("/")
-        if slash and provider not in ("google", "gemini"):
+        found = _model_method(path)
+        if (slash and provider not in ("google", "gemini")) or found is None:
             return None
-        head, _, last = path.path.rstrip("/").rpartition("/")
-        method = last.rpartition(":")[2]
+        head, _, method = found
         return f"{head}/{bare}:{method}"
 
     def read_answer(self, c: Collector, body: Any) -> Answer:
@@ -129,8 +139,11 @@ class Gemini(Dialect):
 
     async def on_event(self, s: StreamState, event: Event) -> bytes:
         data = event.json()
-        if not isinstance(data, dict) or "error" in data:
+        if not isinstance(data, dict):
             return event.raw
+        if "error" in data:  # the SDK raises here: the text still held goes out first
+            held = await _held(s)
+            return s.error_event() if held is None else held + event.raw
         if isinstance(data.get("usageMetadata"), dict):
             s.usage = dict(data["usageMetadata"])  # a running total: the last one counts
         for position, candidate in enumerate(data.get("candidates") or []):
@@ -141,22 +154,63 @@ class Gemini(Dialect):
         return s.emit(data, event.name)
 
     async def on_end(self, s: StreamState) -> bytes:
-        """Text still held when the stream ends: one last chunk with it."""
-        candidates: list[dict[str, Any]] = []
-        for key in s.channel_keys():
-            rest = await s.flush(key)
-            if rest is None:
-                return s.error_event()
-            if rest and key[0] == "text":
-                part: dict[str, Any] = {"text": rest, **({"thought": True} if key[2] else {})}
-                candidates.append({"content": {"role": "model", "parts": [part]},
-                                   "index": key[1]})
-        return s.emit({"candidates": candidates}) if candidates else b""
+        held = await _held(s)
+        return s.error_event() if held is None else held
+
+
+async def _held(s: StreamState) -> bytes | None:
+    """Text still held (the stream ended, or failed): one last chunk with it (``None``: a
+    check denied it)."""
+    candidates: list[dict[str, Any]] = []
+    for key in s.channel_keys():
+        rest = await s.flush(key)
+        if rest is None:
+            return None
+        if rest and key[0] == "text":
+            part: dict[str, Any] = {"text": rest, **({"thought": True} if key[2] else {})}
+            candidates.append({"content": {"role": "model", "parts": [part]},
+                               "index": key[1]})
+    return s.emit({"candidates": candidates}) if candidates else b""
 
 
 _ANSWER_BOOKKEEPING = frozenset({"usageMetadata", "modelVersion", "responseId", "createTime",
                                  "promptFeedback", "totalTokens", "cachedContentTokenCount",
-                                 "embeddings", "embedding", "modelStatus"})
+                                 "promptTokensDetails", "cacheTokensDetails", "embeddings",
+                                 "embedding", "modelStatus"})
+
+
+def _model_method(path: RequestPath) -> tuple[str, str, str] | None:
+    """``(path up to the model's parent, model, method)`` of ``.../models/{model}:{method}``.
+
+    The model is everything after the last ``models``/``tunedModels``/``endpoints`` segment:
+    a gateway's id may hold a slash (Opper's compat path ``.../models/vertexai/{m}:method``),
+    and reading only the last segment would leave the request with no model for route
+    policies to judge.
+    """
+    segments = path.segments
+    if len(segments) < 2 or ":" not in segments[-1]:
+        return None
+    parent = max((i for i, s in enumerate(segments[:-1]) if s in _MODEL_PARENTS), default=-1)
+    if parent < 0:
+        return None
+    parts = path.parts
+    model, _, method = "/".join(parts[parent + 1:]).rpartition(":")
+    return "/" + "/".join(parts[:parent + 1]), model, method
+
+
+def _bare(model: str | None) -> str | None:
+    """A model name without the API's ``models/`` resource prefix."""
+    return model[len("models/"):] if model is not None and model.startswith("models/") \
+        else model
+
+
+def output_cap(body: Mapping[str, Any]) -> int | None:
+    """``generationConfig.maxOutputTokens`` in either spelling, of either key: Google's APIs
+    read both, so a body giving two reserves the larger (budgets reserve the worst)."""
+    caps = [largest_int(config, ("maxOutputTokens", "max_output_tokens"))
+            for config in (body.get("generationConfig"), body.get("generation_config"))
+            if isinstance(config, dict)]
+    return max((cap for cap in caps if cap is not None), default=None)
 
 
 def read_request(c: Collector, body: Mapping[str, Any]) -> None:
@@ -173,7 +227,19 @@ def read_request(c: Collector, body: Mapping[str, Any]) -> None:
             inner = Collector()
             read_request(inner, value)
             c.adopt(inner, (key,))
-        elif key not in _STRUCTURAL:
+        elif key == "content":  # embedContent: the text to embed, as OpenAI's ``input``
+            c.begin_message()
+            c.walk(value, (key,), "input", "input", SKIP)
+            c.end_message("input")
+        elif key == "requests" and isinstance(value, list):  # batchEmbedContents
+            for i, entry in enumerate(value):
+                inner = Collector()
+                if isinstance(entry, dict):
+                    read_request(inner, entry)
+                else:
+                    inner.walk(entry, (), "other", "other", SKIP)
+                c.adopt(inner, (key, i))
+        elif key not in _STRUCTURAL and key not in SKIP:  # an enum on top (``taskType``)
             c.walk(value, (key,), "other", "other", SKIP)
 
 
@@ -186,7 +252,7 @@ def read_contents(c: Collector, contents: Any, pointer: Pointer) -> None:
         role = "user"
         if isinstance(content, dict):
             given = content.get("role")
-            role = _ROLES.get(given, given) if isinstance(given, str) else "user"
+            role = ROLES.get(given, given) if isinstance(given, str) else "user"
             for key, value in content.items():
                 if key == "parts" and isinstance(value, list):
                     for j, part in enumerate(value):
@@ -200,6 +266,8 @@ def read_contents(c: Collector, contents: Any, pointer: Pointer) -> None:
 
 _CALLS = ("functionCall", "function_call")
 _RESULTS = ("functionResponse", "function_response")
+_CALL_SKIP = SKIP | {"scheduling", "willContinue", "will_continue"}
+"""A call's ``id`` pairs it with its result and ``scheduling`` is an enum: neither is text."""
 
 
 def read_part(c: Collector, part: Any, pointer: Pointer, role: str) -> None:
@@ -215,8 +283,9 @@ def read_part(c: Collector, part: Any, pointer: Pointer, role: str) -> None:
             data_key, kind, who = (("args", "tool_arguments", role) if key in _CALLS
                                    else ("response", "tool_result", "tool"))
             for inner, item in (value.items() if isinstance(value, dict) else ()):
-                c.walk(item, (*where, inner), who, kind, NO_SKIP if inner == data_key
-                       else SKIP)
+                if inner not in _CALL_SKIP:
+                    c.walk(item, (*where, inner), who, kind, NO_SKIP if inner == data_key
+                           else SKIP)
         elif key not in SKIP:
             c.walk(value, where, role, "content_part", SKIP)
 

@@ -9,7 +9,9 @@ string, a content block, a list of content blocks, or a list of steps (``user_in
 Answers hold ``steps`` (``outputs`` before the May 2026 revision); streams are SSE with
 ``event_type`` in the data: ``step.delta`` (``content.delta`` before), ``step.stop``,
 ``interaction.completed`` (``interaction.complete``) with the usage, ``error``; some end
-with ``[DONE]``.
+with ``[DONE]``. Text still held goes out in a delta of the stream's own schema; text that
+arrives whole (a ``step.start`` with content, a whole call, the steps a closing event may
+repeat) is checked whole.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from guard.dialects.base import (
-    ANSWER_SKIP,
     Answer,
     Dialect,
     Endpoint,
@@ -27,7 +28,8 @@ from guard.dialects.base import (
     put,
 )
 from guard.dialects.events import Event, Framing
-from guard.dialects.gemini import SKIP
+from guard.dialects.gemini import ROLES, output_cap
+from guard.dialects.gemini import SKIP as GEMINI_SKIP
 from guard.dialects.models import read_models
 from guard.dialects.paths import RequestPath
 from guard.envelope.model import Pointer
@@ -40,6 +42,10 @@ _STRUCTURAL = frozenset(
         "safety_settings", "fallback_models", "fallbacks", "models",
     }
 )  # fmt: skip
+
+SKIP = GEMINI_SKIP | {"thinking_summaries", "tool_choice", "is_error"}
+"""Gemini's enums and references, and the settings Interactions adds (``generation_config``
+``thinking_summaries`` and ``tool_choice`` are enums)."""
 
 _STEP_ROLES = {"user_input": "user", "model_output": "assistant", "thought": "assistant",
                "function_call": "assistant", "function_result": "tool"}
@@ -76,12 +82,7 @@ class Interactions(Dialect):
         return Models(model or (agent if isinstance(agent, str) and agent else None), fallbacks)
 
     def max_tokens(self, body: Mapping[str, Any]) -> int | None:
-        config = body.get("generation_config", body.get("generationConfig"))
-        if not isinstance(config, dict):
-            return None
-        value = config.get("max_output_tokens", config.get("maxOutputTokens"))
-        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
-            else None
+        return output_cap(body)
 
     def read_answer(self, c: Collector, body: Any) -> Answer:
         if not isinstance(body, dict):
@@ -96,10 +97,9 @@ class Interactions(Dialect):
                       dict(usage) if isinstance(usage, dict) else {})
 
     async def on_event(self, s: StreamState, event: Event) -> bytes:
-        data = event.json()
         if event.data.strip() == "[DONE]":
-            out = await self.on_end(s)
-            return out + (await s.close() or event.raw)
+            return await _closing(s, event.raw)
+        data = event.json()
         if not isinstance(data, dict):
             return event.raw
         kind = data.get("event_type")
@@ -107,28 +107,42 @@ class Interactions(Dialect):
             return await _delta(s, data, event)
         if kind in ("step.stop", "content.stop"):
             return await _stop(s, data, event)
+        if kind in ("step.start", "content.start"):  # a step may start with its text
+            field = "step" if kind == "step.start" else "content"
+            checked = await _whole(s, data, field, ("start", data.get("index", 0)))
+            if checked is None:
+                return s.error_event()
+            return s.emit(data, event.name) if checked else event.raw
         if kind in ("interaction.completed", "interaction.complete"):
-            interaction = data.get("interaction")
-            if isinstance(interaction, dict):
-                _usage(s, interaction)
-            out = await self.on_end(s)
-            return out + (await s.close() or event.raw)
+            return await _completed(s, data, event)
         if kind == "interaction.status_update":
             _usage(s, data)
+        if kind == "error":  # the stream fails here: the text still held goes out first
+            held = await _held(s)
+            return s.error_event() if held is None else held + event.raw
         return event.raw
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = b""
-        for key in s.channel_keys():
-            extra = await _flushed(s, key, "step.delta")
-            if extra is None:
-                return s.error_event()
-            out += extra
-        return out
+        out = await _held(s)
+        return s.error_event() if out is None else out
 
     def error_event(self, body: Any, framing: Framing) -> bytes:
+        """The stream's ``error`` event. Its ``code`` is a string there (``"not_found"``):
+        the SDK's ``Error`` model refuses the number an HTTP error body carries, and an
+        event it cannot read raises instead of ending the stream with the message."""
         error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            error = {**error, "code": str(error.get("status") or error.get("code")).lower()}
         return framing.encode({"event_type": "error", "error": error}, "error")
+
+
+async def _closing(s: StreamState, raw: bytes) -> bytes:
+    """The stream's end (``[DONE]``): text still held, then the whole-answer checks; a denial
+    by either ends the stream with the error event alone."""
+    out = await _held(s)
+    if out is None:
+        return s.error_event()
+    return out + (await s.close() or raw)
 
 
 def _read_input(c: Collector, value: Any) -> None:
@@ -150,21 +164,25 @@ def _read_item(c: Collector, item: Any, pointer: Pointer, default: str) -> str:
     if not isinstance(item, dict):
         c.walk(item, pointer, default, "message", SKIP)
         return default
-    kind = item.get("type")
+    kind, given = item.get("type"), item.get("role")
     role = _STEP_ROLES.get(kind, default) if isinstance(kind, str) else default
+    if isinstance(given, str):  # a turn ``{role, content}``: its role says who wrote it
+        role = ROLES.get(given, given)
     for key, value in item.items():
         where = (*pointer, key)
         if key in _DATA_KEYS:
             c.walk(value, where, role, _DATA_KEYS[key], NO_SKIP)
         elif key == "text":
             c.add(where, value, role, "message")
+        elif key == "data" and kind != "text":
+            continue  # an image's, audio's or document's bytes, base64
         elif key not in SKIP:
             c.walk(value, where, role, "content_part", SKIP)
     return role
 
 
 def _usage(s: StreamState, holder: dict[str, Any]) -> None:
-    usage = holder.get("usage")
+    usage = holder.get("usage", holder.get("usageMetadata"))  # Opper's copy: Gemini's name
     if isinstance(usage, dict):
         s.usage = dict(usage)
     status = holder.get("status")
@@ -189,23 +207,17 @@ def _delta_text(delta: dict[str, Any]) -> tuple[dict[str, Any], str, bool] | Non
 
 
 async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
-    delta = data.get("delta")
+    delta, index = data.get("delta"), data.get("index", 0)
     found = _delta_text(delta) if isinstance(delta, dict) else None
-    if found is None:
-        if isinstance(delta, dict):  # a whole result or call: every string at once
-            c = Collector()
-            c.walk(delta, (), "assistant", "message", ANSWER_SKIP | SKIP)
-            for segment in c.segments:
-                released = await s.text(("whole", data.get("index", 0), *segment.pointer),
-                                        segment.text, final=True)
-                if released is None:
-                    return s.error_event()
-                put(delta, segment.pointer, released)
-            return s.emit(data, event.name) if c.segments else event.raw
-        return event.raw
+    if found is None:  # a whole result or call (or a signature): every string at once
+        checked = await _whole(s, data, "delta", ("whole", index))
+        if checked is None:
+            return s.error_event()
+        return s.emit(data, event.name) if checked else event.raw
     holder, field, json_string = found
     assert isinstance(delta, dict)
-    key = ("step", data.get("index", 0), str(delta.get("type")), field)
+    kind = "content.delta" if data.get("event_type") == "content.delta" else "step.delta"
+    key = ("step", index, str(delta.get("type")), field, kind)
     released = await s.text(key, holder[field], json_string)
     if released is None:
         return s.error_event()
@@ -216,29 +228,73 @@ async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
 async def _stop(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
     index = data.get("index", 0)
     _usage(s, data)
-    kind = "content.delta" if data.get("event_type") == "content.stop" else "step.delta"
     out = b""
     for key in [k for k in s.channel_keys() if k[0] == "step" and k[1] == index]:
-        extra = await _flushed(s, key, kind)
+        extra = await _flushed(s, key)
         if extra is None:
             return s.error_event()
         out += extra
     return out + event.raw
 
 
-async def _flushed(s: StreamState, key: Any, kind: str) -> bytes | None:
-    """An extra delta event carrying the text a step's channel still holds (``None``: a
-    check denied it)."""
+async def _completed(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    """The closing event: its usage and status; the steps it may repeat (it usually leaves
+    them out) checked whole, the text still held sent before it."""
+    interaction, checked = data.get("interaction"), 0
+    out = await _held(s)
+    if out is None:
+        return s.error_event()
+    if isinstance(interaction, dict):
+        _usage(s, interaction)
+        for field in ("steps", "outputs"):
+            found = await _whole(s, interaction, field, ("completed", field))
+            if found is None:
+                return s.error_event()
+            checked += found
+    return out + (await s.close() or (s.emit(data, event.name) if checked else event.raw))
+
+
+async def _whole(s: StreamState, holder: dict[str, Any], field: str, key: Any) -> int | None:
+    """Check every string of ``holder[field]`` (a step, a content block, a delta, or a list
+    of them, arriving whole) at once and write back what is released: how many were
+    checked, ``None`` if a check denied. Arguments and results are data, every leaf."""
+    value, c = holder.get(field), Collector()
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _read_item(c, item, (field, i), "assistant")
+    elif value is not None:
+        _read_item(c, value, (field,), "assistant")
+    for segment in c.segments:
+        released = await s.text((*key, *segment.pointer), segment.text, final=True)
+        if released is None:
+            return None
+        put(holder, segment.pointer, released)
+    return len(c.segments)
+
+
+async def _held(s: StreamState) -> bytes | None:
+    """Text the stream's channels still hold, in extra deltas (``None``: a check denied)."""
+    out = b""
+    for key in s.channel_keys():
+        extra = await _flushed(s, key)
+        if extra is None:
+            return None
+        out += extra
+    return out
+
+
+async def _flushed(s: StreamState, key: Any) -> bytes | None:
+    """An extra delta event, of the stream's own schema, carrying the text a step's channel
+    still holds (``None``: a check denied it)."""
     rest = await s.flush(key)
     if rest is None:
         return None
     if not rest or key[0] != "step":
         return b""
-    _, index, delta_type, field = key
+    _, index, delta_type, field, kind = key
     delta: dict[str, Any] = {"type": delta_type}
     if delta_type == "thought_summary":
         delta["content"] = {"type": "text", "text": rest}
     else:
         delta[field] = rest
     return s.emit({"event_type": kind, "index": index, "delta": delta}, kind)
-

@@ -54,6 +54,8 @@ class Ollama(Dialect):
                 c.begin_message()
                 c.walk(value, (key,), "system", "system", _SKIP)
                 c.end_message("system")
+            elif key == "format" and isinstance(value, str):
+                continue  # "json": an enum; a JSON schema given here is read as text
             elif key not in _STRUCTURAL:
                 c.walk(value, (key,), "other", "other", _SKIP)
 
@@ -78,8 +80,11 @@ class Ollama(Dialect):
 
     async def on_event(self, s: StreamState, event: Event) -> bytes:
         data = event.json()
-        if not isinstance(data, dict) or "error" in data:
+        if not isinstance(data, dict):
             return event.raw
+        if "error" in data:  # the stream ends here: the text still held goes out first
+            held = await self._held(s)
+            return s.error_event() if held is None else held + event.raw
         for holder, field, key in _pieces(data):
             released = await s.text(key, holder[field], final=data.get("done") is True)
             if released is None:
@@ -92,8 +97,34 @@ class Ollama(Dialect):
             rest = await _rest(s, data)
             if rest is None:
                 return s.error_event()
-            return s.emit(data) + (await s.close() or b"")
+            denied = await s.close()
+            if denied is not None:  # clients stop at "done": its text goes out, not its end
+                data["done"] = False
+                data.pop("done_reason", None)
+                return s.emit(data) + denied
+            return s.emit(data)
         return s.emit(data)
+
+    async def on_end(self, s: StreamState) -> bytes:
+        held = await self._held(s)
+        return s.error_event() if held is None else held
+
+    async def _held(self, s: StreamState) -> bytes | None:
+        """The stream ended (or failed) without its ``done`` line: the text still held goes
+        out in one more line of the stream's own shape (``message`` for chat, top-level for
+        generate); ``None``: a check denied it."""
+        rest: dict[str, Any] = {}
+        for key in s.channel_keys():
+            text = await s.flush(key)
+            if text is None:
+                return None
+            if text and key[0] in ("content", "response", "thinking"):
+                rest[key[0]] = text
+        if not rest:
+            return b""
+        if self.conversational:
+            return s.emit({"message": {"role": "assistant", **rest}, "done": False})
+        return s.emit({**rest, "done": False})
 
 
 class Generate(Ollama):
@@ -109,7 +140,8 @@ class Embed(Ollama):
 
 
 DIALECTS: dict[str, Ollama] = {}
-DIALECTS.update(chat=Ollama(), generate=Generate(), embed=Embed(), embeddings=Embed())
+DIALECTS.update(chat=Ollama(), generate=Generate(), embed=Embed())
+DIALECTS["embeddings"] = DIALECTS["embed"]  # one API, one dialect: ``request.api`` names it
 
 
 def _read_message(c: Collector, message: Any, pointer: Pointer) -> str:
@@ -123,15 +155,31 @@ def _read_message(c: Collector, message: Any, pointer: Pointer) -> str:
         if key == "content":
             c.walk(value, (*pointer, key), role, kind, _SKIP)
         elif key == "tool_calls":
-            c.walk(value, (*pointer, key), role, "tool_arguments", _SKIP)
-            for i, call in enumerate(value if isinstance(value, list) else []):
-                arguments = call.get("function", {}) if isinstance(call, dict) else {}
-                if isinstance(arguments, dict) and "arguments" in arguments:
-                    c.walk(arguments["arguments"], (*pointer, key, i, "function", "arguments"),
-                           role, "tool_arguments", NO_SKIP)
+            _read_calls(c, value, (*pointer, key), role)
         elif key not in _SKIP:
             c.walk(value, (*pointer, key), role, "other", _SKIP)
     return role
+
+
+def _read_calls(c: Collector, calls: Any, pointer: Pointer, role: str) -> None:
+    """Each call's ``function.arguments`` (a JSON object: data, every leaf) once, and the rest
+    of the call (its name) as text: reading the arguments twice would give two segments at
+    one pointer, whose edits collide."""
+    if not isinstance(calls, list):
+        c.walk(calls, pointer, role, "tool_arguments", _SKIP)
+        return
+    for i, call in enumerate(calls):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            c.walk(call, (*pointer, i), role, "tool_arguments", _SKIP)
+            continue
+        for key, value in call.items():
+            if key != "function" and key not in _SKIP:
+                c.walk(value, (*pointer, i, key), role, "tool_arguments", _SKIP)
+        for key, value in function.items():
+            if key not in _SKIP:
+                c.walk(value, (*pointer, i, "function", key), role, "tool_arguments",
+                       NO_SKIP if key == "arguments" else _SKIP)
 
 
 def _texts(c: Collector, value: Any, pointer: Pointer, role: str) -> None:

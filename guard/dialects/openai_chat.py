@@ -127,7 +127,11 @@ def each_text(c: Collector, value: Any, field: str, role: str, kind: str) -> Non
                 c.add((field, i), item, role, kind)
                 c.end_message(role)
             elif not (isinstance(item, list) and all(isinstance(x, int) for x in item)):
+                before = len(c.segments)  # a part (moderations' text part) is a message too
+                c.begin_message()
                 c.walk(item, (field, i), role, kind, STRUCTURAL_SKIP)
+                if len(c.segments) > before:
+                    c.end_message(role)
     elif isinstance(value, str):
         c.begin_message()
         c.add((field,), value, role, kind)
@@ -217,6 +221,13 @@ class Completions(Chat):
     def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
         read_fields(c, body, _COMPLETIONS, _COMPLETIONS_STRUCTURAL)
 
+    async def on_event(self, s: StreamState, event: Event) -> bytes:
+        return await chat_event(s, event, completions=True)
+
+    async def on_end(self, s: StreamState) -> bytes:
+        out = await _flush_all(s, completions=True)
+        return s.error_event() if out is None else out
+
 
 _ANSWER_BOOKKEEPING = frozenset({"id", "object", "created", "model", "system_fingerprint",
                                  "usage", "service_tier"})
@@ -243,14 +254,17 @@ def _read_choices(c: Collector, choices: list[Any]) -> str | None:
 # --- streams ---------------------------------------------------------------------------
 
 
-async def chat_event(s: StreamState, event: Event) -> bytes:
+async def chat_event(s: StreamState, event: Event, completions: bool = False) -> bytes:
     """One chunk of a streamed chat or completions answer."""
     data = event.json()
     if event.data.strip() == "[DONE]":
-        out = await _flush_all(s)
+        out = await _flush_all(s, completions)
         return out + (await s.close() or event.raw) if out is not None else s.error_event()
     if not isinstance(data, dict):
         return event.raw
+    if "error" in data and not data.get("choices"):  # the SDK raises here: held text first
+        out = await _flush_all(s, completions)
+        return s.error_event() if out is None else out + event.raw
     if isinstance(data.get("usage"), dict):
         s.usage = data["usage"]
         if s.strip_usage:
@@ -303,15 +317,19 @@ async def _flush_calls(s: StreamState, choice: dict[str, Any], index: int) -> bo
     return True
 
 
-async def _flush_all(s: StreamState) -> bytes | None:
-    """Text still held when the stream ends (no finish_reason came): one last chunk each."""
+async def _flush_all(s: StreamState, completions: bool = False) -> bytes | None:
+    """Text still held when the stream ends (no finish_reason came): one last chunk each, in
+    the stream's own shape (a completions caller reads ``choices[].text``, not a delta)."""
     out = b""
     for index in sorted({k[1] for k in s.channel_keys()}):
         choice: dict[str, Any] = {"index": index, "delta": {}, "finish_reason": None}
         rest = await s.flush(("content", index))
         if rest is None or not await _flush_calls(s, choice, index):
             return None
-        if rest:
+        if rest and completions:
+            out += s.emit({"choices": [{"index": index, "text": rest,
+                                        "finish_reason": None}]})
+        elif rest:
             choice["delta"]["content"] = rest
         if choice["delta"]:
             out += s.emit({"choices": [choice]})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from guard.dialects.base import ANSWER_SKIP, Answer, Dialect, Endpoint, StreamState
+from guard.dialects.base import ANSWER_SKIP, Answer, Dialect, Endpoint, Models, StreamState
 from guard.dialects.events import Event
 from guard.dialects.openai_chat import COMMON_STRUCTURAL, each_text
 from guard.dialects.openai_responses import read_items
@@ -66,7 +66,8 @@ _VECTOR_SKIP = ANSWER_SKIP | {"embedding", "embeddings", "category_applied_input
 
 
 class Moderations(Embeddings):
-    """OpenAI Moderations: ``input`` is text (or text and image parts); scores come back."""
+    """OpenAI Moderations: ``input`` is text (or text and image parts); scores come back.
+    A request naming no model runs OpenAI's default one, which routes then see."""
 
     name = "openai.moderations"
     default_path = "/v1/moderations"
@@ -74,6 +75,10 @@ class Moderations(Embeddings):
     _structural: ClassVar[frozenset[str]] = COMMON_STRUCTURAL
     _operation = "moderate"
     _path = ("moderations",)
+
+    def models(self, body: Mapping[str, Any], endpoint: Endpoint) -> Models:
+        found = super().models(body, endpoint)
+        return found if found.model else Models("omni-moderation-latest", found.fallbacks)
 
 
 def _prompt(c: Collector, value: Any) -> None:
@@ -102,6 +107,10 @@ class Images(Embeddings):
 
     def max_tokens(self, body: Mapping[str, Any]) -> int | None:
         return None  # priced per image: the model's cap from the price table
+
+    def models(self, body: Mapping[str, Any], endpoint: Endpoint) -> Models:
+        found = super().models(body, endpoint)  # OpenAI's default when none is named
+        return found if found.model else Models("dall-e-2", found.fallbacks)
 
     def read_answer(self, c: Collector, body: Any) -> Answer:
         if isinstance(body, dict | list):
@@ -173,5 +182,9 @@ class Conversations(Embeddings):
 
     def read_answer(self, c: Collector, body: Any) -> Answer:
         if isinstance(body, dict | list):
-            c.walk(body, (), "assistant", "message", STRUCTURAL_SKIP)
+            c.walk(body, (), "assistant", "message", _LIST_SKIP)
         return Answer()
+
+
+_LIST_SKIP = STRUCTURAL_SKIP | {"first_id", "last_id", "created_at"}
+"""A list of items names its ends by id; ids are not text."""

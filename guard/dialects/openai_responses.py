@@ -149,17 +149,8 @@ class Responses(Dialect):
         return await responses_event(s, event)
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = b""
-        for key in s.channel_keys():
-            rest = await s.flush(key)
-            if rest is None:
-                return s.error_event()
-            if rest:
-                kind = _DELTAS[1] if key[0] == "args" else _DELTAS[0]
-                place = {"output_index": key[1]} if key[0] == "args" else \
-                    {"output_index": key[1], "content_index": key[2]}
-                out += s.emit({"type": kind, **place, "delta": rest}, kind)
-        return out
+        out = await _held(s)
+        return s.error_event() if out is None else out
 
 
 class OpenResponses(Responses):
@@ -186,10 +177,20 @@ def _at(body: Any, response: Any, pointer: Pointer) -> Pointer:
 
 # --- streams ---------------------------------------------------------------------------
 
-_DELTAS = ("response.output_text.delta", "response.function_call_arguments.delta")
-_DONES = ("response.output_text.done", "response.function_call_arguments.done")
+_STREAMS: dict[str, tuple[str, str | None, str]] = {
+    "response.output_text": ("text", "content_index", "text"),
+    "response.refusal": ("refusal", "content_index", "refusal"),
+    "response.reasoning_text": ("reasoning", "content_index", "text"),
+    "response.reasoning_summary_text": ("summary", "summary_index", "text"),
+    "response.function_call_arguments": ("args", None, "arguments"),
+}
+"""Each streamed text: its events' prefix -> (channel tag, the index below the output item,
+the field of its ``.done`` event). Refusals and reasoning are the model's text as much as the
+answer is (JSON answers read them), so none of them streams past the checks."""
+_BY_TAG = {tag: prefix for prefix, (tag, _, _) in _STREAMS.items()}
 _CLOSING = ("response.completed", "response.incomplete")
-_COPIES = ("response.content_part.done", "response.output_item.done")
+_COPIES = ("response.content_part.done", "response.output_item.done",
+           "response.reasoning_summary_part.done")
 
 
 async def responses_event(s: StreamState, event: Event) -> bytes:
@@ -197,35 +198,54 @@ async def responses_event(s: StreamState, event: Event) -> bytes:
     if not isinstance(data, dict):
         return event.raw
     kind = str(data.get("type", ""))
-    if kind in _DELTAS:
-        key = _key(data, kind)
+    prefix, _, suffix = kind.rpartition(".")
+    if prefix in _STREAMS and suffix == "delta":
+        key = _key(data, prefix)
         released = await s.text(key, str(data.get("delta", "")), key[0] == "args")
         if released is None:
             return s.error_event()
         data["delta"] = released
         return s.emit(data, event.name)
-    if kind in _DONES:
-        return await _done(s, data, kind, event)
+    if prefix in _STREAMS and suffix == "done":
+        return await _done(s, data, prefix, event)
     if kind in _CLOSING or kind in _COPIES:
         _rewrite(s, data)
         if kind in _CLOSING:
             return await s.close() or s.emit(data, event.name)
         return s.emit(data, event.name)
+    if kind in ("error", "response.failed"):  # the stream fails: the text held goes first
+        out = await _held(s)
+        return s.error_event() if out is None else out + event.raw
     return event.raw
 
 
-async def _done(s: StreamState, data: dict[str, Any], kind: str, event: Event) -> bytes:
-    key = _key(data, kind)
+async def _held(s: StreamState) -> bytes | None:
+    """The text every channel still holds, one delta event each (``None``: denied)."""
+    out = b""
+    for key in s.channel_keys():
+        rest = await s.flush(key)
+        if rest is None:
+            return None
+        if rest:
+            prefix = _BY_TAG[key[0]]
+            sub = _STREAMS[prefix][1]
+            place = {"output_index": key[1], **({sub: key[2]} if sub else {})}
+            kind = f"{prefix}.delta"
+            out += s.emit({"type": kind, **place, "delta": rest}, kind)
+    return out
+
+
+async def _done(s: StreamState, data: dict[str, Any], prefix: str, event: Event) -> bytes:
+    key, field = _key(data, prefix), _STREAMS[prefix][2]
     rest = await s.flush(key)
     if rest is None:
         return s.error_event()
     out = b""
     if rest:
-        delta_kind = kind.replace(".done", ".delta")
-        extra = {k: v for k, v in data.items() if k not in ("text", "arguments")}
+        delta_kind = f"{prefix}.delta"
+        extra = {k: v for k, v in data.items() if k != field}
         extra.update({"type": delta_kind, "delta": rest})
         out = s.emit(extra, delta_kind)
-    field = "arguments" if key[0] == "args" else "text"
     if key in s.released:
         data[field] = s.released[key]
     return out + s.emit(data, event.name)
@@ -234,6 +254,7 @@ async def _done(s: StreamState, data: dict[str, Any], kind: str, event: Event) -
 def _rewrite(s: StreamState, data: dict[str, Any]) -> None:
     """Whole-text copies in closing events take the released text, and usage is kept."""
     response = data.get("response")
+    index = data.get("output_index", 0)
     if isinstance(response, dict):
         if isinstance(response.get("usage"), dict):
             s.usage = response["usage"]
@@ -242,11 +263,21 @@ def _rewrite(s: StreamState, data: dict[str, Any]) -> None:
         for i, item in enumerate(response.get("output") or []):
             _item(s, item, i)
     if isinstance(data.get("item"), dict):
-        _item(s, data["item"], data.get("output_index", 0))
-    if isinstance(data.get("part"), dict):
-        key = ("text", data.get("output_index", 0), data.get("content_index", 0))
-        if key in s.released and "text" in data["part"]:
-            data["part"]["text"] = s.released[key]
+        _item(s, data["item"], index)
+    part = data.get("part")
+    if isinstance(part, dict):
+        tag = "summary" if "summary_index" in data else _tag(part)
+        sub = data.get("summary_index" if tag == "summary" else "content_index", 0)
+        _released(s, part, (tag, index, sub))
+
+
+_PART_TAGS = {"output_text": "text", "refusal": "refusal", "reasoning_text": "reasoning",
+              "summary_text": "summary"}
+
+
+def _tag(part: dict[str, Any]) -> str:
+    """The channel tag of a content part by its type (an unknown type: the answer's text)."""
+    return _PART_TAGS.get(str(part.get("type")), "text")
 
 
 def _item(s: StreamState, item: Any, index: int) -> None:
@@ -254,13 +285,21 @@ def _item(s: StreamState, item: Any, index: int) -> None:
         return
     if item.get("type") == "function_call" and ("args", index) in s.released:
         item["arguments"] = s.released[("args", index)]
-    for j, part in enumerate(item.get("content") or []):
-        key = ("text", index, j)
-        if isinstance(part, dict) and "text" in part and key in s.released:
-            part["text"] = s.released[key]
+    reasoning = item.get("type") == "reasoning"
+    for field, tag in (("content", "reasoning" if reasoning else None), ("summary", "summary")):
+        for j, part in enumerate(item.get(field) or []):
+            if isinstance(part, dict):
+                _released(s, part, (tag or _tag(part), index, j))
 
 
-def _key(data: dict[str, Any], kind: str) -> Key:
-    if "function_call" in kind:
-        return ("args", data.get("output_index", 0))
-    return ("text", data.get("output_index", 0), data.get("content_index", 0))
+def _released(s: StreamState, part: dict[str, Any], key: Key) -> None:
+    """The part's text (or refusal) as released, when its channel streamed it."""
+    field = "refusal" if key[0] == "refusal" else "text"
+    if field in part and key in s.released:
+        part[field] = s.released[key]
+
+
+def _key(data: dict[str, Any], prefix: str) -> Key:
+    tag, sub, _ = _STREAMS[prefix]
+    index = data.get("output_index", 0)
+    return (tag, index) if sub is None else (tag, index, data.get(sub, 0))

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guard.dialects.base import Answer, Dialect, Endpoint, Key, StreamState, put
-from guard.dialects.events import Event
+from guard.dialects.events import Event, Framing
 from guard.dialects.paths import RequestPath
 from guard.envelope.walk import NO_SKIP, STRUCTURAL_SKIP, Collector, Handler, read_fields
 
@@ -107,12 +107,31 @@ class Call(Dialect):
             return out + event.raw if out is not None else s.error_event()
         return await _delta(s, data, event)
 
+    async def on_end(self, s: StreamState) -> bytes:
+        """The stream ended without ``done`` or ``[DONE]`` (v2 streams send neither): the
+        text still held goes out, in the stream's own event shape."""
+        out = await _flush(s)
+        return s.error_event() if out is None else out
+
+    def error_event(self, body: Any, framing: Framing) -> bytes:
+        """``{"type": "error", "error": message}``: the SDK reads events by ``type`` and
+        drops one without it, so an OpenAI-shaped error would end the stream silently, as if
+        the answer were complete."""
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        return framing.encode({"type": "error", "error": str(message)})
+
 
 async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
     key: Key
+    if data.get("type") == "error" or data.get("chunk_type") == "error":
+        out = await _flush(s)  # the stream fails here: the text still held goes out first
+        return s.error_event() if out is None else out + event.raw
     if data.get("type") == "tool_call_delta" and isinstance(data.get("tool_call_args"), str):
         key, field, json_string = ("tool", data.get("tool_call_index", 0)), "tool_call_args", True
-    elif isinstance(data.get("delta"), str) and data.get("chunk_type") != "error":
+    elif isinstance(data.get("delta"), str) and "chunk_type" in data:  # v2
+        key, field, json_string = ("v2", str(data["chunk_type"])), "delta", False
+    elif isinstance(data.get("delta"), str):
         key, field, json_string = ("content",), "delta", False
     else:
         return event.raw
@@ -133,6 +152,8 @@ async def _flush(s: StreamState) -> bytes | None:
         if rest and key[0] == "tool":
             out += s.emit({"type": "tool_call_delta", "tool_call_index": key[1],
                            "tool_call_args": rest})
+        elif rest and key[0] == "v2":
+            out += s.emit({"delta": rest, "chunk_type": key[1]})
         elif rest:
             out += s.emit({"type": "content", "delta": rest})
     return out

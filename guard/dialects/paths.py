@@ -10,11 +10,17 @@ the path forwarded but ignored for matching (:attr:`RequestPath.key`).
 
 A path whose meaning depends on the server reading it is refused: an escaped ``/``, ``\\``,
 ``%``, ``;``, ``?`` or ``#`` (one server splits on it, another does not), a backslash,
-whitespace or a control character, ``..`` above the root, bytes that are not UTF-8.
+whitespace or a control character (Unicode's too: servers that strip or split on them differ
+from those that do not), ``..`` above the root, text that is not UTF-8 (bytes, or a lone
+surrogate in a ``str``, which no wire spelling carries).
+
+Only a target that starts with a scheme (``http://host/v1/...``) is an absolute form; a
+``://`` further on (``/proxy/http://x/v1``) is part of the path.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
@@ -29,6 +35,12 @@ class PathError(RequestError):
 _AMBIGUOUS_ESCAPED = frozenset("/\\%;?#")
 _SAFE = "/:@!$&'()*+,=-._~"  # RFC 3986 pchar minus ';' (cut above), plus '/'
 _HEX = frozenset("0123456789abcdefABCDEF")
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_REFUSED = re.compile(
+    "[\x00-\x20\x7f-\x9f\\\\\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+    "\u3000\ud800-\udfff]")
+"""Control characters (C0, DEL, C1), whitespace (what ``str.isspace`` says), a backslash,
+surrogates: what no path guard forwards may hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +87,9 @@ def normalize(path: str | bytes, query: str | bytes = "") -> RequestPath:
     A ``?`` in ``path`` starts the query (when ``query`` is not given apart).
     """
     if isinstance(path, bytes | bytearray):
+        given, mark, rest = bytes(path).partition(b"?")  # a query is not the path's text
         try:
-            path = bytes(path).decode("utf-8")
+            path = given.decode("utf-8") + (mark + rest).decode("latin-1")
         except UnicodeDecodeError as exc:
             raise PathError("request path is not UTF-8") from exc
     if isinstance(query, bytes | bytearray):
@@ -90,12 +103,12 @@ def normalize(path: str | bytes, query: str | bytes = "") -> RequestPath:
 @lru_cache(maxsize=4096)
 def _normalized(path: str, query: str) -> RequestPath:
     """Cached: a gateway sees few distinct paths, and each request asks more than once."""
-    if "://" in path:  # an absolute-form request target: only its path counts
-        scheme_end = path.index("://") + 3
-        slash = path.find("/", scheme_end)
-        path = path[slash:] if slash >= 0 else "/"
     if "#" in path:
         raise PathError("request path holds a '#' fragment")
+    absolute = _ABSOLUTE.match(path)
+    if absolute is not None:  # an absolute-form request target: only its path counts
+        slash = path.find("/", absolute.end())
+        path = path[slash:] if slash >= 0 else "/"
     segments: list[str] = []
     for part in path.split("/"):
         segment = _decoded(part.split(";", 1)[0])
@@ -118,9 +131,9 @@ def _decoded(segment: str) -> str:
     """One segment with its escapes decoded; refused when they hide a separator."""
     if "%" in segment:
         segment = _unescape(segment)
-    for char in segment:
-        if char <= " " or char == "\x7f" or char == "\\":
-            raise PathError(f"request path holds a {_name(char)}")
+    refused = _REFUSED.search(segment)
+    if refused is not None:
+        raise PathError(f"request path holds a {_name(refused.group())}")
     return segment
 
 
@@ -148,4 +161,8 @@ def _unescape(segment: str) -> str:
 
 
 def _name(char: str) -> str:
-    return "backslash" if char == "\\" else f"control or space character {char!r}"
+    if char == "\\":
+        return "backslash"
+    if "\ud800" <= char <= "\udfff":
+        return "lone surrogate (not UTF-8)"
+    return f"control or space character {char!r}"

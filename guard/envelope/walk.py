@@ -29,22 +29,21 @@ STRUCTURAL_SKIP = frozenset(
         "type", "id", "role", "object", "model", "status", "index",
         "call_id", "tool_call_id", "tool_use_id", "approval_request_id",
         "container_id", "server_label", "file_id", "file_data",
-        "detail", "format", "media_type", "mime_type", "mimeType", "voice",
+        "detail", "media_type", "mime_type", "mimeType", "voice",
         "encrypted_content", "signature", "thought_signature", "thoughtSignature",
-        "cache_control", "authorization_token",
+        "cache_control", "authorization_token", "authorization", "headers",
     }
 )  # fmt: skip
 """Keys of known shapes whose values are identifiers, enums, binary or the caller's own
 credentials for a tool server, not text.
 
 Used inside messages, content parts and settings, where the key names are the API's own
-(docs/policies.md lists them). ``data`` is handled apart (see :func:`_skip_data`). Never
-used for user data (Opper ``input``, tool arguments), where a key like ``type`` holds real
-text. ``name`` is text: a message's or a tool's name is shown to the model.
+(docs/policies.md lists them). ``format`` is skipped only when it is a string (an enum):
+Responses' ``text.format`` is an object holding a schema whose descriptions the model reads.
+``data`` is handled apart (see :func:`_skip_data`). Never used for user data (Opper
+``input``, tool arguments), where a key like ``type`` holds real text. ``name`` is text: a
+message's or a tool's name is shown to the model.
 """
-
-UNKNOWN_SKIP = frozenset({"model", "role", "type", "id", "object"})
-"""The few keys skipped in a body of unknown shape: obviously not prose."""
 
 NO_SKIP: frozenset[str] = frozenset()
 """For user data: every string leaf is text."""
@@ -54,19 +53,23 @@ _BINARY_MIN = 1024
 
 
 def looks_binary(text: str) -> bool:
-    """True for a data: URL or a long base64 blob: a payload, not text.
+    """True for a base64 data: URL or a long base64 blob: a payload, not text.
 
     Scanning base64 as text finds nonsense and redacting inside it corrupts
     the file, so such strings are not segments. Prose of 1 KiB always holds a
-    space or punctuation outside the base64 alphabet.
+    space or punctuation outside the base64 alphabet. A data: URL counts only when
+    all of its payload is base64: ``data:x;base64,AAAA jane@example.com`` is text.
     """
     if text.startswith("data:"):
-        return ";base64," in text[:256]
+        head, comma, _ = text[:256].partition(",")
+        return (bool(comma) and head.endswith(";base64")
+                and _BASE64.fullmatch(text, len(head) + 1) is not None)
     return len(text) >= _BINARY_MIN and _BASE64.fullmatch(text) is not None
 
 
 def _skip_data(node: dict[Any, Any]) -> bool:
-    """``data`` is base64 (images, audio, PDFs) unless the block says it is text.
+    """A ``data`` string is base64 (images, audio, PDFs) unless the block says it is text
+    (a ``data`` list or object, as in OpenAI's answers, is walked).
 
     Anthropic's plain-text document source is ``{"type": "text", "data": ...}``.
     """
@@ -109,7 +112,7 @@ def _collect(
     items: Any
     if isinstance(node, dict):
         items = node.items()
-        if skip is not NO_SKIP and "data" in node and _skip_data(node):
+        if skip is not NO_SKIP and isinstance(node.get("data"), str) and _skip_data(node):
             items = [(k, v) for k, v in items if k != "data"]
     else:
         items = enumerate(node)
@@ -117,6 +120,8 @@ def _collect(
         if key in skip:
             continue
         if isinstance(child, str):
+            if key == "format" and skip is not NO_SKIP:
+                continue  # an enum ("wav", "json"); a ``format`` object is a schema: walked
             if child and ((len(child) < _BINARY_MIN and child[:5] != "data:") or is_text(child)):
                 where = (*path, key)
                 if outer is None:

@@ -71,6 +71,8 @@ def decision_line(decision: Decision, response: ResponseDecision | None = None, 
         "detectors": _detectors(traces),
         "timings": _timings(decision, response, duration_ms),
     }
+    if not decision.inspected:  # forwarded unread: settings.passthrough or unknown_api: allow
+        head["inspected"] = False
     policies = ",".join(map(entry, traces))
     return f'{_ENCODER.encode(head)[:-1]},"policies":[{policies}]}}'
 

@@ -5,11 +5,34 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from guard.policy.base import Mode, Model, OnError
 
 _STORE_SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://")
+_ENTRY = re.compile(r"(\*|[A-Za-z]+) +(/.*)")
+_NEVER_IN_A_PATH = re.compile(r"[\s\x00-\x1f\x7f-\x9f%;#\\]")
+
+
+def _passthrough_entry(entry: str) -> str:
+    """One ``"METHOD /path/glob"``; refused when no request could ever match it.
+
+    Requests are matched on their normalized path (:mod:`guard.dialects.paths`), which has
+    no empty, ``.`` or ``..`` segment, no escape, no whitespace: a glob holding one would
+    silently match nothing, and the operator would see 415s for what they meant to let
+    through. Checked one entry at a time so the error names the entry's own line.
+    """
+    match = _ENTRY.fullmatch(entry.strip())
+    if match is None:
+        raise ValueError(f"{entry!r}: expected \"METHOD /path/glob\" (METHOD may be `*` or "
+                         "WEBSOCKET), e.g. \"POST /v1/audio/transcriptions\"")
+    glob = match.group(2)
+    segments = glob.rstrip("/").split("/")[1:]
+    if _NEVER_IN_A_PATH.search(glob) or any(s in ("", ".", "..") for s in segments):
+        raise ValueError(f"{entry!r}: no request path can match {glob!r}: paths are matched "
+                         "normalized (no empty, '.' or '..' segment, no '%' escape, ';', '#', "
+                         "backslash or whitespace)")
+    return entry
 
 
 class PiiSettings(Model):
@@ -73,11 +96,12 @@ class Settings(Model):
         "`scan` (every string in it is text for the content, PII and llm policies), `block` "
         "(400 in OpenAI's error shape), or `allow` (forwarded uninspected, counted in the "
         "metrics and the decision log).")
-    passthrough: list[str] = Field(
-        [], description="`\"METHOD /path/glob\"` entries (`*` for any method, "
-        "`WEBSOCKET` for WebSocket connections) that are forwarded uninspected, and counted "
-        "as such; any other request whose body guard cannot read as JSON (multipart forms, "
-        "audio, plain text) gets 415.")
+    passthrough: list[Annotated[str, AfterValidator(_passthrough_entry)]] = Field(
+        [], description="`\"METHOD /path/glob\"` entries (`*` for any HTTP method, "
+        "`WEBSOCKET` for WebSocket connections, which `*` does not cover) that are forwarded "
+        "uninspected, and counted as such; the glob is matched, case aside, against the "
+        "normalized path. Any other request whose body guard cannot read as JSON (multipart "
+        "forms, audio, plain text) gets 415.")
     gateway: Literal["none", "opper", "litellm", "openrouter"] = Field(
         "none", description="The gateway guard fronts, for request fields only it reads: "
         "route `fallbacks` are written as Opper's `fallback_models`, LiteLLM's `fallbacks` "
@@ -95,16 +119,6 @@ class Settings(Model):
     def _known_store(cls, value: str) -> str:
         if not value.startswith(_STORE_SCHEMES):
             raise ValueError("expected a URL starting with memory://, sqlite:/// or redis://")
-        return value
-
-    @field_validator("passthrough")
-    @classmethod
-    def _passthrough_entries(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            method, _, glob = entry.strip().partition(" ")
-            if not re.fullmatch(r"\*|[A-Za-z]+", method) or not glob.strip().startswith("/"):
-                raise ValueError(f"{entry!r}: expected \"METHOD /path/glob\" (METHOD may be "
-                                 "`*` or WEBSOCKET), e.g. \"POST /v1/audio/transcriptions\"")
         return value
 
     @field_validator("decision_log")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from guard.dialects import resolve
+from guard.dialects import endpoint, normalize, resolve
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
 from guard.library import Body, Guard
 
@@ -77,13 +77,14 @@ class Exchange:
         return result
 
 
-async def run_exchange(guard: Guard, body: Body, *, path: str = "",
+async def run_exchange(guard: Guard, body: Body, *, path: str = "", method: str = "POST",
                        headers: Mapping[str, str] | None = None,
                        response: Body | None = None,
                        now: datetime | None = None) -> Exchange:
     """Evaluate ``body`` (and ``response``, unless the request is denied) with ``guard``."""
     path = path or inferred_path(body)
-    decision = await guard.check_request(body, path=path, headers=headers, now=now)
+    decision = await guard.check_request(body, path=path, method=method, headers=headers,
+                                         now=now)
     if response is None:
         await guard.release(decision, now=now)  # nothing will settle it: hold nothing
         return Exchange(decision)
@@ -93,14 +94,19 @@ async def run_exchange(guard: Guard, body: Body, *, path: str = "",
 
 
 def inferred_path(body: Body) -> str:
-    """The path a body's shape implies (``/v1/messages`` for Anthropic's), or ``""``."""
+    """The path a body's shape implies (``/v1/messages`` for Anthropic's), or ``""`` (also
+    for an API whose path names the model: the body alone cannot say which)."""
     data: Any = body
     if isinstance(body, bytes | str):
         try:
             data = json.loads(body)
         except ValueError:
             return ""
-    return resolve(None, data).dialect.default_path if isinstance(data, Mapping) else ""
+    if not isinstance(data, Mapping):
+        return ""
+    path = resolve(None, data).dialect.default_path
+    named = endpoint(normalize(path))
+    return "" if named is None or named.model is not None else path
 
 
 def use_private_store(guard: Guard) -> None:

@@ -180,8 +180,17 @@ FAILURES = {"gpt-4o-overloaded": _overloaded, "gpt-4o-garbage": _garbage,
 
 
 def build() -> Starlette:
+    """The stand-in; ``app.state.requests`` holds the JSON bodies its OpenAI and Anthropic
+    routes parsed, ``app.state.seen`` every request raw (``upstream_more.Seen``)."""
+    from starlette.middleware import Middleware
+
+    from tests.asgi.upstream_more import ROUTES, Recorder
+
+    seen: list[Any] = []
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
                             Route("/v1/responses", responses, methods=["POST"]),
-                            Route("/v1/messages", messages, methods=["POST"])])
+                            Route("/v1/messages", messages, methods=["POST"]), *ROUTES],
+                    middleware=[Middleware(Recorder, seen=seen)])
     app.state.requests = []
+    app.state.seen = seen
     return app

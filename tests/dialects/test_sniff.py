@@ -49,12 +49,19 @@ def test_path_decides(path: str, api: str) -> None:
                       {"messages": []}) == api
 
 
-@pytest.mark.parametrize("path", ["", "/", "/v1/threads/t_1/messages",
-                                  "/v1/responses/resp_1", "/health"])
-def test_unknown_paths_fall_back_to_the_body(path: str) -> None:
-    assert detect_api(path, {"name": "t", "instructions": "x", "input": "y"}) == "opper.call"
-    assert detect_api(path, {"foo": "bar"}) == "unknown"
-    assert detect_api(path) == "unknown"
+def test_without_a_path_the_body_decides() -> None:
+    assert detect_api("", {"name": "t", "instructions": "x", "input": "y"}) == "opper.call"
+    assert detect_api("", {"foo": "bar"}) == "unknown"
+    assert detect_api("") == "unknown"
+
+
+@pytest.mark.parametrize("path", ["/", "/v1/threads/t_1/messages", "/v1/responses/resp_1",
+                                  "/health"])
+def test_a_path_that_names_no_api_gets_the_generic_view(path: str) -> None:
+    # a chat- or Opper-shaped body on such a path could hide text in fields they call
+    # structural: every string is read instead
+    assert detect_api(path, {"name": "t", "instructions": "x", "input": "y"}) == "unknown"
+    assert detect_api(path, {"messages": [{"role": "user", "content": "x"}]}) == "unknown"
 
 
 def user(text: str = "hi") -> dict[str, Any]:
