@@ -59,7 +59,7 @@ def _apps(policies: str = POLICIES) -> tuple[Any, Any]:
     from guard import Guard, GuardMiddleware
     from tests.asgi.upstream import build
 
-    bare = build()
+    bare = build(record=False)
     return bare, GuardMiddleware(bare, guard=Guard.from_yaml(policies))
 
 
@@ -135,7 +135,7 @@ def _ttft_rows() -> list[dict[str, Any]]:
     body = {"model": "gpt-4o-mini", "stream": True,
             "messages": [{"role": "user", "content": "tell me about the plan " * 8}]}
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, running(upstream.build()) as up:
+    with tempfile.TemporaryDirectory() as tmp, running(upstream.build(record=False)) as up:
         direct = asyncio.run(_first_byte(up, body))
         for label, text in (("no output policy", POLICIES), ("output policy", OUTPUT)):
             path = Path(tmp) / f"{label}.yaml"

@@ -181,7 +181,7 @@ def stand_in() -> Any:
     """
     from tests.asgi import upstream
 
-    app = upstream.build()
+    app = upstream.build(record=False)
     received: list[dict[str, Any]] = app.state.requests
     count = 0
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from guard.dialects import endpoint as path_endpoint
 from guard.engine.compile import CompiledPolicies, build_policies, build_policy_text
 from guard.engine.decision import Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.engine import Engine
+from guard.engine.ids import decision_id as new_decision_id
 from guard.engine.output import evaluate_response
 from guard.envelope import Envelope, decode_body, parse_request, read_envelope
 from guard.envelope.parse import UnusableJSON, text_nul_free
@@ -120,7 +120,7 @@ class Guard:
 
     def uninspected(self, target: RequestPath | None, method: str, reason: str) -> Decision:
         """The decision to forward a request as it is, unread (logged and counted)."""
-        decision_id = str(uuid.uuid4())
+        decision_id = new_decision_id()
         found = path_endpoint(target) if target is not None else None
         decision = Decision(
             decision_id=decision_id, revision=self.revision,
@@ -253,7 +253,7 @@ class Guard:
         return self._reject(api, status, message, code)
 
     def _reject(self, api: str, status: int, message: str, code: str) -> Decision:
-        decision_id = str(uuid.uuid4())
+        decision_id = new_decision_id()
         return Decision(
             decision_id=decision_id, revision=self.revision, api=api, action="deny",
             status=status, violations=[Violation(code, message, "deny", status=status)],

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from guard.dialects.events import NDJSON, SSE, Event, Framing
 from guard.dialects.models import read_models
 from guard.envelope.walk import NO_SKIP, ROLE_OTHER, STRUCTURAL_SKIP, Collector
 
 if TYPE_CHECKING:
-    from guard.dialects.events import Event, Framing
     from guard.dialects.paths import RequestPath
 
 Key = tuple[Any, ...]
@@ -158,8 +158,6 @@ class Dialect:
 
     def framing(self, content_type: str) -> Framing | None:
         """The event framing of a streamed answer with ``content_type``, if any."""
-        from guard.dialects.events import NDJSON, SSE
-
         if "text/event-stream" in content_type:
             return SSE()
         if "ndjson" in content_type or "jsonl" in content_type:

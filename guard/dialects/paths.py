@@ -50,6 +50,11 @@ class RequestPath:
     path: str  # decoded, normalized, case kept: "/v1beta/models/gemini-2.5-flash:generateContent"
     key: str  # lower case, no trailing slash: what dialects match
     query: str = ""  # the raw query string, without "?"
+    raw: str = ""  # the path percent-encoded for the wire (what the upstream receives)
+
+    def __post_init__(self) -> None:
+        if not self.raw:
+            object.__setattr__(self, "raw", quote(self.path, safe=_SAFE))
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -68,11 +73,6 @@ class RequestPath:
         return start if start >= 0 and segments[start:] == names else -1
 
     @property
-    def raw(self) -> str:
-        """The path percent-encoded for the wire (what the upstream receives)."""
-        return quote(self.path, safe=_SAFE)
-
-    @property
     def target(self) -> str:
         """Path and query, as a request line carries them."""
         return self.raw + ("?" + self.query if self.query else "")
@@ -81,10 +81,12 @@ class RequestPath:
         return normalize(path, self.query)
 
 
+@lru_cache(maxsize=4096)
 def normalize(path: str | bytes, query: str | bytes = "") -> RequestPath:
     """The one spelling of ``path`` (raw, as on the request line); :class:`PathError` if none.
 
-    A ``?`` in ``path`` starts the query (when ``query`` is not given apart).
+    A ``?`` in ``path`` starts the query (when ``query`` is not given apart). Cached on the
+    raw input, as ASGI servers give it: a gateway sees few distinct paths and queries.
     """
     if isinstance(path, bytes | bytearray):
         given, mark, rest = bytes(path).partition(b"?")  # a query is not the path's text
@@ -100,9 +102,7 @@ def normalize(path: str | bytes, query: str | bytes = "") -> RequestPath:
     return _normalized(path, query)
 
 
-@lru_cache(maxsize=4096)
 def _normalized(path: str, query: str) -> RequestPath:
-    """Cached: a gateway sees few distinct paths, and each request asks more than once."""
     if "#" in path:
         raise PathError("request path holds a '#' fragment")
     absolute = _ABSOLUTE.match(path)

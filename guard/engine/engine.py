@@ -9,7 +9,6 @@ in monitor mode is recorded but changes nothing.
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from guard.engine.compile import CompiledPolicies
 from guard.engine.context import Context
 from guard.engine.decision import Decision
 from guard.engine.identity import resolve_identity
+from guard.engine.ids import decision_id as new_decision_id
 from guard.engine.run import Run, run_checks
 from guard.envelope import Envelope, apply_edits, set_value
 from guard.errors import CelEvaluationError
@@ -80,7 +80,7 @@ class Engine:
                 apply_input(Outcome("modify", updates=updates), ctx)
 
     def _decision(self, run: Run, ctx: Context, original: Envelope, seconds: float) -> Decision:
-        decision_id = str(uuid.uuid4())
+        decision_id = new_decision_id()
         env = ctx.envelope
         denial = run.denial
         changed = env.body != original.body or env.path != original.path

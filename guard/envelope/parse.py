@@ -73,13 +73,15 @@ def parse_request(
     """
     data = decode_body(body)
     target = path if isinstance(path, RequestPath) else (normalize(path) if path else None)
-    return read_envelope(data, target, resolve(target, data), method, headers,
+    lowered = {str(k).lower(): v for k, v in headers.items()} if headers else {}
+    return read_envelope(data, target, resolve(target, data), method, lowered,
                          (nul_free or text_nul_free(body)))
 
 
 def read_envelope(data: dict[str, Any], target: RequestPath | None, found: Endpoint,
-                  method: str, headers: Mapping[str, str] | None, nul_free: bool) -> Envelope:
-    """The envelope of a decoded body whose endpoint is known."""
+                  method: str, headers: Mapping[str, str], nul_free: bool) -> Envelope:
+    """The envelope of a decoded body whose endpoint is known (``headers`` by lower-case
+    name, as :func:`parse_request` and ``Guard.check_request`` give them)."""
     dialect = found.dialect
     collector = Collector()
     dialect.read(collector, data, found)
@@ -87,19 +89,18 @@ def read_envelope(data: dict[str, Any], target: RequestPath | None, found: Endpo
     messages = tuple(collector.messages)
     models = dialect.models(data, found)
     provider = infer_provider(models.model, dialect.provider)
-    lowered = {str(k).lower(): v for k, v in headers.items()} if headers else {}
     return Envelope(
         api=dialect.name,
         path=target.path if target is not None else "",
         method=method.upper(),
-        headers=lowered,
+        headers=headers,
         body=data,
         model=models.model,
         provider=provider,
         qualified_model=qualify(models.model, provider),
         fallback_models=models.fallbacks,
         stream=dialect.streamed(data, found, target.query if target else ""),
-        max_tokens=dialect.max_tokens(data),
+        max_tokens=_clamped(dialect.max_tokens(data)),
         messages=messages,
         segments=segments,
         tags=_mapping(data.get("tags")),
@@ -109,7 +110,7 @@ def read_envelope(data: dict[str, Any], target: RequestPath | None, found: Endpo
         other_models=models.others,
         endpoint=found,
         target=target,
-        nul_free=nul_free and _fields_nul_free(target, lowered),
+        nul_free=nul_free and _fields_nul_free(target, headers),
     )
 
 
@@ -143,6 +144,15 @@ def with_models(envelope: Envelope, body: Mapping[str, Any]) -> Envelope:
                    qualified_model=qualify(models.model, provider),
                    fallback_models=models.fallbacks, other_models=models.others,
                    nul_free=nul_free)
+
+
+MAX_CAP = 2**53
+"""The largest output cap taken as given: a larger integer (JSON has no limit, JavaScript
+reads it as Infinity) is read as this, which no budget admits, and costs stay floats."""
+
+
+def _clamped(cap: int | None) -> int | None:
+    return cap if cap is None or cap <= MAX_CAP else MAX_CAP
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -4,18 +4,20 @@ Parsers disagree on some JSON: with a key given twice, Python and most JavaScrip
 last value, Go's and others' first-match lookups the first, and Go and ASP.NET match field
 names without regard to case; a lone surrogate escape (``"\\ud800"``) is an error to one,
 U+FFFD to another, a raw code point to a third; ``1e400`` is infinity to one, an error to
-another, and so is an integer too long for a double (JavaScript reads ``1`` and 400 zeros as
-``Infinity``, Python exactly). Key case is folded as case-blind parsers fold it: Go's
-``EqualFold`` takes the long s (U+017F) for ``"s"`` and the Kelvin sign (U+212A) for ``"k"``,
-.NET's upper-casing the dotless i (U+0131) for ``"i"``. A body where the choice matters
-could let guard inspect one reading while the upstream acts on the other, so such a body is
-refused (:class:`AmbiguousJSON`, a 400), along with NaN and Infinity, which are not JSON.
+another. Key case is folded as case-blind parsers fold it: Go's ``EqualFold`` takes the long
+s (U+017F) for ``"s"`` and the Kelvin sign (U+212A) for ``"k"``, .NET's upper-casing the
+dotless i (U+0131) for ``"i"``. A body where the choice matters could let guard inspect one
+reading while the upstream acts on the other, so such a body is refused
+(:class:`AmbiguousJSON`, a 400), along with NaN and Infinity, which are not JSON. An integer
+too long for a double is exact here and ``Infinity`` in JavaScript: no reading of it is
+smaller than guard's, so it passes (output caps are clamped where they are read); Python
+refuses integers of more than 4300 digits itself.
 
 The checks cost little: duplicate keys are counted as each object is built (a dict of the
 pairs is the object anyway), key case only when an object has a key that is not plain
-lower-case ASCII, integers only when the text holds a run of more than 308 digits,
-surrogates only when the text holds a ``\\uD8..``-``\\uDF..`` escape (or, for ``str``
-input, is not all ASCII: a ``str`` can hold a lone surrogate that no UTF-8 body can).
+lower-case ASCII, surrogates only when the text holds a ``\\uD8..``-``\\uDF..`` escape
+(or, for ``str`` input, is not all ASCII: a ``str`` can hold a lone surrogate that no UTF-8
+body can).
 """
 
 from __future__ import annotations
@@ -67,25 +69,12 @@ def _float(text: str) -> float:
     return number
 
 
-def _int(text: str) -> int:
-    """An integer, unless a reader of doubles makes it infinite (Python's own limit on digits
-    would refuse it later, and with a ValueError that does not say why)."""
-    if len(text) > 308 and math.isinf(float(text)):
-        raise AmbiguousJSON(f"the number {text[:40]}... is out of range")
-    return int(text)
-
-
 def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_float,
                             parse_constant=_constant)
-_LONG_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_float,
-                                 parse_int=_int, parse_constant=_constant)
-"""For text with a long run of digits: a Python call per integer, where the other decoder
-reads integers in C (an embeddings request can carry thousands)."""
-_LONG_DIGITS = re.compile("[0-9]{309}")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -96,14 +85,13 @@ def loads_strict(text: str | bytes | bytearray) -> Any:
     Bytes must be UTF-8 (or UTF-16/32 with the marks JSON allows). One decoder is built
     once and reused: ``json.loads`` with any option builds a new one per call.
     """
-    if not isinstance(text, str):
-        text = text.decode(json.detect_encoding(text))
+    if not isinstance(text, str):  # a body that opens with "{" is UTF-8: JSON says so
+        text = text.decode("utf-8" if text[:1] == b"{" else json.detect_encoding(text))
     elif not text.isascii() and _SURROGATE.search(text) is not None:
         raise AmbiguousJSON("the text holds a lone surrogate (\\ud800-\\udfff), which no "
                             "UTF-8 body can carry")
-    decoder = _DECODER if _LONG_DIGITS.search(text) is None else _LONG_DECODER
-    value = decoder.decode(text)
-    if _SURROGATE_ESCAPE.search(text) is not None:
+    value = _DECODER.decode(text)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
         _refuse_lone_surrogates(value)
     return value
 

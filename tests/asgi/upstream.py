@@ -179,9 +179,10 @@ FAILURES = {"gpt-4o-overloaded": _overloaded, "gpt-4o-garbage": _garbage,
 """Models that make the stand-in fail in one way each."""
 
 
-def build() -> Starlette:
+def build(record: bool = True) -> Starlette:
     """The stand-in; ``app.state.requests`` holds the JSON bodies its OpenAI and Anthropic
-    routes parsed, ``app.state.seen`` every request raw (``upstream_more.Seen``)."""
+    routes parsed, ``app.state.seen`` every request raw (``upstream_more.Seen``) unless
+    ``record`` is off (benchmarks: neither the time nor the memory of keeping them)."""
     from starlette.middleware import Middleware
 
     from tests.asgi.upstream_more import ROUTES, Recorder
@@ -190,7 +191,7 @@ def build() -> Starlette:
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
                             Route("/v1/responses", responses, methods=["POST"]),
                             Route("/v1/messages", messages, methods=["POST"]), *ROUTES],
-                    middleware=[Middleware(Recorder, seen=seen)])
+                    middleware=[Middleware(Recorder, seen=seen)] if record else [])
     app.state.requests = []
     app.state.seen = seen
     return app
