@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState
+from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState, each_held
 from guard.dialects.events import Event, Framing
 from guard.dialects.models import model_name, read_models
 from guard.dialects.paths import RequestPath
@@ -45,11 +45,7 @@ _TOOL_USE = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 
 def _system(c: Collector, value: Any) -> None:
-    if value is None:
-        return
-    c.begin_message()
-    c.walk(value, ("system",), "system", "system", STRUCTURAL_SKIP)
-    c.end_message("system")
+    c.system(value, "system")
 
 
 def read_block(c: Collector, block: Any, pointer: Pointer, role: str) -> None:
@@ -165,7 +161,7 @@ class Messages(Dialect):
         return await messages_event(s, event)
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = await _held_all(s)
+        out = await each_held(s, _held)
         return s.error_event() if out is None else out
 
     def error_event(self, body: Any, framing: Framing) -> bytes:
@@ -233,7 +229,7 @@ async def messages_event(s: StreamState, event: Event) -> bytes:
     elif kind == "content_block_stop":
         return await _stop(s, data, event)
     elif kind == "error":  # the stream fails here: the text still held goes out first
-        out = await _held_all(s)
+        out = await each_held(s, _held)
         return s.error_event() if out is None else out + event.raw
     return event.raw
 
@@ -268,24 +264,10 @@ async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
 
 
 async def _stop(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
-    index, out = data.get("index", 0), b""
-    for key in [k for k in s.channel_keys() if k[0] == "block" and k[1] == index]:
-        extra = await _held(s, key)
-        if extra is None:
-            return s.error_event()
-        out += extra
-    return out + event.raw
-
-
-async def _held_all(s: StreamState) -> bytes | None:
-    """The text every block still holds, in delta events (``None``: a check denied it)."""
-    out = b""
-    for key in s.channel_keys():
-        extra = await _held(s, key)
-        if extra is None:
-            return None
-        out += extra
-    return out
+    index = data.get("index", 0)
+    out = await each_held(s, _held, [k for k in s.channel_keys()
+                                     if k[0] == "block" and k[1] == index])
+    return s.error_event() if out is None else out + event.raw
 
 
 async def _held(s: StreamState, key: Any) -> bytes | None:

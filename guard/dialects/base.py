@@ -13,7 +13,7 @@ every string leaf of the body is text, so a body of no known shape is still read
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -260,6 +260,20 @@ def largest_int(body: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
     values = [v for v in (body.get(key) for key in keys)
               if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
     return max(values) if values else None
+
+
+async def each_held(s: StreamState, held: Callable[[StreamState, Key],
+                                                    Awaitable[bytes | None]],
+                    keys: Iterable[Key] | None = None) -> bytes | None:
+    """``held(s, key)`` for every channel (or ``keys``): the events carrying what they still
+    hold, one after another; ``None`` as soon as a check denies one."""
+    out = b""
+    for key in list(s.channel_keys() if keys is None else keys):
+        extra = await held(s, key)
+        if extra is None:
+            return None
+        out += extra
+    return out
 
 
 def put(node: Any, pointer: tuple[Any, ...], value: Any) -> None:

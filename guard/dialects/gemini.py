@@ -219,9 +219,7 @@ def read_request(c: Collector, body: Mapping[str, Any]) -> None:
         if key == "contents":
             read_contents(c, value, (key,))
         elif key in ("systemInstruction", "system_instruction"):
-            c.begin_message()
-            c.walk(value, (key,), "system", "system", SKIP)
-            c.end_message("system")
+            c.system(value, key, skip=SKIP)
         elif key in ("generateContentRequest", "generate_content_request") and isinstance(
                 value, dict):
             inner = Collector()

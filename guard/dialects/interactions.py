@@ -25,6 +25,7 @@ from guard.dialects.base import (
     Endpoint,
     Models,
     StreamState,
+    each_held,
     put,
 )
 from guard.dialects.events import Event, Framing
@@ -70,9 +71,7 @@ class Interactions(Dialect):
             if key == "input":
                 _read_input(c, value)
             elif key in ("system_instruction", "systemInstruction"):
-                c.begin_message()
-                c.walk(value, (key,), "system", "system", SKIP)
-                c.end_message("system")
+                c.system(value, key, skip=SKIP)
             elif key not in _STRUCTURAL:
                 c.walk(value, (key,), "other", "other", SKIP)
 
@@ -118,12 +117,12 @@ class Interactions(Dialect):
         if kind == "interaction.status_update":
             _usage(s, data)
         if kind == "error":  # the stream fails here: the text still held goes out first
-            held = await _held(s)
+            held = await each_held(s, _flushed)
             return s.error_event() if held is None else held + event.raw
         return event.raw
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = await _held(s)
+        out = await each_held(s, _flushed)
         return s.error_event() if out is None else out
 
     def error_event(self, body: Any, framing: Framing) -> bytes:
@@ -139,7 +138,7 @@ class Interactions(Dialect):
 async def _closing(s: StreamState, raw: bytes) -> bytes:
     """The stream's end (``[DONE]``): text still held, then the whole-answer checks; a denial
     by either ends the stream with the error event alone."""
-    out = await _held(s)
+    out = await each_held(s, _flushed)
     if out is None:
         return s.error_event()
     return out + (await s.close() or raw)
@@ -228,20 +227,16 @@ async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
 async def _stop(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
     index = data.get("index", 0)
     _usage(s, data)
-    out = b""
-    for key in [k for k in s.channel_keys() if k[0] == "step" and k[1] == index]:
-        extra = await _flushed(s, key)
-        if extra is None:
-            return s.error_event()
-        out += extra
-    return out + event.raw
+    out = await each_held(s, _flushed, [k for k in s.channel_keys()
+                                        if k[0] == "step" and k[1] == index])
+    return s.error_event() if out is None else out + event.raw
 
 
 async def _completed(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
     """The closing event: its usage and status; the steps it may repeat (it usually leaves
     them out) checked whole, the text still held sent before it."""
     interaction, checked = data.get("interaction"), 0
-    out = await _held(s)
+    out = await each_held(s, _flushed)
     if out is None:
         return s.error_event()
     if isinstance(interaction, dict):
@@ -270,17 +265,6 @@ async def _whole(s: StreamState, holder: dict[str, Any], field: str, key: Any) -
             return None
         put(holder, segment.pointer, released)
     return len(c.segments)
-
-
-async def _held(s: StreamState) -> bytes | None:
-    """Text the stream's channels still hold, in extra deltas (``None``: a check denied)."""
-    out = b""
-    for key in s.channel_keys():
-        extra = await _flushed(s, key)
-        if extra is None:
-            return None
-        out += extra
-    return out
 
 
 async def _flushed(s: StreamState, key: Any) -> bytes | None:

@@ -51,9 +51,7 @@ class Ollama(Dialect):
                 role = "input" if key == "input" else "user"
                 _texts(c, value, (key,), role)
             elif key == "system":
-                c.begin_message()
-                c.walk(value, (key,), "system", "system", _SKIP)
-                c.end_message("system")
+                c.system(value, key, skip=_SKIP)
             elif key == "format" and isinstance(value, str):
                 continue  # "json": an enum; a JSON schema given here is read as text
             elif key not in _STRUCTURAL:

@@ -84,11 +84,7 @@ def _input(c: Collector, value: Any) -> None:
 
 
 def _instructions(c: Collector, value: Any) -> None:
-    if value is None:
-        return
-    c.begin_message()
-    c.walk(value, ("instructions",), "system", "instructions", STRUCTURAL_SKIP)
-    c.end_message("system")
+    c.system(value, "instructions", "instructions")
 
 
 def _prompt_template(c: Collector, value: Any) -> None:

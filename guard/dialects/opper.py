@@ -20,7 +20,7 @@ from typing import Any
 from guard.dialects.base import Answer, Dialect, Endpoint, Key, StreamState, put
 from guard.dialects.events import Event, Framing
 from guard.dialects.paths import RequestPath
-from guard.envelope.walk import NO_SKIP, STRUCTURAL_SKIP, Collector, Handler, read_fields
+from guard.envelope.walk import NO_SKIP, Collector, Handler, read_fields
 
 _STRUCTURAL = frozenset(
     {
@@ -32,11 +32,7 @@ _STRUCTURAL = frozenset(
 
 
 def _instructions(c: Collector, value: Any) -> None:
-    if value is None:
-        return
-    c.begin_message()
-    c.walk(value, ("instructions",), "system", "instructions", STRUCTURAL_SKIP)
-    c.end_message("system")
+    c.system(value, "instructions", "instructions")
 
 
 def _input(c: Collector, value: Any) -> None:

@@ -186,6 +186,16 @@ class Collector:
                              for s in inner.segments)
         self.messages.extend(inner.messages)
 
+    def system(self, value: Any, key: str, kind: str = "system",
+               skip: frozenset[str] = STRUCTURAL_SKIP) -> None:
+        """A system prompt field (``system``, ``instructions``, ``systemInstruction``): one
+        message of role ``system``, whatever its shape (a string, text blocks, parts)."""
+        if value is None:
+            return
+        self.begin_message()
+        self.walk(value, (key,), "system", kind, skip)
+        self.end_message("system")
+
     def begin_message(self) -> None:
         """Mark where the next message's segments start."""
         self._start = len(self.segments)

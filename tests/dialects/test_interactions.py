@@ -8,47 +8,17 @@ from typing import Any
 
 import pytest
 
-from guard import Guard
 from guard.dialects import dialect, endpoint, normalize
 from guard.dialects.events import SSE
-from guard.envelope import Edit, Envelope, apply_edits, parse_request, parse_response, resolve
+from guard.envelope import Envelope, parse_response
+from tests.dialects.support import EMAIL, REDACT, assert_edits_land_in_place, read
+from tests.dialects.support import parse as parse_on
 
 PATH = "/v1beta/interactions"
-EMAIL = "ann.lee@example.com"
-REDACT = Guard.from_yaml("""version: 1
-policies:
-  - name: pii
-    type: pii
-    stages: [input, output]
-    entities: [EMAIL_ADDRESS]
-    action: redact
-""")
 
 
 def parse(body: dict[str, Any], path: str = PATH) -> Envelope:
-    env = parse_request(json.dumps(body), path=path)
-    for segment in env.segments:
-        assert resolve(env.body, segment.pointer, segment.inner) == segment.text
-    return env
-
-
-def assert_edits_land_in_place(body: dict[str, Any], path: str) -> None:
-    """Every text replaced through ``apply_edits`` reads back at its own pointer, and
-    nothing else of the body changed (the input itself is left alone)."""
-    before = json.dumps(body)
-    env = parse(body, path)
-    edits = [Edit(s, 0, len(s.text), f"<{i}>") for i, s in enumerate(env.segments)]
-    edited = apply_edits(env.body, edits)
-    assert json.dumps(body) == before
-    again = parse(edited, path)
-    assert [(s.pointer, s.inner, s.text) for s in again.segments] == [
-        (s.pointer, s.inner, f"<{i}>") for i, s in enumerate(env.segments)]
-    assert (again.model, again.max_tokens, again.stream) == (env.model, env.max_tokens,
-                                                             env.stream)
-
-
-def read(env: Envelope) -> list[tuple[tuple[Any, ...], str, str, str]]:
-    return [(s.pointer, s.text, s.role, s.kind) for s in env.segments]
+    return parse_on(body, path)
 
 
 @pytest.mark.parametrize("path", [
