@@ -23,11 +23,11 @@ decide through :meth:`guard.library.Guard.check_request`, which applies this rul
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from guard.codings import CodingError, codings, decode
 from guard.dialects import RequestPath
 from guard.errors import GuardError
 
@@ -82,79 +82,18 @@ def passes(entries: Sequence[Passthrough], method: str, path: RequestPath, *,
 
 def decoded(body: bytes, headers: Mapping[str, str], limit: int) -> bytes:
     """``body`` with its ``Content-Encoding`` undone (at most ``limit`` bytes of it)."""
-    codings = [c.strip().lower() for c in headers.get("content-encoding", "").split(",")
-               if c.strip() and c.strip().lower() != "identity"]
-    for coding in reversed(codings):  # applied in order, so undone last first
-        body = _undo(coding, body, limit)
-    return body
-
-
-def _undo(coding: str, body: bytes, limit: int) -> bytes:
-    if coding in ("gzip", "x-gzip"):
-        return _inflate(31, body, limit)
-    if coding == "deflate":  # zlib-wrapped as the RFC says, or raw as some clients send
-        return _inflate(15 if _zlib_header(body) else -15, body, limit)
-    if coding == "br":
-        return _brotli(body, limit)
-    raise IntakeError(415, f"request Content-Encoding {coding!r} is not one guard can "
-                      "read (gzip, deflate, br)", "unsupported_encoding")
-
-
-def _zlib_header(body: bytes) -> bool:
-    """Whether ``body`` starts with a zlib header (RFC 1950): method 8, a window of at most
-    32 KiB, a check that makes the pair a multiple of 31. Not just ``0x78``: a smaller
-    window starts ``0x08``..``0x68``."""
-    return (len(body) >= 2 and body[0] & 0x0F == 8 and body[0] >> 4 <= 7
-            and ((body[0] << 8) | body[1]) % 31 == 0)
-
-
-def _inflate(wbits: int, body: bytes, limit: int) -> bytes:
-    """Inflate every gzip member (RFC 1952 lets a body hold several, and multi-member readers
-    such as Go's and Python's read them all); anything after the end of the stream is
-    refused, not dropped, since an upstream may read it."""
-    out = b""
-    while True:
-        engine = zlib.decompressobj(wbits)
-        try:
-            chunk = engine.decompress(body, limit + 1 - len(out))  # never 0: no limit
-            if len(out) + len(chunk) > limit or engine.unconsumed_tail:
-                raise IntakeError(413, f"request body decodes to more than {limit} bytes",
-                                  "body_too_large")
-            chunk += engine.flush()
-        except zlib.error as exc:
-            raise IntakeError(400, "request body is not valid for its Content-Encoding: "
-                              f"{exc}", "invalid_encoding") from exc
-        if not engine.eof:
-            raise IntakeError(400, "request body is cut short for its Content-Encoding",
-                              "invalid_encoding")
-        out += chunk
-        if len(out) > limit:
-            raise IntakeError(413, f"request body decodes to more than {limit} bytes",
-                              "body_too_large")
-        body = engine.unused_data
-        if not body:
-            return out
-        if wbits != 31:
-            raise IntakeError(400, "request body holds data after the end of its "
-                              "Content-Encoding stream", "invalid_encoding")
-
-
-def _brotli(body: bytes, limit: int) -> bytes:
-    import brotli
-
-    engine = brotli.Decompressor()
+    header = headers.get("content-encoding", "")
+    if not header:
+        return body
     try:
-        out = engine.process(body, output_buffer_limit=limit + 1)
-    except brotli.error as exc:
-        raise IntakeError(400, f"request body is not valid brotli: {exc}",
-                          "invalid_encoding") from exc
-    if len(out) > limit:
-        raise IntakeError(413, f"request body decodes to more than {limit} bytes",
-                          "body_too_large")
-    if not engine.is_finished():
-        raise IntakeError(400, "request body is cut short for its Content-Encoding",
-                          "invalid_encoding")
-    return bytes(out)
+        return decode(body, codings(header), limit)
+    except CodingError as exc:
+        status, code = _CODING_ERRORS[exc.kind]
+        raise IntakeError(status, f"request body: {exc}", code) from exc
+
+
+_CODING_ERRORS = {"unsupported": (415, "unsupported_encoding"),
+                  "invalid": (400, "invalid_encoding"), "too_large": (413, "body_too_large")}
 
 
 def not_json(headers: Mapping[str, str], message: str) -> IntakeError:

@@ -25,6 +25,7 @@ from guard.engine.ids import decision_id as new_decision_id
 from guard.engine.output import evaluate_response
 from guard.envelope import Envelope, decode_body, parse_request, read_envelope
 from guard.envelope.parse import UnusableJSON, text_nul_free
+from guard.envelope.reading import read_answer
 from guard.errors import RequestError
 from guard.intake import IntakeError, Passthrough
 from guard.limits.holds import release, settle
@@ -164,11 +165,11 @@ class Guard:
         """
         if not decision.inspected:  # forwarded unread: its answer passes unread too
             return ResponseDecision(decision.decision_id, "allow", status,
-                                    _json_or_text(response_body), [])
+                                    _parsed(response_body), [])
         if decision.action == "deny" or "context" not in decision.state:
             return ResponseDecision(decision.decision_id, "deny", decision.status,
                                     decision.error, decision.violations)
-        body = _json_or_text(response_body)
+        body = _parsed(response_body)
         result = await evaluate_response(self.engine.output_checks, decision, body, status)
         usage = answered_usage(decision)
         result.violations += await self.settle(decision, usage, status=status, now=now)
@@ -287,10 +288,17 @@ def answered_usage(decision: Decision) -> dict[str, Any] | None:
     return dict(response.usage) if response is not None and response.usage else None
 
 
-def _json_or_text(body: Body) -> Any:
+def _parsed(body: Any) -> Any:
+    """An answer as the output stage reads it: JSON as its value (bytes read by their
+    content, :mod:`guard.envelope.reading`), else text; a JSON value given parsed as it is."""
     if isinstance(body, Mapping):
         return dict(body)
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body
+    if isinstance(body, bytes | bytearray):
+        reading = read_answer(bytes(body))
+        return reading.value if reading.kind != "bytes" else None
+    if isinstance(body, str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    return body

@@ -179,10 +179,11 @@ class GuardedExchange:
 
     def _scope(self, decision: Decision, body: bytes, target: RequestPath,
                decoded: bool) -> Message:
-        dropped = (b"content-length", b"transfer-encoding") + ((b"content-encoding",)
-                                                               if decoded else ())
+        dropped = (b"content-length", b"transfer-encoding", b"accept-encoding") + (
+            (b"content-encoding",) if decoded else ())
         headers = [(k, v) for k, v in self.scope.get("headers", []) if k.lower() not in dropped]
         headers.append((b"content-length", str(len(body)).encode()))
+        headers.append((b"accept-encoding", b"identity"))  # an answer guard can read
         state = dict(self.scope.get("state") or {})
         state["guard_decision"] = decision
         return {**_on_path(self.scope, target), "headers": headers, "state": state}

@@ -18,13 +18,14 @@ API's error event.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from guard.asgi.channel import Channel, Released, Scan
 from guard.dialects import Dialect
 from guard.dialects.base import Key
-from guard.dialects.events import Framing
+from guard.dialects.events import Event, Framing
 from guard.dialects.openai_chat import chat_answer
 from guard.engine.run import Denial
 from guard.pii.pseudonyms import Pseudonyms
@@ -56,6 +57,7 @@ class StreamGuard:
         self.templates: dict[Key, tuple[Any, str | None]] = {}  # dialects' event templates
         self.usage: dict[str, Any] = {}
         self.denial: Denial | None = None
+        self.completed = False  # the closing event passed: the answer is whole
 
     @property
     def violations(self) -> list[Any]:
@@ -69,21 +71,46 @@ class StreamGuard:
         for event in self.framing.feed(chunk):
             if self.denial is not None:
                 break
-            out += await self.dialect.on_event(self, event)
+            out += await self.guarded(event)
         return out
 
+    async def guarded(self, event: Event) -> bytes:
+        """One event through its dialect; one guard cannot read while it must read the text
+        (output policies, pseudonyms) ends the stream with the API's error event instead."""
+        if self.scan is not None or self.pseudonyms is not None:
+            what = ("its data is not JSON" if event.unreadable() else
+                    "it is no event" if stray(event) else None)
+            if what is not None:
+                self.denial = Denial("unreadable_answer", "guard cannot read an event of the "
+                                     f"upstream's stream ({what})", 502)
+                return self.error_event()
+        return await self.dialect.on_event(self, event)
+
     async def finish(self) -> bytes:
-        """The stream ended: text still held goes out, whatever was cut short is forwarded as
-        it came, and the whole-answer checks run if no closing event ran them."""
+        """The stream ended: whatever it left pending (an event cut short) is parsed and
+        guarded like any other event, since a client may still act on it; text still held
+        goes out, and the whole-answer checks run if no closing event ran them.
+
+        An event cut short may be forwarded as it came, unended: what guard writes after it
+        first ends it (``Framing.closer``), or the client would read both as one event."""
         if self.denial is not None:
             return b""
-        out = await self.dialect.on_end(self)
-        if self.denial is not None:
-            return out
-        return out + self.framing.rest() + (await self.close() or b"")
+        out = b""
+        for event in self.framing.end():
+            out = self._after(out, await self.guarded(event))
+            if self.denial is not None:
+                return out
+        more = await self.dialect.on_end(self)
+        if self.denial is None:
+            more += await self.close() or b""
+        return self._after(out, more)
+
+    def _after(self, out: bytes, more: bytes) -> bytes:
+        return out + self.framing.closer(out) + more if more else out
 
     async def close(self) -> bytes | None:
         """Run the whole-answer checks, once: their error event if they deny, else None."""
+        self.completed = True
         closing, self.closing = self.closing, None
         if closing is None or self.denial is not None:
             return None
@@ -139,3 +166,17 @@ class StreamGuard:
 
     def emit(self, data: Any, name: str | None = None) -> bytes:
         return self.framing.encode(data, name)
+
+
+_LINES = re.compile(rb"\r\n?|\n")
+
+
+def stray(event: Event) -> bool:
+    """A block that sets no field yet holds lines that are no comment: bytes that are no
+    event at all (a JSON answer sent as ``text/event-stream``). An SSE client skips them, but
+    a client that reads the body another way (the openai SDK parses a body as JSON whatever
+    its content type) would read them unchecked."""
+    if not event.comment:
+        return False
+    raw = event.raw.removeprefix(b"\xef\xbb\xbf")
+    return any(line.strip() and not line.startswith(b":") for line in _LINES.split(raw))

@@ -26,7 +26,8 @@ from functools import lru_cache
 from typing import Any
 
 from guard.dialects.anthropic import Messages
-from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState, error_shape
+from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState
+from guard.dialects.errors import error_shape
 from guard.dialects.gemini import Gemini
 from guard.dialects.generic import Generic
 from guard.dialects.interactions import Interactions

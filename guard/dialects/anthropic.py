@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState, each_held
+from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState
 from guard.dialects.events import Event, Framing
 from guard.dialects.models import model_name, read_models
 from guard.dialects.paths import RequestPath
+from guard.dialects.streaming import check_whole, each_held, scan_whole, whole_event
 from guard.envelope.model import Pointer
 from guard.envelope.walk import (
     NO_SKIP,
@@ -42,6 +43,8 @@ _STRUCTURAL = frozenset(
 definitions, ``mcp_servers`` and ``output_format`` are read as text."""
 
 _TOOL_USE = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+_SKIP = STRUCTURAL_SKIP | {"encrypted_index"}
+"""A web search citation's ``encrypted_index`` is opaque, as its ``encrypted_content`` is."""
 
 
 def _system(c: Collector, value: Any) -> None:
@@ -54,19 +57,19 @@ def read_block(c: Collector, block: Any, pointer: Pointer, role: str) -> None:
     if not isinstance(block_type, str):
         block_type = None
     if not isinstance(block, dict):
-        c.walk(block, pointer, role, "content_part", STRUCTURAL_SKIP)
+        c.walk(block, pointer, role, "content_part", _SKIP)
     elif block_type in _TOOL_USE:
         for key, value in block.items():
             if key == "input":  # the tool's arguments: user data, every leaf is text
                 c.walk(value, (*pointer, key), role, "tool_arguments", NO_SKIP)
-            elif key not in STRUCTURAL_SKIP:
-                c.walk(value, (*pointer, key), role, "tool_arguments", STRUCTURAL_SKIP)
+            elif key not in _SKIP:
+                c.walk(value, (*pointer, key), role, "tool_arguments", _SKIP)
     elif block_type is not None and block_type.endswith("tool_result"):
-        c.walk(block, pointer, "tool", "tool_result", STRUCTURAL_SKIP)
+        c.walk(block, pointer, "tool", "tool_result", _SKIP)
     elif block_type in ("thinking", "redacted_thinking"):
-        c.walk(block, pointer, role, "other", STRUCTURAL_SKIP)
+        c.walk(block, pointer, role, "other", _SKIP)
     else:
-        c.walk(block, pointer, role, "content_part", STRUCTURAL_SKIP)
+        c.walk(block, pointer, role, "content_part", _SKIP)
 
 
 def _read_message(c: Collector, message: Any, pointer: Pointer) -> str:
@@ -219,47 +222,115 @@ async def messages_event(s: StreamState, event: Event) -> bytes:
         return event.raw
     kind = data.get("type")
     if kind == "message_start" and isinstance(data.get("message"), dict):
-        s.usage.update(data["message"].get("usage") or {})
-    elif kind == "message_delta":
-        _message_delta(s, data)
-    elif kind == "message_stop":
+        return await _message_start(s, data, event)
+    if kind == "message_delta":
+        return await _message_delta(s, data, event)
+    if kind == "message_stop":
         return await s.close() or event.raw
-    elif kind == "content_block_delta":
+    if kind == "content_block_start":
+        return await _start(s, data, event)
+    if kind == "content_block_delta":
         return await _delta(s, data, event)
-    elif kind == "content_block_stop":
+    if kind == "content_block_stop":
         return await _stop(s, data, event)
-    elif kind == "error":  # the stream fails here: the text still held goes out first
+    if kind == "error":  # the stream fails here: the text still held goes out first
         out = await each_held(s, _held)
         return s.error_event() if out is None else out + event.raw
-    return event.raw
+    if kind == "ping":
+        return event.raw
+    return await whole_event(s, event, data, ("event", str(kind)))
 
 
-def _message_delta(s: StreamState, data: dict[str, Any]) -> None:
+async def _message_start(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    """The message as it opens: its usage; blocks it may already hold, read as in a JSON
+    answer and checked whole."""
+    message = data["message"]
+    s.usage.update(message.get("usage") or {})
+    c = Collector()
+    content = message.get("content")
+    for i, block in enumerate(content if isinstance(content, list) else []):
+        read_block(c, block, ("content", i), "assistant")
+    changed = await check_whole(s, message, c.segments, ("message_start",))
+    more = await scan_whole(s, message, ("message_start",),
+                            known={"content", "usage", "stop_sequence"})
+    if changed is None or more is None:
+        return s.error_event()
+    return s.emit(data, event.name) if changed or more else event.raw
+
+
+async def _message_delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    """Usage and the stop reason; any other text it carries checked whole (not the stop
+    sequence: the caller's own string, echoed)."""
     if isinstance(data.get("usage"), dict):
         s.usage.update(data["usage"])
     delta = data.get("delta")
-    if isinstance(delta, dict) and isinstance(delta.get("stop_reason"), str):
-        s.finish_reason = delta["stop_reason"]
+    changed: bool | None = False
+    if isinstance(delta, dict):
+        if isinstance(delta.get("stop_reason"), str):
+            s.finish_reason = delta["stop_reason"]
+        changed = await scan_whole(s, delta, ("message_delta", "delta"),
+                                   known={"stop_sequence"})
+    more = await scan_whole(s, data, ("message_delta",), known={"delta", "usage"})
+    if changed is None or more is None:
+        return s.error_event()
+    return s.emit(data, event.name) if changed or more else event.raw
 
 
 _DELTA_FIELDS = {"text_delta": ("text", False), "input_json_delta": ("partial_json", True),
                  "thinking_delta": ("thinking", False)}
 """Where each delta carries text. Thinking is checked as in JSON answers (whose thinking
 blocks are read): streamed raw, what a policy hides there would still reach the caller."""
+_STARTS = {"text": ("text", "text_delta"), "thinking": ("thinking", "thinking_delta")}
+"""Blocks whose opening text (empty, as a rule) is the first piece of their stream."""
+
+
+async def _start(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    """A block opens. A text or thinking block's text is the first piece of its stream (what
+    it holds goes out as a delta); any other block arrives whole (a tool's result, web
+    search results, a call with its input) and is read as in a JSON answer, checked whole."""
+    index, block = data.get("index", 0), data.get("content_block")
+    if not isinstance(block, dict):
+        return await whole_event(s, event, data, ("event", "content_block_start"))
+    streamed = _STARTS.get(str(block.get("type")))
+    changed: bool | None = False
+    if streamed is not None and isinstance(block.get(streamed[0]), str):
+        field, kind = streamed
+        text = block[field]
+        if text:
+            released = await s.text(("block", index, kind), text)
+            if released is None:
+                return s.error_event()
+            block[field], changed = released, released != text
+        more = await scan_whole(s, block, ("start", index), known={field})
+        changed = None if more is None else changed or more
+    else:
+        c = Collector()
+        read_block(c, block, (), "assistant")
+        changed = await check_whole(s, block, c.segments, ("start", index))
+    if changed is None:
+        return s.error_event()
+    return s.emit(data, event.name) if changed else event.raw
 
 
 async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
+    """Text, thinking and tool input stream through their block's channel; a signature is
+    opaque and passes as it came; any other delta (``citations_delta``, one Anthropic adds
+    next) is checked whole."""
     delta, index = data.get("delta"), data.get("index", 0)
     if not isinstance(delta, dict):
-        return event.raw
+        return await whole_event(s, event, data, ("event", "content_block_delta"))
     kind = str(delta.get("type"))
+    if kind == "signature_delta":
+        return event.raw
     field, json_string = _DELTA_FIELDS.get(kind, (None, False))
     if field is None or not isinstance(delta.get(field), str):
-        return event.raw
+        return await whole_event(s, event, data, ("delta", index, kind))
     released = await s.text(("block", index, kind), delta[field], json_string)
     if released is None:
         return s.error_event()
     delta[field] = released
+    if await scan_whole(s, delta, ("delta", index, kind), known={field}) is None:
+        return s.error_event()
     return s.emit(data, event.name)
 
 

@@ -13,10 +13,11 @@ every string leaf of the body is text, so a body of no known shape is still read
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from guard.dialects.errors import error_shape
 from guard.dialects.events import NDJSON, SSE, Event, Framing
 from guard.dialects.models import read_models
 from guard.envelope.walk import NO_SKIP, ROLE_OTHER, STRUCTURAL_SKIP, Collector
@@ -81,13 +82,6 @@ class StreamState(Protocol):
     def emit(self, data: Any, name: str | None = None) -> bytes: ...
 
 
-GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 402: "FAILED_PRECONDITION",
-                 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 408: "DEADLINE_EXCEEDED",
-                 413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED",
-                 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
-                 504: "DEADLINE_EXCEEDED"}
-
-
 class Dialect:
     """The generic view; each API's module subclasses it and overrides what it knows better."""
 
@@ -97,6 +91,7 @@ class Dialect:
     conversational: ClassVar[bool] = False  # messages are framed (tokens per message)
     default_path: ClassVar[str] = "/"
     takes_fallbacks: ClassVar[bool] = False  # a gateway's fallback field may be written
+    binary_answers: ClassVar[bool] = False  # answers are bytes by design (audio): not text
 
     # --- paths ------------------------------------------------------------------------
 
@@ -135,6 +130,26 @@ class Dialect:
     def max_tokens(self, body: Mapping[str, Any]) -> int | None:
         """The output cap; when several are given, the largest (budgets reserve the worst)."""
         return largest_int(body, ("max_tokens", "max_completion_tokens", "max_output_tokens"))
+
+    def choices(self, body: Mapping[str, Any]) -> int:
+        """How many answers one call asks for, each of which may use the whole output cap:
+        OpenAI's ``n`` and ``best_of``, Gemini's ``candidateCount`` (either spelling)."""
+        values = [body.get("n"), body.get("best_of")]
+        for config in (body.get("generationConfig"), body.get("generation_config")):
+            if isinstance(config, dict):
+                values += [config.get("candidateCount"), config.get("candidate_count")]
+        counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0]
+        return min(max(counts, default=1), MAX_CHOICES)
+
+    def token_ids(self, body: Mapping[str, Any]) -> int:
+        """Input given as token ids rather than text (``prompt``/``input`` lists of ids,
+        Ollama's ``context``): tokens no segment counts."""
+        total = 0
+        for name in ("prompt", "input", "context"):
+            value = body.get(name)
+            if isinstance(value, list) and value and not isinstance(value[0], dict):
+                total += sum(_ids(item) for item in value)
+        return total
 
     def streamed(self, body: Mapping[str, Any], endpoint: Endpoint, query: str) -> bool:
         return endpoint.stream or body.get("stream") is True
@@ -227,32 +242,16 @@ ANSWER_SKIP = STRUCTURAL_SKIP | {
 }  # fmt: skip
 """Keys of answers whose values are bookkeeping (ids, counts, enums), not the model's text."""
 
-_ANTHROPIC_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
-    403: "permission_error", 404: "not_found_error", 413: "request_too_large",
-    415: "invalid_request_error", 429: "rate_limit_error", 503: "overloaded_error",
-}  # fmt: skip
+MAX_CHOICES = 128
+"""OpenAI's own ceiling on ``n``; more would only inflate a reservation."""
 
 
-def error_shape(family: str, status: int, message: str, code: str | None,
-                kind: str = "guard_violation") -> Any:
-    """An error body in the shape of a family of APIs.
-
-    ``kind`` is the OpenAI-shaped ``type``: ``guard_violation`` for a policy's refusal,
-    ``invalid_request_error`` for a body guard could not read, ``upstream_error`` for an
-    upstream that failed the proxy, so a caller can tell "my policy said no" from the rest.
-    """
-    if family == "anthropic":
-        anthropic = _ANTHROPIC_TYPES.get(status, "api_error" if status >= 500 else
-                                         "invalid_request_error")
-        return {"type": "error", "error": {"type": anthropic, "message": message}}
-    if family == "google":
-        state = GOOGLE_STATUS.get(status, "INTERNAL" if status >= 500 else "INVALID_ARGUMENT")
-        return {"error": {"code": status, "message": message, "status": state,
-                          "details": [{"reason": code or kind, "domain": "guard"}]}}
-    if family == "ollama":
-        return {"error": message}
-    return {"error": {"message": message, "type": kind, "code": code, "param": None}}
+def _ids(item: Any) -> int:
+    if isinstance(item, int) and not isinstance(item, bool):
+        return 1
+    if isinstance(item, list):
+        return sum(1 for x in item if isinstance(x, int) and not isinstance(x, bool))
+    return 0
 
 
 def largest_int(body: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
@@ -262,23 +261,8 @@ def largest_int(body: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
     return max(values) if values else None
 
 
-async def each_held(s: StreamState, held: Callable[[StreamState, Key],
-                                                    Awaitable[bytes | None]],
-                    keys: Iterable[Key] | None = None) -> bytes | None:
-    """``held(s, key)`` for every channel (or ``keys``): the events carrying what they still
-    hold, one after another; ``None`` as soon as a check denies one."""
-    out = b""
-    for key in list(s.channel_keys() if keys is None else keys):
-        extra = await held(s, key)
-        if extra is None:
-            return None
-        out += extra
-    return out
-
-
 def put(node: Any, pointer: tuple[Any, ...], value: Any) -> None:
     """Set ``value`` at ``pointer`` in a decoded event (events are guard's own copies)."""
     for key in pointer[:-1]:
         node = node[key]
     node[pointer[-1]] = value
-

@@ -32,6 +32,7 @@ from guard.dialects.base import (
 from guard.dialects.events import Event
 from guard.dialects.models import read_models
 from guard.dialects.paths import RequestPath
+from guard.dialects.streaming import WHOLE_SKIP, check_whole, scan_whole, segments, whole_event
 from guard.envelope.model import Pointer
 from guard.envelope.walk import NO_SKIP, STRUCTURAL_SKIP, Collector
 
@@ -146,11 +147,15 @@ class Gemini(Dialect):
             return s.error_event() if held is None else held + event.raw
         if isinstance(data.get("usageMetadata"), dict):
             s.usage = dict(data["usageMetadata"])  # a running total: the last one counts
-        for position, candidate in enumerate(data.get("candidates") or []):
+        if not isinstance(data.get("candidates"), list):  # usage alone, or unknown here
+            return await whole_event(s, event, data, ("chunk",), _CHUNK_READ, _WHOLE_SKIP)
+        for position, candidate in enumerate(data["candidates"]):
             if isinstance(candidate, dict):
                 index = candidate.get("index", position)
                 if not await _stream_candidate(s, candidate, index):
                     return s.error_event()
+        if await scan_whole(s, data, ("chunk",), _WHOLE_SKIP, _CHUNK_READ) is None:
+            return s.error_event()
         return s.emit(data, event.name)
 
     async def on_end(self, s: StreamState) -> bytes:
@@ -305,6 +310,14 @@ def _read_candidates(c: Collector, candidates: list[Any]) -> str | None:
     return finish
 
 
+_WHOLE_SKIP = WHOLE_SKIP | SKIP
+_CHUNK_READ = _ANSWER_BOOKKEEPING | {"candidates", "error"}
+_CANDIDATE_READ = frozenset({"content", "index", "finishReason"})
+"""Besides its parts, a candidate's text is in ``groundingMetadata`` (search queries, web
+chunks' titles, the text of grounding supports), ``urlContextMetadata``, ``finishMessage``:
+each checked whole where it is, as JSON answers read them."""
+
+
 async def _stream_candidate(s: StreamState, candidate: dict[str, Any], index: int) -> bool:
     finish = candidate.get("finishReason")
     if isinstance(finish, str):
@@ -322,24 +335,18 @@ async def _stream_candidate(s: StreamState, candidate: dict[str, Any], index: in
                 return False
             part["text"] = released
             texts[key] = part
-        elif not await _whole_part(s, part, index, j):
+            read: Any = ("text", "thought")  # the rest (a signature skipped) checked whole
+            found = segments(part, _WHOLE_SKIP, read)
+        else:  # a part that arrives whole (a call, code, its result): read as in answers
+            c = Collector()
+            read_part(c, part, (), "assistant")
+            found = c.segments
+        if await check_whole(s, part, found, ("part", index, j)) is None:
             return False
+    if await scan_whole(s, candidate, ("candidate", index), _WHOLE_SKIP,
+                        _CANDIDATE_READ) is None:
+        return False
     return await _finish_candidate(s, candidate, index, texts) if finish is not None else True
-
-
-async def _whole_part(s: StreamState, part: dict[str, Any], index: int, j: int) -> bool:
-    """A part that arrives whole (a function call, code): each of its strings checked at once."""
-    c = Collector()
-    read_part(c, part, (), "assistant")
-    for segment in c.segments:
-        released = await s.text(("part", index, j, *segment.pointer), segment.text, final=True)
-        if released is None:
-            return False
-        target: Any = part
-        for key in segment.pointer[:-1]:
-            target = target[key]
-        target[segment.pointer[-1]] = released
-    return True
 
 
 async def _finish_candidate(s: StreamState, candidate: dict[str, Any], index: int,

@@ -10,8 +10,9 @@ Answers hold ``steps`` (``outputs`` before the May 2026 revision); streams are S
 ``event_type`` in the data: ``step.delta`` (``content.delta`` before), ``step.stop``,
 ``interaction.completed`` (``interaction.complete``) with the usage, ``error``; some end
 with ``[DONE]``. Text still held goes out in a delta of the stream's own schema; text that
-arrives whole (a ``step.start`` with content, a whole call, the steps a closing event may
-repeat) is checked whole.
+arrives whole (a ``step.start`` with content, a whole call or tool result, the steps an
+opening or closing event may carry, an event type this module does not know) is checked
+whole; signatures are opaque and pass as they came.
 """
 
 from __future__ import annotations
@@ -19,20 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guard.dialects.base import (
-    Answer,
-    Dialect,
-    Endpoint,
-    Models,
-    StreamState,
-    each_held,
-    put,
-)
+from guard.dialects.base import Answer, Dialect, Endpoint, Models, StreamState
 from guard.dialects.events import Event, Framing
 from guard.dialects.gemini import ROLES, output_cap
 from guard.dialects.gemini import SKIP as GEMINI_SKIP
 from guard.dialects.models import read_models
 from guard.dialects.paths import RequestPath
+from guard.dialects.streaming import WHOLE_SKIP, check_whole, each_held, scan_whole, whole_event
 from guard.envelope.model import Pointer
 from guard.envelope.walk import NO_SKIP, Collector
 
@@ -114,12 +108,20 @@ class Interactions(Dialect):
             return s.emit(data, event.name) if checked else event.raw
         if kind in ("interaction.completed", "interaction.complete"):
             return await _completed(s, data, event)
+        if kind in ("interaction.created", "interaction.start"):  # steps it may hold: whole
+            interaction = data.get("interaction")
+            checked = await _steps(s, interaction, ("created",)) if isinstance(
+                interaction, dict) else 0
+            if checked is None:
+                return s.error_event()
+            return s.emit(data, event.name) if checked else event.raw
         if kind == "interaction.status_update":
             _usage(s, data)
+            return event.raw
         if kind == "error":  # the stream fails here: the text still held goes out first
             held = await each_held(s, _flushed)
             return s.error_event() if held is None else held + event.raw
-        return event.raw
+        return await whole_event(s, event, data, ("event", str(kind)))  # unknown: whole
 
     async def on_end(self, s: StreamState) -> bytes:
         out = await each_held(s, _flushed)
@@ -221,6 +223,10 @@ async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
     if released is None:
         return s.error_event()
     holder[field] = released
+    read = {field} if holder is delta else {"content"}  # the rest of it checked whole
+    if await scan_whole(s, delta, ("extra", index, str(delta.get("type"))), SKIP | WHOLE_SKIP,
+                        read) is None:
+        return s.error_event()
     return s.emit(data, event.name)
 
 
@@ -241,30 +247,37 @@ async def _completed(s: StreamState, data: dict[str, Any], event: Event) -> byte
         return s.error_event()
     if isinstance(interaction, dict):
         _usage(s, interaction)
-        for field in ("steps", "outputs"):
-            found = await _whole(s, interaction, field, ("completed", field))
-            if found is None:
-                return s.error_event()
-            checked += found
+        found = await _steps(s, interaction, ("completed",))
+        if found is None:
+            return s.error_event()
+        checked = found
     return out + (await s.close() or (s.emit(data, event.name) if checked else event.raw))
+
+
+async def _steps(s: StreamState, interaction: dict[str, Any], key: Any) -> int | None:
+    """The steps (``outputs``) an interaction event repeats or opens with, checked whole:
+    how many changed, ``None`` if a check denied."""
+    changed = 0
+    for field in ("steps", "outputs"):
+        found = await _whole(s, interaction, field, (*key, field))
+        if found is None:
+            return None
+        changed += found
+    return changed
 
 
 async def _whole(s: StreamState, holder: dict[str, Any], field: str, key: Any) -> int | None:
     """Check every string of ``holder[field]`` (a step, a content block, a delta, or a list
-    of them, arriving whole) at once and write back what is released: how many were
-    checked, ``None`` if a check denied. Arguments and results are data, every leaf."""
+    of them, arriving whole) at once and write back what is released: 1 if any changed,
+    ``None`` if a check denied. Arguments and results are data, every leaf."""
     value, c = holder.get(field), Collector()
     if isinstance(value, list):
         for i, item in enumerate(value):
             _read_item(c, item, (field, i), "assistant")
     elif value is not None:
         _read_item(c, value, (field,), "assistant")
-    for segment in c.segments:
-        released = await s.text((*key, *segment.pointer), segment.text, final=True)
-        if released is None:
-            return None
-        put(holder, segment.pointer, released)
-    return len(c.segments)
+    changed = await check_whole(s, holder, c.segments, key)
+    return None if changed is None else int(changed)
 
 
 async def _flushed(s: StreamState, key: Any) -> bytes | None:

@@ -16,10 +16,12 @@ from typing import Any
 from guard.dialects.base import Answer, Dialect, Endpoint, StreamState, put
 from guard.dialects.events import Event
 from guard.dialects.paths import RequestPath
+from guard.dialects.streaming import WHOLE_SKIP, scan_whole
 from guard.envelope.model import Pointer
 from guard.envelope.walk import NO_SKIP, STRUCTURAL_SKIP, Collector
 
 _SKIP = STRUCTURAL_SKIP | {"images", "context", "keep_alive", "think", "done_reason"}
+_WHOLE = WHOLE_SKIP | _SKIP
 _STRUCTURAL = frozenset({"model", "stream", "keep_alive", "think", "raw", "context",
                          "images", "truncate", "dimensions", "logprobs", "top_logprobs"})
 _OPERATIONS = {"chat": "generate", "generate": "generate", "embed": "embed",
@@ -88,7 +90,7 @@ class Ollama(Dialect):
             if released is None:
                 return s.error_event()
             holder[field] = released
-        if not await _calls(s, data):
+        if not await _calls(s, data) or not await _extra(s, data):
             return s.error_event()
         if data.get("done") is True:
             s.usage, s.finish_reason = _usage(data), _str(data.get("done_reason"))
@@ -219,6 +221,20 @@ async def _calls(s: StreamState, data: dict[str, Any]) -> bool:
             return False
         put(calls, segment.pointer, released)
     return True
+
+
+_LINE_READ = frozenset({"message", "response", "thinking", "context", "images"})
+_MESSAGE_READ = frozenset({"content", "thinking", "tool_calls", "images"})
+
+
+async def _extra(s: StreamState, data: dict[str, Any]) -> bool:
+    """Any other string of a line or its message (a field Ollama adds next, a remote
+    host's) checked whole; images are base64, ``context`` token ids, logprobs skipped."""
+    message = data.get("message")
+    if isinstance(message, dict) and await scan_whole(s, message, ("message",), _WHOLE,
+                                                      _MESSAGE_READ) is None:
+        return False
+    return await scan_whole(s, data, ("line",), _WHOLE, _LINE_READ) is not None
 
 
 async def _rest(s: StreamState, data: dict[str, Any]) -> bool | None:

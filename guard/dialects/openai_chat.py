@@ -19,6 +19,7 @@ from typing import Any
 
 from guard.dialects.base import Answer, Dialect, Endpoint, StreamState
 from guard.dialects.events import Event
+from guard.dialects.openai_chat_stream import chat_event, flush_all
 from guard.dialects.paths import RequestPath
 from guard.envelope.model import Pointer
 from guard.envelope.walk import (
@@ -201,7 +202,7 @@ class Chat(Dialect):
         return await chat_event(s, event)
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = await _flush_all(s)
+        out = await flush_all(s)
         return s.error_event() if out is None else out
 
 
@@ -225,7 +226,7 @@ class Completions(Chat):
         return await chat_event(s, event, completions=True)
 
     async def on_end(self, s: StreamState) -> bytes:
-        out = await _flush_all(s, completions=True)
+        out = await flush_all(s, completions=True)
         return s.error_event() if out is None else out
 
 
@@ -249,91 +250,6 @@ def _read_choices(c: Collector, choices: list[Any]) -> str | None:
             elif key not in ("index", "finish_reason", "logprobs"):
                 c.walk(value, ("choices", i, key), "assistant", "other", STRUCTURAL_SKIP)
     return finish
-
-
-# --- streams ---------------------------------------------------------------------------
-
-
-async def chat_event(s: StreamState, event: Event, completions: bool = False) -> bytes:
-    """One chunk of a streamed chat or completions answer."""
-    data = event.json()
-    if event.data.strip() == "[DONE]":
-        out = await _flush_all(s, completions)
-        return out + (await s.close() or event.raw) if out is not None else s.error_event()
-    if not isinstance(data, dict):
-        return event.raw
-    if "error" in data and not data.get("choices"):  # the SDK raises here: held text first
-        out = await _flush_all(s, completions)
-        return s.error_event() if out is None else out + event.raw
-    if isinstance(data.get("usage"), dict):
-        s.usage = data["usage"]
-        if s.strip_usage:
-            if not data.get("choices"):
-                return b""
-            data.pop("usage")
-    for choice in data.get("choices") or []:
-        if isinstance(choice, dict) and not await _choice(s, choice):
-            return s.error_event()
-    return s.emit(data, event.name)
-
-
-async def _choice(s: StreamState, choice: dict[str, Any]) -> bool:
-    index = choice.get("index", 0)
-    final = choice.get("finish_reason") is not None
-    if final:
-        s.finish_reason = str(choice["finish_reason"])
-    delta = choice.get("delta")
-    holder, field = (delta, "content") if isinstance(delta, dict) else (choice, "text")
-    piece = holder.get(field)
-    if isinstance(piece, str) or (final and s.has(("content", index))):
-        released = await s.text(("content", index), piece or "", final=final)
-        if released is None:
-            return False
-        holder[field] = released
-    calls = delta.get("tool_calls") if isinstance(delta, dict) else None
-    for call in calls if isinstance(calls, list) else []:
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-            key = ("tool", index, call.get("index", 0))
-            released = await s.text(key, function["arguments"], json_string=True)
-            if released is None:
-                return False
-            function["arguments"] = released
-    return await _flush_calls(s, choice, index) if final else True
-
-
-async def _flush_calls(s: StreamState, choice: dict[str, Any], index: int) -> bool:
-    """Arguments still held when a choice finishes go out in its last chunk."""
-    rests = []
-    for key in [k for k in s.channel_keys() if k[0] == "tool" and k[1] == index]:
-        rest = await s.flush(key)
-        if rest is None:
-            return False
-        if rest:
-            rests.append({"index": key[2], "function": {"arguments": rest}})
-    if rests:
-        delta = choice.setdefault("delta", {})
-        delta["tool_calls"] = [*(delta.get("tool_calls") or []), *rests]
-    return True
-
-
-async def _flush_all(s: StreamState, completions: bool = False) -> bytes | None:
-    """Text still held when the stream ends (no finish_reason came): one last chunk each, in
-    the stream's own shape (a completions caller reads ``choices[].text``, not a delta)."""
-    out = b""
-    for index in sorted({k[1] for k in s.channel_keys()}):
-        choice: dict[str, Any] = {"index": index, "delta": {}, "finish_reason": None}
-        rest = await s.flush(("content", index))
-        if rest is None or not await _flush_calls(s, choice, index):
-            return None
-        if rest and completions:
-            out += s.emit({"choices": [{"index": index, "text": rest,
-                                        "finish_reason": None}]})
-        elif rest:
-            choice["delta"]["content"] = rest
-        if choice["delta"]:
-            out += s.emit({"choices": [choice]})
-    return out
 
 
 def chat_answer(texts: list[str], calls: list[str], finish: str | None,

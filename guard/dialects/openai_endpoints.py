@@ -138,6 +138,7 @@ class Speech(Embeddings):
 
     name = "openai.speech"
     default_path = "/v1/audio/speech"
+    binary_answers = True  # the audio of ``input``, which the input stage read
     takes_fallbacks = False
     _structural: ClassVar[frozenset[str]] = COMMON_STRUCTURAL | {
         "voice", "response_format", "speed", "stream_format"}

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guard.dialects.base import Answer, Dialect, Endpoint, Key, StreamState, put
+from guard.dialects.base import Answer, Dialect, Endpoint, Key, StreamState
 from guard.dialects.events import Event, Framing
 from guard.dialects.paths import RequestPath
+from guard.dialects.streaming import WHOLE_SKIP, check_whole, scan_whole, whole_event
 from guard.envelope.walk import NO_SKIP, Collector, Handler, read_fields
 
 _STRUCTURAL = frozenset(
@@ -29,6 +30,16 @@ _STRUCTURAL = frozenset(
         "guard", "configuration",
     }
 )  # fmt: skip
+
+
+_SKIP = WHOLE_SKIP
+_META_READ = frozenset({
+    "usage", "cost", "function_name", "script_cached", "execution_ms", "generation_ms",
+    "llm_calls", "tts_calls", "image_gen_calls", "trace_uuid", "models_used", "status",
+    "pending_operations",
+})  # fmt: skip
+"""An answer's ``meta`` is bookkeeping but for the text it may carry (``message``,
+``tool_calls``, the findings of Opper's own guards, warnings): that is read as answer text."""
 
 
 def _instructions(c: Collector, value: Any) -> None:
@@ -83,6 +94,8 @@ class Call(Dialect):
                 c.add((key,), value, "assistant", "message")
             elif key == "meta" and isinstance(value, dict):
                 usage = value.get("usage")
+                c.walk({k: v for k, v in value.items() if k not in _META_READ}, (key,),
+                       "assistant", "other", _SKIP)
         return Answer(None, usage if isinstance(usage, dict) else {})
 
     async def on_event(self, s: StreamState, event: Event) -> bytes:
@@ -129,12 +142,14 @@ async def _delta(s: StreamState, data: dict[str, Any], event: Event) -> bytes:
         key, field, json_string = ("v2", str(data["chunk_type"])), "delta", False
     elif isinstance(data.get("delta"), str):
         key, field, json_string = ("content",), "delta", False
-    else:
-        return event.raw
+    else:  # a call's start (its name), an event type Opper adds next: checked whole
+        return await whole_event(s, event, data, ("event", str(data.get("type"))))
     released = await s.text(key, data[field], json_string)
     if released is None:
         return s.error_event()
     data[field] = released
+    if await scan_whole(s, data, ("extra", *key), _SKIP, {field, "json_path"}) is None:
+        return s.error_event()
     return s.emit(data, event.name)
 
 
@@ -164,14 +179,14 @@ async def _complete(s: StreamState, data: dict[str, Any], event: Event) -> bytes
     if isinstance(meta, dict) and isinstance(meta.get("usage"), dict):
         s.usage = meta["usage"]
     result = data.get("data")
+    c = Collector()
     if isinstance(result, str) and ("content",) in s.released:
         data["data"] = s.released[("content",)]
-        return out + s.emit(data, event.name)
-    c = Collector()
-    c.walk(result, ("data",), "assistant", "message", NO_SKIP)
-    for segment in c.segments:
-        released = await s.text(("complete", *segment.pointer), segment.text, final=True)
-        if released is None:
-            return s.error_event()
-        put(data, segment.pointer, released)
+    else:
+        c.walk(result, ("data",), "assistant", "message", NO_SKIP)
+    if await check_whole(s, data, c.segments, ("complete",)) is None:
+        return s.error_event()
+    if isinstance(meta, dict) and await scan_whole(s, meta, ("meta",), _SKIP,
+                                                   _META_READ) is None:
+        return s.error_event()
     return out + s.emit(data, event.name)

@@ -24,7 +24,9 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
     """Run the output checks of ``decision``'s request over ``body``."""
     ctx: Context = decision.state["context"]
     ctx.stage = "output"
-    ctx.set_response(parse_response(body, status, decision.api))
+    text = isinstance(body, str)  # an answer that is text, not JSON: one text to check
+    ctx.set_response(parse_response({"text": body} if text else body, status,
+                                    "unknown" if text else decision.api))
     run = await run_checks(checks, ctx, apply_output)
     if run.denial is not None:
         denial = run.denial
@@ -33,7 +35,9 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
                                 run.violations, run.trace, dict(run.headers))
     assert ctx.response is not None
     restore_pseudonyms(ctx)
-    final = ctx.response.body if isinstance(body, dict | list) else body
+    final = ctx.response.body if isinstance(body, dict | list | str) else body
+    if text:
+        final = final["text"]
     action: Action = "modify" if final != body else "allow"
     return ResponseDecision(decision.decision_id, action, status, final, run.violations,
                             run.trace, dict(run.headers))

@@ -82,6 +82,8 @@ class Envelope:
     metadata: Mapping[str, Any]
     tokens: int
     operation: str  # generate | count | embed | moderate | image | speech | batch | other
+    choices: int  # answers one call asks for (n, best_of, candidateCount): each may use the cap
+    token_ids: int  # input given as token ids, which no segment holds
     other_models: tuple[str, ...]  # models of the other calls in one request (batch entries)
     endpoint: Endpoint
     target: RequestPath | None  # the normalized path and query; None when none was given

@@ -107,6 +107,8 @@ def read_envelope(data: dict[str, Any], target: RequestPath | None, found: Endpo
         metadata=_mapping(data.get("metadata")),
         tokens=estimate_segments(dialect.conversational, segments, len(messages)),
         operation=dialect.operation(data, found),
+        choices=dialect.choices(data),
+        token_ids=dialect.token_ids(data),
         other_models=models.others,
         endpoint=found,
         target=target,

@@ -1,8 +1,9 @@
 """What a call is expected to cost before it runs, and what it cost afterwards.
 
 Before: input tokens (a real tokenizer for OpenAI models, else the labelled
-estimate) plus the output the call may produce (its ``max_tokens``, else the
-model's output cap from the price table). After: the ``usage`` the provider
+estimate; token ids given as input count one each) plus the output the call may
+produce (its output cap, else the model's from the price table), once per answer
+it asks for (``n``, ``best_of``, ``candidateCount``). After: the ``usage`` the provider
 reports, in any of the shapes the supported APIs use. Anthropic's cache writes
 and reads are counted as plain input tokens: a little more than the bill,
 never less.
@@ -63,7 +64,8 @@ def estimate_call(envelope: Envelope, prices: PriceTable) -> CallEstimate:
         output = envelope.max_tokens
     else:
         output = price.max_output if price is not None else DEFAULT_MAX_OUTPUT
-    return CallEstimate(model, counted.tokens, output, counted.exact, price)
+    return CallEstimate(model, counted.tokens + envelope.token_ids, output * envelope.choices,
+                        counted.exact, price)
 
 
 def usage_tokens(usage: Mapping[str, Any] | None) -> tuple[int, int] | None:

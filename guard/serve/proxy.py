@@ -47,7 +47,8 @@ HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate",
                         b"transfer-encoding", b"upgrade", b"host", b"content-length",
                         b"accept-encoding", b"expect"})
 """Not forwarded either way. ``expect: 100-continue`` was answered by guard's own server;
-``accept-encoding`` is dropped so answers come uncompressed and the middleware can read them."""
+the caller's ``accept-encoding`` is replaced by ``identity`` so answers come uncompressed and
+the middleware can read them (one that comes compressed anyway is decoded there)."""
 RESPONSE_DROPPED = HOP_BY_HOP | {b"date", b"server"}
 """``date`` and ``server`` are set by guard's own server; the upstream's would be duplicates."""
 BUFFERED = 1 << 20
@@ -154,6 +155,7 @@ class _Exchange:
     def headers(self) -> list[tuple[str, str]]:
         headers = [(k.decode("latin-1"), v.decode("latin-1"))
                    for k, v in self.scope.get("headers", []) if k.lower() not in HOP_BY_HOP]
+        headers.append(("Accept-Encoding", "identity"))  # answers guard can read as they come
         if self.length is not None and self.length > BUFFERED:
             headers.append(("Content-Length", str(self.length)))  # streamed, not chunked
         return headers

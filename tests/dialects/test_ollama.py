@@ -194,7 +194,7 @@ def test_ndjson_framing() -> None:
     for cut in range(0, len(raw), 7):  # events cut anywhere still arrive whole
         events += list(framing.feed(raw[cut:cut + 7]))
     assert [e.json() for e in events] == lines
-    assert framing.rest() == b""
+    assert framing.end() == []
     assert framing.encode({"a": "é"}) == '{"a":"é"}\n'.encode()
 
 

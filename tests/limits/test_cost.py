@@ -49,3 +49,24 @@ def test_embeddings_reserve_no_output() -> None:
 def test_usage_in_every_shape(usage: dict[str, Any] | None,
                               expected: tuple[int, int] | None) -> None:
     assert usage_tokens(usage) == expected
+
+
+def test_every_answer_asked_for_and_token_ids_are_reserved() -> None:
+    from guard.pricing.prices import PriceTable
+
+    prices = PriceTable()
+    chat = parse_request({"model": "gpt-4o", "n": 3, "max_tokens": 100,
+                          "messages": [{"role": "user", "content": "hi"}]},
+                         path="/v1/chat/completions")
+    assert estimate_call(chat, prices).output_tokens == 300
+    best = parse_request({"model": "gpt-3.5-turbo-instruct", "prompt": [1, 2, 3, 4],
+                          "best_of": 5, "n": 2, "max_tokens": 10}, path="/v1/completions")
+    estimate = estimate_call(best, prices)
+    assert (estimate.output_tokens, estimate.input_tokens >= 4) == (50, True)
+    embed = parse_request({"model": "text-embedding-3-small", "input": [[1, 2, 3], [4, 5]]},
+                          path="/v1/embeddings")
+    assert estimate_call(embed, prices).input_tokens == 5
+    gemini = parse_request({"contents": [{"parts": [{"text": "hi"}]}], "generationConfig": {
+        "maxOutputTokens": 40, "candidateCount": 2}},
+        path="/v1beta/models/gemini-2.5-flash:generateContent")
+    assert estimate_call(gemini, prices).output_tokens == 80

@@ -1,0 +1,48 @@
+"""What a whole answer is, read by its content rather than by what its content type claims.
+
+An upstream may send JSON as ``text/plain`` or ``application/octet-stream``; guard reads it
+as JSON all the same. JSON parsers read some JSON differently (a key given twice, a lone
+surrogate: :mod:`guard.envelope.strict`); guard then reads it the common way (the last of a
+repeated key; U+FFFD for a lone surrogate) and the caller gets the answer written out as
+guard read it, never the original bytes a different parser could read otherwise. What is
+not JSON but UTF-8 is text; anything else is bytes guard cannot read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from guard.envelope.strict import AmbiguousJSON, loads_strict
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An answer as guard reads it: JSON (a value), text (a str) or bytes (unreadable)."""
+
+    kind: Literal["json", "text", "bytes"]
+    value: Any
+    rewritten: bool = False  # the caller must get ``value`` written out, not the raw bytes
+
+
+def read_answer(raw: bytes) -> Reading:
+    """The reading of a whole answer (its content coding already undone)."""
+    try:
+        return Reading("json", loads_strict(raw))
+    except AmbiguousJSON:
+        return Reading("json", _common_reading(raw), rewritten=True)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return Reading("text", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Reading("bytes", None)
+
+
+def _common_reading(raw: bytes) -> Any:
+    """Last of a repeated key wins (as Python's and JavaScript's parsers read it); a lone
+    surrogate becomes U+FFFD, which every reader reads alike."""
+    value = json.loads(raw)
+    text = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return json.loads(text.decode("utf-8", "replace"))
