@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from guard.engine.decision import PolicyTrace, merged
 from guard.engine.output import TextScan
 from guard.engine.run import Denial
 from guard.pii.pseudonyms import Restorer
@@ -49,6 +50,7 @@ class Channel:
         self.context = ""  # the tail of what was released, as the model wrote it
         self.checked = ""  # all that was released, as the checks left it (before restore)
         self.violations: dict[str, object] = {}
+        self.traces: dict[str, PolicyTrace] = {}  # each policy's scans, merged
 
     async def feed(self, text: str) -> Released:
         self.pending += text
@@ -70,6 +72,9 @@ class Channel:
         scanned = await self.scan(self.context + self.pending)
         for violation in scanned.violations:
             self.violations.setdefault(violation.policy, violation)
+        for trace in scanned.trace:
+            known = self.traces.get(trace.policy)
+            self.traces[trace.policy] = trace if known is None else merged(known, trace)
         if scanned.denial is not None:
             self.pending = ""
             return Released("", scanned.denial)

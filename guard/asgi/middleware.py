@@ -139,7 +139,7 @@ class GuardedExchange:
         finally:
             await guard_send.close()
             self._observe(decision, guard_send.result, guard_send.status,
-                          guard_send.mode == "sse", guard_send.usage)
+                          guard_send.mode == "stream", guard_send.usage)
 
     async def _forward_unread(self, decision: Decision, target: RequestPath,
                               receive: Receive) -> None:

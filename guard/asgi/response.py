@@ -25,7 +25,7 @@ from guard.asgi.body import Message
 from guard.asgi.streams import StreamGuard
 from guard.codings import CodingError, Decoder, codings
 from guard.dialects import dialect
-from guard.dialects.events import EventTooLarge, Framing
+from guard.dialects.events import SSE, EventTooLarge, Framing, sniffed
 from guard.engine.decision import Action, Decision, ResponseDecision, Violation
 from guard.engine.output import TextScan, judge_answer, scan_text
 from guard.engine.run import Denial, Run
@@ -170,7 +170,39 @@ class ResponseGuard:
             await self._settle(None)
             await self._deliver(raw)
             return
-        await self._checked(reading, raw)
+        if self.dialect.array_streams and isinstance(reading.value, list):
+            await self._array(reading.value)
+        elif reading.kind == "text" and (framing := sniffed(reading.value)) is not None:
+            await self._deliver(await self._whole_stream(raw, framing))
+        else:
+            await self._checked(reading, raw)
+
+    async def _whole_stream(self, raw: bytes, framing: Framing) -> bytes:
+        """A whole answer that is a stream all the same: guarded event by event, so a value
+        split across events is still seen whole."""
+        self.stream = self._stream_guard(framing)
+        out = await self.stream.feed(raw)
+        if self.stream.denial is None:
+            out += await self.stream.finish()
+        self.result = self._stream_result()
+        await self._settle(self.stream.usage or None)
+        return out
+
+    async def _array(self, chunks: list[Any]) -> None:
+        """Gemini's stream without ``alt=sse`` (one JSON array of chunks): the chunks as
+        events; a denial, while nothing was sent yet, is an error answer of its own."""
+        events = b"".join(SSE().encode(chunk) for chunk in chunks)
+        guarded = SSE()
+        out = guarded.feed(await self._whole_stream(events, SSE())) + guarded.end()
+        assert self.stream is not None
+        if self.stream.denial is not None:
+            denial = self.stream.denial
+            self.status = denial.status
+            self.start = {**self.start, "status": denial.status}
+            body = self.dialect.error_body(denial.status, denial.message, denial.policy)
+        else:
+            body = [e.json() for e in out if not e.comment and e.json() is not None]
+        await self._deliver(_json_bytes(body))
 
     async def _checked(self, reading: Reading, raw: bytes) -> None:
         self.ended = True  # check_response settles (or releases, for an upstream error)
@@ -242,10 +274,13 @@ class ResponseGuard:
     def _stream_result(self) -> ResponseDecision:
         """The output stage of a stream as far as it went: violations, the closing checks."""
         assert self.stream is not None
-        action: Action = "deny" if self.stream.denial is not None else "modify"
         closing = self.closing or Run()
+        violations = self.stream.violations + closing.violations
+        action: Action = ("deny" if self.stream.denial is not None else
+                          "modify" if any(v.action == "modify" for v in violations) else
+                          "allow")
         return ResponseDecision(self.decision.decision_id, action, self.status, None,
-                                self.stream.violations + closing.violations, closing.trace)
+                                violations, self.stream.traces + closing.trace)
 
     async def _broken(self, message: str) -> None:
         """An answer that cannot be decoded: refused whole, or a stream ended with the

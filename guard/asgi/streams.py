@@ -27,6 +27,7 @@ from guard.dialects import Dialect
 from guard.dialects.base import Key
 from guard.dialects.events import Event, Framing
 from guard.dialects.openai_chat import chat_answer
+from guard.engine.decision import PolicyTrace, merged
 from guard.engine.run import Denial
 from guard.pii.pseudonyms import Pseudonyms
 
@@ -66,6 +67,16 @@ class StreamGuard:
             found.update(channel.violations)
         return list(found.values())
 
+    @property
+    def traces(self) -> list[PolicyTrace]:
+        """Each output policy's work on this stream, one trace a policy."""
+        found: dict[str, PolicyTrace] = {}
+        for channel in self.channels.values():
+            for name, trace in channel.traces.items():
+                known = found.get(name)
+                found[name] = trace if known is None else merged(known, trace)
+        return list(found.values())
+
     async def feed(self, chunk: bytes) -> bytes:
         out = b""
         for event in self.framing.feed(chunk):
@@ -84,7 +95,17 @@ class StreamGuard:
                 self.denial = Denial("unreadable_answer", "guard cannot read an event of the "
                                      f"upstream's stream ({what})", 502)
                 return self.error_event()
+            self._canonical(event)
         return await self.dialect.on_event(self, event)
+
+    def _canonical(self, event: Event) -> None:
+        """While text must be read, an event goes out as its name and data only: its ``id``,
+        ``retry``, comments and unknown fields are text too (``id`` reaches the client as
+        the last event id) that no check reads, so they are dropped; a comment-only block
+        (a keep-alive) goes out empty."""
+        raw = self.framing.keepalive() if event.comment else self.framing.encode(event.data,
+                                                                                 event.name)
+        event.raw = raw
 
     async def finish(self) -> bytes:
         """The stream ended: whatever it left pending (an event cut short) is parsed and

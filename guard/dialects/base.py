@@ -92,6 +92,7 @@ class Dialect:
     default_path: ClassVar[str] = "/"
     takes_fallbacks: ClassVar[bool] = False  # a gateway's fallback field may be written
     binary_answers: ClassVar[bool] = False  # answers are bytes by design (audio): not text
+    array_streams: ClassVar[bool] = False  # a JSON array of answer chunks is a stream too
 
     # --- paths ------------------------------------------------------------------------
 

@@ -103,6 +103,10 @@ class Framing:
     def encode(self, data: Any, name: str | None = None) -> bytes:
         raise NotImplementedError
 
+    def keepalive(self) -> bytes:
+        """An event that carries nothing, in place of a comment or a blank line."""
+        raise NotImplementedError
+
     def closer(self, sent: bytes) -> bytes:
         """Bytes that end the event ``sent`` leaves open (an event from :meth:`end`,
         forwarded as it came), so that what is written after it is an event of its own."""
@@ -192,6 +196,9 @@ class SSE(Framing):
             self._field(line)
         return [self._dispatch(self._take(b""))] if self._pieces else []
 
+    def keepalive(self) -> bytes:
+        return b":\n\n"
+
     def encode(self, data: Any, name: str | None = None) -> bytes:
         return encode_event(data, name)
 
@@ -261,6 +268,9 @@ class NDJSON(Framing):
     def end(self) -> list[Event]:
         return [_json_line(self._take(b""))] if self._pieces else []
 
+    def keepalive(self) -> bytes:
+        return b"\n"
+
     def encode(self, data: Any, name: str | None = None) -> bytes:
         return f"{_text(data)}\n".encode()
 
@@ -298,3 +308,25 @@ def encode_event(data: Any, name: str | None = None) -> bytes:
     head = f"event: {name}\n" if name else ""
     lines = "".join(f"data: {line}\n" for line in _TEXT_LINE_END.split(_text(data)))
     return f"{head}{lines}\n".encode()
+
+
+_SSE_FIELD = re.compile(r"(?m)^data:")
+
+
+def sniffed(text: str) -> Framing | None:
+    """The framing a whole answer of text is written in although its content type did not
+    say so: SSE when it has ``data:`` lines (a client that streams reads it as events), NDJSON
+    when every line holds JSON. Checked as one text, a value split across events would pass."""
+    if _SSE_FIELD.search(text) is not None:
+        return SSE()
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and all(_holds_json(line) for line in lines):
+        return NDJSON()
+    return None
+
+
+def _holds_json(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False

@@ -71,6 +71,7 @@ class Gemini(Dialect):
     provider = "google"
     conversational = True
     default_path = "/v1beta/models/gemini-2.5-flash:generateContent"
+    array_streams = True  # streamGenerateContent without alt=sse: chunks in one array
 
     def endpoint(self, path: RequestPath) -> Endpoint | None:
         segments = path.segments

@@ -49,6 +49,33 @@ class PolicyTrace:
                 "duration_ms": round(self.duration_ms, 3), "detail": self.detail}
 
 
+_SEVERITY = {"skip": 0, "pass": 1, "flag": 2, "modify": 3, "deny": 4, "error": 5}
+
+
+def merged(first: PolicyTrace, later: PolicyTrace) -> PolicyTrace:
+    """One policy's traces over many pieces of a stream, as one: the gravest verdict, the
+    time summed, counts added, names gathered (the decision log has one entry a policy)."""
+    verdict = max(first.verdict, later.verdict, key=_SEVERITY.__getitem__)
+    detail = dict(first.detail)
+    for key, value in later.detail.items():
+        detail[key] = _combined(detail.get(key), value)
+    return PolicyTrace(first.policy, first.type, first.stage, first.matched or later.matched,
+                       verdict, first.duration_ms + later.duration_ms, first.enforced, detail)
+
+
+def _combined(old: Any, new: Any) -> Any:
+    if isinstance(old, bool) or isinstance(new, bool):
+        return new
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        return old + new
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {k: _combined(old.get(k), v) for k, v in new.items()} | {
+            k: v for k, v in old.items() if k not in new}
+    if isinstance(old, list) and isinstance(new, list):
+        return list(dict.fromkeys([*old, *new]))
+    return new
+
+
 @dataclass
 class Decision:
     """The outcome of the input stage; ``check_response`` extends it with the output stage."""

@@ -8,12 +8,12 @@ do with the request. Values pseudonymized in the request are restored last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
-from guard.engine.decision import Action, Decision, ResponseDecision, Violation
+from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.run import Denial, Run, run_checks
 from guard.envelope import Edit, apply_edits, parse_response, set_value
 from guard.responses import error_body
@@ -88,6 +88,7 @@ class TextScan:
     text: str  # the text with their edits applied
     denial: Denial | None
     violations: list[Violation]
+    trace: list[PolicyTrace] = field(default_factory=list)
 
 
 async def scan_text(checks: list[Check], decision: Decision, text: str) -> TextScan:
@@ -104,4 +105,5 @@ async def scan_text(checks: list[Check], decision: Decision, text: str) -> TextS
     run = await run_checks(checks, ctx, apply_output)
     assert ctx.response is not None
     edited = ctx.response.body["choices"][0]["text"]  # read back: edits may empty it
-    return TextScan(edited if isinstance(edited, str) else text, run.denial, run.violations)
+    return TextScan(edited if isinstance(edited, str) else text, run.denial, run.violations,
+                    run.trace)

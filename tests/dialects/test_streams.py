@@ -386,9 +386,11 @@ SPECS = [CHAT, COMPLETIONS, RESPONSES, OPENRESPONSES, ANTHROPIC, GEMINI, INTERAC
 # --- the harness -------------------------------------------------------------------------
 
 def run(spec: Spec, pieces: list[str], closed: bool = True, guard: str = "output",
-        request: str = "hi", chunk: int = 0) -> tuple[Seen, StreamGuard, bytes]:
+        request: str = "hi", chunk: int = 0, ends: list[str] | None = None,
+        ) -> tuple[Seen, StreamGuard, bytes]:
     """Stream ``pieces`` through a StreamGuard as ResponseGuard builds one; ``chunk``: feed the
-    bytes in slices of that size (0: event by event)."""
+    bytes in slices of that size (0: event by event); ``ends``: write the stream's lines with
+    these line ends in turn (any an SSE client must accept) instead of LF."""
     async def go() -> tuple[bytes, StreamGuard]:
         g = GUARDS[guard]
         decision = await g.check_request(spec.body(request), path=spec.path)
@@ -408,7 +410,9 @@ def run(spec: Spec, pieces: list[str], closed: bool = True, guard: str = "output
         s = StreamGuard(dialect(decision.api), spec.framing(), scan if checks else None,
                         pseudonyms, 0, False, closing if whole else None)
         raw = b"".join(spec.events(pieces, closed))
-        slices = [raw[i:i + chunk] for i in range(0, len(raw), chunk)] if chunk else \
+        if ends:
+            raw = reframed(raw, ends)
+        slices = [raw[i:i + chunk] for i in range(0, len(raw), chunk)] if chunk or ends else \
             spec.events(pieces, closed)
         out = b""
         for piece in slices:
@@ -423,6 +427,21 @@ def run(spec: Spec, pieces: list[str], closed: bool = True, guard: str = "output
         data = event.json()
         seen.append((event.name, data if data is not None else event.data))
     return seen, s, raw
+
+
+def reframed(raw: bytes, ends: list[str]) -> bytes:
+    """``raw``'s LF line ends replaced by ``ends`` in turn. A CR directly followed by an
+    empty line's LF would be read as one CRLF line end (merging two events), so that empty
+    line ends with a CR instead: the stream means the same to any client."""
+    lines = raw.split(b"\n")
+    out, last = [], ""
+    for i, line in enumerate(lines[:-1]):
+        end = ends[i % len(ends)]
+        if last == "\r" and not line and end.startswith("\n"):
+            end = "\r"
+        out.append(line + end.encode())
+        last = end
+    return b"".join(out) + lines[-1]
 
 
 def released(spec: Spec, seen: Seen) -> str:
@@ -729,3 +748,19 @@ def test_ollama_tool_calls_and_thinking_lines() -> None:
     assert seen[2][1]["message"]["tool_calls"][0]["function"]["arguments"] == {
         "to": "<EMAIL_ADDRESS>"}
     assert seen[-1][1]["done"] is True and s.usage == OLLAMA_USAGE
+
+
+SSE_SPECS = [spec for spec in SPECS if isinstance(spec.framing(), SSE)]
+
+
+@pytest.mark.parametrize("spec", SSE_SPECS, ids=str)
+@settings(max_examples=12, deadline=None)
+@given(sizes=st.lists(st.integers(1, 9), min_size=1, max_size=12), chunk=st.integers(1, 40),
+       ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=5))
+def test_any_valid_sse_framing_yields_the_same_guarded_text(spec: Spec, sizes: list[int],
+                                                            chunk: int, ends: list[str]) -> None:
+    """CR, LF or CRLF after each line, in any mix, cut anywhere: one answer, one guarded text."""
+    seen, s, raw = run(spec, cut(TEXT, sizes), chunk=chunk, ends=ends)
+    assert EMAIL.encode() not in raw and b"ann.lee" not in raw
+    assert released(spec, seen) == REDACTED
+    assert s.denial is None
