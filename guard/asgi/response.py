@@ -29,7 +29,7 @@ from guard.dialects.events import SSE, EventTooLarge, Framing, sniffed
 from guard.engine.decision import Action, Decision, ResponseDecision, Violation
 from guard.engine.output import TextScan, judge_answer, scan_text
 from guard.engine.run import Denial, Run
-from guard.envelope.reading import Reading, read_answer
+from guard.envelope.reading import Reading, drop_token_echoes, read_answer
 from guard.library import answered_usage
 from guard.responses import UPSTREAM
 
@@ -205,6 +205,8 @@ class ResponseGuard:
         await self._deliver(_json_bytes(body))
 
     async def _checked(self, reading: Reading, raw: bytes) -> None:
+        if reading.kind == "json" and self._reads() and drop_token_echoes(reading.value):
+            reading = Reading("json", reading.value, rewritten=True)
         self.ended = True  # check_response settles (or releases, for an upstream error)
         given = reading.value if reading.kind == "json" else raw  # text: read as text again
         result = await self.guard.check_response(self.decision, given, status=self.status)

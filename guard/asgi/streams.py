@@ -18,6 +18,7 @@ API's error event.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +30,7 @@ from guard.dialects.events import Event, Framing
 from guard.dialects.openai_chat import chat_answer
 from guard.engine.decision import PolicyTrace, merged
 from guard.engine.run import Denial
+from guard.envelope.reading import drop_token_echoes
 from guard.pii.pseudonyms import Pseudonyms
 
 Closing = Callable[[dict[str, Any]], Awaitable[Denial | None]]
@@ -99,13 +101,20 @@ class StreamGuard:
         return await self.dialect.on_event(self, event)
 
     def _canonical(self, event: Event) -> None:
-        """While text must be read, an event goes out as its name and data only: its ``id``,
+        """While text must be read, an event goes out as its name and data only, and without
+        the token-by-token echoes of the text (logprobs) no check can redact: its ``id``,
         ``retry``, comments and unknown fields are text too (``id`` reaches the client as
         the last event id) that no check reads, so they are dropped; a comment-only block
         (a keep-alive) goes out empty."""
-        raw = self.framing.keepalive() if event.comment else self.framing.encode(event.data,
-                                                                                 event.name)
-        event.raw = raw
+        if event.comment:
+            event.raw = self.framing.keepalive()
+            return
+        if "logprobs" in event.data.lower():
+            data = event.json()
+            if isinstance(data, dict | list) and drop_token_echoes(data):
+                event.data = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        event.raw = self.framing.encode(event.data, event.name)
+
 
     async def finish(self) -> bytes:
         """The stream ended: whatever it left pending (an event cut short) is parsed and

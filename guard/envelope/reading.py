@@ -46,3 +46,27 @@ def _common_reading(raw: bytes) -> Any:
     value = json.loads(raw)
     text = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return json.loads(text.decode("utf-8", "replace"))
+
+
+TOKEN_ECHOES = frozenset({"logprobs", "top_logprobs", "logprobsResult", "logprobs_result"})
+"""Fields that repeat an answer's text token by token (with probabilities): no check can
+redact a value spread over tokens, and no pseudonym can be put back in them."""
+
+
+def drop_token_echoes(value: Any) -> bool:
+    """Remove :data:`TOKEN_ECHOES` wherever they are in ``value`` (while text is read, the
+    caller gets the text, checked, and not its tokens); whether anything was removed."""
+    found = False
+    if isinstance(value, dict):
+        for key in [k for k in value if k in TOKEN_ECHOES]:
+            del value[key]
+            found = True
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return False
+    for item in items:
+        if isinstance(item, dict | list) and drop_token_echoes(item):
+            found = True
+    return found

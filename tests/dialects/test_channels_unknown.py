@@ -254,3 +254,17 @@ def test_opper_json_answers_read_the_text_in_meta() -> None:
     out = answer("/v3/call", {"name": "t", "input": "hi"}, body)
     assert out["meta"]["message"] == "write to <EMAIL_ADDRESS> today"
     assert out["meta"]["trace_uuid"] == "t-1"
+
+
+def test_token_echoes_are_dropped_while_text_is_read() -> None:
+    """logprobs repeat the text token by token: a value spread over tokens passes every
+    check, so while output policies read the text the caller gets no token echoes."""
+    from guard.envelope.reading import drop_token_echoes
+
+    chunk = {"choices": [{"index": 0, "delta": {"content": "hi"}, "logprobs": {"content": [
+        {"token": "ann", "logprob": -0.1, "top_logprobs": [{"token": ".lee"}]}]}}]}
+    assert drop_token_echoes(chunk) is True
+    assert chunk == {"choices": [{"index": 0, "delta": {"content": "hi"}}]}
+    gemini = {"candidates": [{"logprobsResult": {"topCandidates": []}, "avgLogprobs": -1.0}]}
+    assert drop_token_echoes(gemini) and "logprobsResult" not in gemini["candidates"][0]
+    assert drop_token_echoes({"text": "no echoes"}) is False

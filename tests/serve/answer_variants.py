@@ -294,6 +294,17 @@ def _openai() -> list[Variant]:
             "id": "audio_1", "data": "UklGRg==", "expires_at": 1, "transcript": TEXT})),
         _json("chat.json.reasoning_content", "chat", chat_json(content="ok",
                                                                 reasoning_content=TEXT)),
+        _json("chat.json.logprobs", "chat", {**chat_json(content="ok"), "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant",
+                                                              "content": "ok"},
+             "logprobs": {"content": [{"token": TEXT, "logprob": -0.1, "bytes": None,
+                                       "top_logprobs": [{"token": TEXT, "logprob": -0.2}]}]}}
+        ]}),
+        _sse("chat.sse.logprobs", "chat", [
+            (None, {**chat_chunk({"content": "ok"}), "choices": [
+                {"index": 0, "delta": {"content": "ok"}, "finish_reason": None,
+                 "logprobs": {"content": [{"token": piece, "logprob": -0.1}]}}]})
+            for piece in TEXT.split(" ")] + [(None, chat_chunk({}, "stop")), (None, "[DONE]")]),
         _json("chat.json.two_choices", "chat", {**chat_json(content="ok"), "choices": [
             {"index": i, "finish_reason": "stop", "message": {"role": "assistant",
                                                               "content": TEXT}}
