@@ -77,7 +77,7 @@ class Guard:
         ``path`` is what to forward), passthrough entries and bodies guard cannot read are
         answered before any policy runs.
         """
-        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        lowered = {k.lower(): v for k, v in (headers or {}).items()}
         try:
             target = path if isinstance(path, RequestPath) else (normalize(path) if path
                                                                  else None)
@@ -85,7 +85,14 @@ class Guard:
             return self._reject(GENERIC.name, 400, str(exc), "invalid_path")
         if target is not None and self.passes(method, target):
             return self.uninspected(target, method, "passthrough")
-        api = self._api(target)
+        return await self.decide(body, target, method, lowered, now)
+
+    async def decide(self, body: Body, target: RequestPath | None, method: str,
+                     headers: dict[str, str], now: datetime | None = None) -> Decision:
+        """:meth:`check_request` past the path and passthrough rules, for a caller that
+        applied them itself (the middleware): ``headers`` already by lower-case name."""
+        named = path_endpoint(target) if target is not None else None
+        api = named.dialect.name if named is not None else GENERIC.name
         if isinstance(body, str):
             try:
                 body = body.encode()
@@ -99,7 +106,7 @@ class Guard:
             raw, data, decoded = self._read(body, headers)
         except IntakeError as exc:
             return self._reject(api, exc.status, str(exc), exc.code)
-        found = resolve(target, data)
+        found = named or resolve(target, data)
         if found.dialect is GENERIC and self.settings.unknown_api != "scan":
             if self.settings.unknown_api == "allow":
                 return self.uninspected(target, method, "unknown_api")
@@ -117,7 +124,8 @@ class Guard:
         """Whether ``settings.passthrough`` lets ``method target`` through uninspected
         (a WebSocket connection to ``target`` when ``websocket``: only ``WEBSOCKET`` entries
         name those)."""
-        return intake.passes(self.passthrough, method, target, websocket=websocket)
+        return bool(self.passthrough) and intake.passes(self.passthrough, method, target,
+                                                         websocket=websocket)
 
     def uninspected(self, target: RequestPath | None, method: str, reason: str) -> Decision:
         """The decision to forward a request as it is, unread (logged and counted)."""
@@ -150,10 +158,6 @@ class Guard:
             raise IntakeError(400, str(exc), "invalid_request") from exc
         except RequestError as exc:
             raise intake.not_json(headers, str(exc)) from exc
-
-    def _api(self, target: RequestPath | None) -> str:
-        found = path_endpoint(target) if target is not None else None
-        return found.dialect.name if found is not None else GENERIC.name
 
     async def check_response(self, decision: Decision, response_body: Body,
                              *, status: int = 200,

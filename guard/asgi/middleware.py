@@ -118,8 +118,7 @@ class GuardedExchange:
             await self.middleware.app(_on_path(self.scope, target),
                                       replay(body, self.receive), self.send)
             return
-        decision = await self.guard.check_request(body, path=target, method=self.method,
-                                                  headers=self.headers)
+        decision = await self.guard.decide(body, target, self.method, self.headers)
         if not decision.inspected:  # unknown_api: allow
             await self._forward_unread(decision, target, replay(body, self.receive))
         elif decision.action == "deny":

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from guard.engine.context import Context
     from guard.envelope import Envelope
 
+_FALLBACK_SET = frozenset(FALLBACK_FIELDS)
+REMEMBERED = 4096
+"""Distinct models a route policy remembers its verdict on (callers name few)."""
 GATEWAY_FIELDS = {"opper": "fallback_models", "litellm": "fallbacks", "openrouter": "models"}
 """Where each gateway reads the fallback models of a request."""
 
@@ -56,6 +59,7 @@ class RouteCheck(Check):
         self.rules = rules
         self.aliases = dict(rules.aliases)
         self.set_model = set_model
+        self._refusals: dict[tuple[str | None, str | None], str | None] = {}
 
     async def evaluate(self, ctx: Context) -> Outcome:
         env = ctx.envelope
@@ -80,7 +84,17 @@ class RouteCheck(Check):
                        detail=detail, path=path)
 
     def refusal(self, model: str | None, native: str | None) -> str | None:
-        """Why ``model`` is not admitted by this policy, or ``None`` when it is."""
+        """Why ``model`` is not admitted by this policy, or ``None`` when it is (remembered:
+        the answer depends on the model alone, and each request asks at least twice)."""
+        key = (model, native)
+        if key in self._refusals:
+            return self._refusals[key]
+        reason = self._refusal(model, native)
+        if len(self._refusals) < REMEMBERED:
+            self._refusals[key] = reason
+        return reason
+
+    def _refusal(self, model: str | None, native: str | None) -> str | None:
         if model is None:
             return "the request names no model" if self._restricts() else None
         qualified, provider = qualify_model(model, native)
@@ -106,6 +120,9 @@ class RouteCheck(Check):
         in the fronted gateway's field."""
         updates: list[Update] = []
         body = env.body
+        if not add and _FALLBACK_SET.isdisjoint(body) and not isinstance(body.get("model"),
+                                                                        list):
+            return updates  # the usual request: no fallbacks to keep or to write
         listed = body.get("model")
         if isinstance(listed, list) and len(listed) > 1:
             tail = [self._aliased(item) for item in listed[1:]]

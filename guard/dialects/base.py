@@ -135,6 +135,8 @@ class Dialect:
     def choices(self, body: Mapping[str, Any]) -> int:
         """How many answers one call asks for, each of which may use the whole output cap:
         OpenAI's ``n`` and ``best_of``, Gemini's ``candidateCount`` (either spelling)."""
+        if _COUNT_KEYS.isdisjoint(body):
+            return 1  # the usual request: one answer (and no list built to say so)
         values = [body.get("n"), body.get("best_of")]
         for config in (body.get("generationConfig"), body.get("generation_config")):
             if isinstance(config, dict):
@@ -145,6 +147,8 @@ class Dialect:
     def token_ids(self, body: Mapping[str, Any]) -> int:
         """Input given as token ids rather than text (``prompt``/``input`` lists of ids,
         Ollama's ``context``): tokens no segment counts."""
+        if _ID_KEYS.isdisjoint(body):
+            return 0
         total = 0
         for name in ("prompt", "input", "context"):
             value = body.get(name)
@@ -243,6 +247,8 @@ ANSWER_SKIP = STRUCTURAL_SKIP | {
 }  # fmt: skip
 """Keys of answers whose values are bookkeeping (ids, counts, enums), not the model's text."""
 
+_COUNT_KEYS = frozenset({"n", "best_of", "generationConfig", "generation_config"})
+_ID_KEYS = frozenset({"prompt", "input", "context"})
 MAX_CHOICES = 128
 """OpenAI's own ceiling on ``n``; more would only inflate a reservation."""
 

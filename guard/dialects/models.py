@@ -9,6 +9,7 @@ providers, and a wrong provider would let an allowlist pass what it should not.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
@@ -55,6 +56,9 @@ FALLBACK_FIELDS = ("fallback_models", "fallbacks", "models")
 ``models``. Every one is read, whatever gateway guard fronts: a caller may write any of them."""
 
 
+_FALLBACK_SET = frozenset(FALLBACK_FIELDS)
+
+
 def model_name(value: Any) -> str | None:
     """A model name from a string, Opper's ``{"name": ...}`` or LiteLLM's ``{"model": ...}``."""
     if isinstance(value, dict):
@@ -73,6 +77,8 @@ def read_models(body: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
         tail = names[1:]
     else:
         model = model_name(value)
+    if not tail and _FALLBACK_SET.isdisjoint(body):
+        return model, ()  # the usual request: one model, no fallbacks
     for field in FALLBACK_FIELDS:
         extra = body.get(field)
         if isinstance(extra, list):
@@ -82,9 +88,11 @@ def read_models(body: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     return model, tuple(dict.fromkeys(tail))
 
 
+@lru_cache(maxsize=4096)
 def infer_provider(model: str | None, native: str | None = None) -> str | None:
     """The provider prefix of ``model``, else its family's maker, else ``native`` (the
-    provider of an API only one provider speaks), else None."""
+    provider of an API only one provider speaks), else None. Cached: every request asks for
+    its model at least three times (its envelope, each route policy, the final check)."""
     if model is None:
         return native
     prefix, slash, _ = model.partition("/")

@@ -56,6 +56,9 @@ class RequestPath:
         if not self.raw:
             object.__setattr__(self, "raw", quote(self.path, safe=_SAFE))
 
+    def __hash__(self) -> int:  # the endpoint cache asks on every request: hash the key once
+        return hash(self.key) ^ hash(self.path) ^ hash(self.query)
+
     @property
     def segments(self) -> tuple[str, ...]:
         """The segments of :attr:`key`, lower case: what endpoints are matched on."""

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from guard.pricing.prices import PriceTable
 
 
+_CLEAN = frozenset({"findings", "now"})
+"""Variables that cannot hold a NUL from traffic: detector and entity names of the policy set
+and guard's catalogs, and a timestamp. Not searched for one before binding."""
+_CLEAN_WITH_REQUEST = _CLEAN | {"request"}
+
 FINDING_KINDS: dict[str, list[str]] = {"pii": [], "content": [], "llm": []}
 """What CEL sees before any policy found anything: `"EMAIL_ADDRESS" in findings.pii`
 is false, not an error, when no PII policy ran or found something."""
@@ -127,7 +132,7 @@ class Context:
 
     def bindings(self) -> Bindings:
         if self._bindings is None:
-            clean = ("request",) if self.envelope.nul_free else ()
+            clean = _CLEAN_WITH_REQUEST if self.envelope.nul_free else _CLEAN
             self._bindings = self.cel.bind(self._data(), clean)
         return self._bindings
 

@@ -34,11 +34,14 @@ class AmbiguousJSON(ValueError):
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
-    if len(value) != len(pairs):
+    size = len(value)
+    if size != len(pairs):
         raise AmbiguousJSON(f"the key {_repeated(pairs)!r} appears twice in one object; "
                             "parsers disagree on which value counts")
+    if size < 2:
+        return value
     joined = "".join(value)
-    if len(value) > 1 and not (joined.isascii() and joined.islower()):
+    if not (joined.isascii() and joined.islower()):
         folded: dict[str, str] = {}
         for key in value:
             other = folded.setdefault(_fold(key), key)
@@ -91,7 +94,7 @@ def loads_strict(text: str | bytes | bytearray) -> Any:
         raise AmbiguousJSON("the text holds a lone surrogate (\\ud800-\\udfff), which no "
                             "UTF-8 body can carry")
     value = _DECODER.decode(text)
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+    if "\\" in text and "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
         _refuse_lone_surrogates(value)
     return value
 
