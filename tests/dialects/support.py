@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from guard import Guard
+from guard.asgi.streams import StreamGuard
 from guard.envelope import Edit, Envelope, apply_edits, parse_request, resolve
 
 EMAIL = "ann.lee@example.com"
@@ -46,3 +48,14 @@ def assert_edits_land_in_place(body: dict[str, Any], path: str) -> None:
 def read(env: Envelope) -> list[tuple[tuple[Any, ...], str, str, str]]:
     """Each segment as (pointer, text, role, kind)."""
     return [(s.pointer, s.text, s.role, s.kind) for s in env.segments]
+
+
+async def relay(s: StreamGuard, pieces: Iterable[bytes]) -> tuple[bytes, StreamGuard]:
+    """What a caller receives when ``pieces`` pass through the stream guard ``s``: up to a
+    denial (the stream ends there), else everything and what ``finish`` flushes."""
+    out = b""
+    for piece in pieces:
+        out += await s.feed(piece)
+        if s.denial is not None:
+            return out, s
+    return out + await s.finish(), s

@@ -14,6 +14,7 @@ from guard.dialects import dialect, endpoint, normalize
 from guard.dialects.events import SSE
 from guard.engine.output import scan_text
 from guard.envelope import Edit, apply_edits, parse_request, parse_response, resolve
+from tests.dialects.support import relay
 
 EMAIL = "ann.lee@example.com"
 POLICIES = """version: 1
@@ -121,12 +122,7 @@ def stream(events: list[bytes], path: str = "/v3/call/stream"
             return await scan_text(GUARD.engine.output_checks, decision, text)
 
         s = StreamGuard(dialect(decision.api), SSE(), scan, None, 0, False)
-        out = b""
-        for event in events:
-            out += await s.feed(event)
-            if s.denial is not None:
-                return out, s
-        return out + await s.finish(), s
+        return await relay(s, events)
 
     raw, s = asyncio.run(run())
     found = []

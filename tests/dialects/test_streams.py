@@ -26,6 +26,7 @@ from guard.asgi.streams import StreamGuard
 from guard.dialects import dialect
 from guard.dialects.events import NDJSON, SSE, Framing
 from guard.engine.output import judge_answer, scan_text
+from tests.dialects.support import relay
 
 EMAIL = "ann.lee@example.com"
 TEXT = f"Dear {EMAIL}, about the plan."
@@ -414,12 +415,7 @@ def run(spec: Spec, pieces: list[str], closed: bool = True, guard: str = "output
             raw = reframed(raw, ends)
         slices = [raw[i:i + chunk] for i in range(0, len(raw), chunk)] if chunk or ends else \
             spec.events(pieces, closed)
-        out = b""
-        for piece in slices:
-            out += await s.feed(piece)
-            if s.denial is not None:
-                return out, s
-        return out + await s.finish(), s
+        return await relay(s, slices)
 
     raw, s = asyncio.run(go())
     seen: Seen = []
