@@ -16,21 +16,27 @@ from pydantic_core import ErrorDetails
 from guard.errors import Problem
 from guard.policy.source import Document, Path, format_path
 
+KeyIndex = dict[str, frozenset[str]]
+"""Every key of a model tree → the keys it may appear under (``""``: the top level, the
+field name of a list for its items)."""
+
 
 def problems_from_validation(
-    exc: ValidationError, doc: Document, known_keys: frozenset[str], prefix: Path = ()
+    exc: ValidationError, doc: Document, known_keys: KeyIndex, prefix: Path = ()
 ) -> list[Problem]:
     """One problem per pydantic error, located in ``doc`` (``prefix``: where the data sits)."""
     return [_problem(error, doc, known_keys, prefix) for error in exc.errors()]
 
 
 def _problem(
-    error: ErrorDetails, doc: Document, known_keys: frozenset[str], prefix: Path
+    error: ErrorDetails, doc: Document, known_keys: KeyIndex, prefix: Path
 ) -> Problem:
     path = _data_path(doc.data, (*prefix, *error["loc"]))
     if error["type"] == "union_tag_invalid":
         path = (*path, "type")
     message = _message(error, path, known_keys)
+    if error["type"] == "extra_forbidden" and path:
+        message = _unknown_key(str(path[-1]), _home_of(doc.data, path), known_keys)
     return Problem(doc.file, doc.line_of(path), format_path(path), message)
 
 
@@ -59,10 +65,8 @@ def _is_tag(part: int | str, node: Any) -> bool:
     return isinstance(node, dict) and isinstance(part, str) and node.get("type") == part
 
 
-def _message(error: ErrorDetails, path: Path, known_keys: frozenset[str]) -> str:
+def _message(error: ErrorDetails, path: Path, known_keys: KeyIndex) -> str:
     kind = error["type"]
-    if kind == "extra_forbidden":
-        return _unknown_key(str(path[-1]) if path else "", known_keys)
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
@@ -78,32 +82,69 @@ def _message(error: ErrorDetails, path: Path, known_keys: frozenset[str]) -> str
     return message[len("Value error, "):] if message.startswith("Value error, ") else message
 
 
-def _unknown_key(key: str, known_keys: frozenset[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(known_keys), n=1, cutoff=0.7)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+def _home_of(data: Any, path: Path) -> tuple[str, Any]:
+    """The key an unknown key sits under (a list's name for its items) and the mapping that
+    holds it."""
+    node = data
+    for part in path[:-1]:
+        node = node[part] if _contains(node, part) else None
+    where = ""
+    for i, part in enumerate(path[:-1]):
+        if isinstance(part, str):
+            where = f"{part}[]" if i + 1 < len(path) - 1 and isinstance(path[i + 1], int) \
+                else part
+    return where, node
+
+
+def _unknown_key(key: str, home: tuple[str, Any], keys: KeyIndex) -> str:
+    """Name the key's right place when it is valid elsewhere (``secrets`` at a policy's top
+    level belongs under ``detect``), else the closest key there is."""
+    where, node = home
+    homes = keys.get(key, frozenset()) - {where}
+    kind = node.get("type") if isinstance(node, dict) else None
+    if key in keys and not homes and isinstance(kind, str):
+        return f"unknown key {key!r} for type {kind!r}"
+    if homes:
+        return f"unknown key {key!r} here; it is a key of {_homes(homes)}"
+    close = difflib.get_close_matches(key, sorted(keys), n=1, cutoff=0.7)
+    hint = f"; did you mean {close[0]!r}?" if close and close[0] != key else ""
     return f"unknown key {key!r}{hint}"
 
 
-def model_keys(*models: type[BaseModel]) -> frozenset[str]:
-    """Every field name of ``models`` and the models nested in them."""
-    keys: set[str] = set()
-    seen: set[type[BaseModel]] = set()
-    stack = list(models)
+def _homes(homes: frozenset[str]) -> str:
+    named = sorted(homes)
+    shown = [_home_label(home) for home in named[:3]]
+    more = f" (and {len(named) - 3} more)" if len(named) > 3 else ""
+    return " or ".join(shown) + more
+
+
+def _home_label(home: str) -> str:
+    if home == "":
+        return "the top level"
+    return f"each item of {home[:-2]!r}" if home.endswith("[]") else repr(home)
+
+
+def model_keys(root: type[BaseModel]) -> KeyIndex:
+    """Every field name of ``root`` and the models nested in it, with where each belongs."""
+    homes: dict[str, set[str]] = {}
+    seen: set[tuple[type[BaseModel], str]] = set()
+    stack: list[tuple[type[BaseModel], str]] = [(root, "")]
     while stack:
-        model = stack.pop()
-        if model in seen:
+        model, home = stack.pop()
+        if (model, home) in seen:
             continue
-        seen.add(model)
-        keys.update(model.model_fields)
-        stack.extend(_nested_models(model))
-    return frozenset(keys)
+        seen.add((model, home))
+        for name, field in model.model_fields.items():
+            homes.setdefault(name, set()).add(home)
+            home_of_nested = f"{name}[]" if _is_list(field.annotation) else name
+            stack.extend((nested, home_of_nested) for nested in _models_in(field.annotation))
+    return {name: frozenset(where) for name, where in homes.items()}
 
 
-def _nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
-    found: list[type[BaseModel]] = []
-    for field in model.model_fields.values():
-        found.extend(_models_in(field.annotation))
-    return found
+def _is_list(annotation: Any) -> bool:
+    if getattr(annotation, "__origin__", None) in (list, tuple):
+        return True
+    return any(_is_list(arg) for arg in getattr(annotation, "__args__", ()))
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

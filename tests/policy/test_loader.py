@@ -67,6 +67,31 @@ policies:
     ]
 
 
+def test_a_key_valid_elsewhere_is_pointed_to_its_place(tmp_path: Path) -> None:
+    """A key in the wrong place is named with where it belongs, not "did you mean" itself."""
+    write(tmp_path, "a.yaml", """version: 1
+policies:
+  - name: r
+    type: rule
+    allow: [x]
+    deny_if: "true"
+  - name: c
+    type: content
+    secrets: true
+    detect:
+      secrets: true
+      stages: [input]
+    action: redact
+""")
+    assert problems_of(tmp_path) == [
+        f"{tmp_path}/a.yaml:5: policies[0].allow: unknown key 'allow' for type 'rule'",
+        f"{tmp_path}/a.yaml:9: policies[1].secrets: unknown key 'secrets' here; it is a key "
+        "of 'detect'",
+        f"{tmp_path}/a.yaml:12: policies[1].detect.stages: unknown key 'stages' here; it is a "
+        "key of each item of 'policies'",
+    ]
+
+
 def test_duplicate_policy_names_across_files_name_both_places(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "version: 1\npolicies:\n  - {name: r, type: rule, deny_if: 'true'}\n")
     write(tmp_path, "b.yaml", "version: 1\npolicies:\n\n  - name: r\n    type: rule\n"
