@@ -31,6 +31,7 @@ from guard.intake import IntakeError, Passthrough
 from guard.limits.holds import release, settle
 from guard.pii.pseudonyms import Restorer
 from guard.responses import BAD_REQUEST, error_body
+from guard.scanwork import ANALYZED_WORK, NON_ASCII_WORK
 
 Body = bytes | str | Mapping[str, Any]
 T = TypeVar("T")
@@ -114,6 +115,9 @@ class Guard:
                                 "API shape", "unknown_api")
         envelope = read_envelope(data, target, found, method, headers,
                                  raw is not None and text_nul_free(raw))
+        refused = self._refuse_work(envelope, api)
+        if refused is not None:
+            return refused
         decision = await self.engine.evaluate(envelope, now)
         if raw is not None:
             decision.state["forward"] = raw  # what guard read: the body with its coding undone
@@ -252,6 +256,19 @@ class Guard:
             message = f"request body is {size} bytes; the limit is {limit}"
             return self._reject(api, 413, message, "body_too_large")
         return None
+
+    def _refuse_work(self, envelope: Envelope, api: str) -> Decision | None:
+        """413 for text that would cost more to scan than ``settings.max_scan_chars``
+        allows: refused whole before any policy runs, never scanned in part."""
+        bound = self.settings.max_scan_chars
+        work = self.engine.work_over(envelope, bound)
+        if work is None:
+            return None
+        message = (f"request text is too much to scan: {work:,} characters of work (a "
+                   f"character counts 1, each UTF-8 byte past its first {NON_ASCII_WORK} more, "
+                   f"under a PII policy each digit and @ {ANALYZED_WORK} more); "
+                   f"settings.max_scan_chars is {bound:,}")
+        return self._reject(api, 413, message, "scan_too_large")
 
     def refuse(self, api: str, status: int, message: str, code: str) -> Decision:
         """A denial before any policy (a path or body guard cannot read), logged like any."""

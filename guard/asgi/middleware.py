@@ -19,6 +19,7 @@ from typing import Any
 
 from guard.asgi.body import BodyError, Message, Receive, read_body, replay
 from guard.asgi.response import ResponseGuard
+from guard.asgi.watch import WATCH_BYTES, while_connected
 from guard.dialects import PathError, RequestPath, dialect, for_path, normalize
 from guard.engine.decision import Decision
 from guard.library import Guard
@@ -118,7 +119,14 @@ class GuardedExchange:
             await self.middleware.app(_on_path(self.scope, target),
                                       replay(body, self.receive), self.send)
             return
-        decision = await self.guard.decide(body, target, self.method, self.headers)
+        work = self.guard.decide(body, target, self.method, self.headers)
+        if len(body) < WATCH_BYTES and not self.guard.compiled.judge:
+            decision = await work
+        else:  # a decision that may take a while: cancelled if the client leaves
+            watched = await while_connected(work, self.receive)
+            if watched is None:
+                return
+            decision, self.receive = watched
         if not decision.inspected:  # unknown_api: allow
             await self._forward_unread(decision, target, replay(body, self.receive))
         elif decision.action == "deny":

@@ -8,6 +8,7 @@ the policy's ``on_error``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,6 +63,11 @@ class Check:
 
     def __init__(self, meta: PolicyMeta) -> None:
         self.meta = meta
+
+    def scan_work(self, texts: Sequence[str]) -> int | None:
+        """The work of reading ``texts``, in characters (see ``settings.max_scan_chars``);
+        ``None`` for a check that reads no text."""
+        return None
 
     def start(self, ctx: Context) -> None:
         """Begin work ahead of :meth:`evaluate` (only for ``early`` checks); never decides."""

@@ -9,6 +9,7 @@ matched text, so a secret never ends up in an error body or a log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +17,7 @@ from guard.checks.base import Check, Outcome, PolicyMeta
 from guard.checks.memo import SIZE, Memo
 from guard.content.scanner import Detectors, Scanner, TextScan
 from guard.envelope import Edit, Segment
+from guard.scanwork import text_work
 
 if TYPE_CHECKING:
     from guard.engine.context import Context
@@ -68,6 +70,9 @@ class ContentCheck(Check):
         edits = [edit for segment, scan in found for edit in self._edits(segment, scan)]
         message = f"redacted {len(edits)} span(s): {', '.join(names)}"
         return Outcome("modify", message, 200, edits=edits, findings=findings, detail=detail)
+
+    def scan_work(self, texts: Sequence[str]) -> int:
+        return sum(map(text_work, texts))
 
     def _scan(self, segment: Segment, memo: Memo[TextScan] | None,
               caller: str | None) -> TextScan:

@@ -20,13 +20,14 @@ reason and counts, never the text.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from guard.checks.base import Check, Outcome, PolicyMeta
 from guard.judge.cache import VerdictCache, text_digest
 from guard.judge.templates import system_prompt
+from guard.scanwork import text_work
 
 if TYPE_CHECKING:
     from guard.engine.context import Context
@@ -83,6 +84,9 @@ class LlmCheck(Check):
                                      "judged": len(asked), "cached": len(texts) - len(asked),
                                      "model": self.rules.model}
         return self._outcome(ctx, flagged is not None, detail)
+
+    def scan_work(self, texts: Sequence[str]) -> int:
+        return sum(map(text_work, texts))
 
     def _answer(self, ctx: Context, digest: str, text: str) -> asyncio.Future[Verdict]:
         """The call started early for this text, if any, else a new one."""

@@ -9,6 +9,7 @@ serving. Messages and trace details carry entity names and counts only, never a 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,6 @@ loop keeps serving other requests. Shorter ones run inline: behind the RE2 prefi
 2 KB message costs ~50 µs (nothing when no recognizer can match), less than the thread
 hop itself (~100 µs of CPU under load, and a GIL hand-over each way). NER always runs
 in a thread."""
-
 
 @dataclass(frozen=True)
 class PiiRules:
@@ -84,6 +84,9 @@ class PiiCheck(Check):
         return Outcome("flag", self._message(ctx, list(counts), "flagged"), 200,
                        findings=findings, detail=detail)
 
+    def scan_work(self, texts: Sequence[str]) -> int:
+        return sum(map(self.detector.work, texts))
+
     async def _remembered(self, texts: list[str], caller: str | None) -> list[list[Finding]]:
         """Findings per text: remembered ones, and the rest analyzed (then remembered)."""
         keys = [Memo.key(caller, text) for text in texts]
@@ -96,17 +99,21 @@ class PiiCheck(Check):
         return [known or [] for known in found]
 
     async def _detect(self, texts: list[str]) -> list[list[Finding]]:
+        stop = threading.Event()
         try:
             if self.always_offload or sum(map(len, texts)) >= OFFLOAD_CHARS:
-                return await asyncio.to_thread(self._find_all, texts)
-            return self._find_all(texts)
+                return await asyncio.to_thread(self._find_all, texts, stop)
+            return self._find_all(texts, stop)
+        except asyncio.CancelledError:  # nobody waits for the answer: the thread stops
+            stop.set()
+            raise
         except GuardError:
             raise
         except Exception as exc:  # a detector bug must follow on_error, never forward PII
             raise CheckError(f"PII detector failed ({type(exc).__name__})") from exc
 
-    def _find_all(self, texts: Sequence[str]) -> list[list[Finding]]:
-        return [self.detector.find(text) for text in texts]
+    def _find_all(self, texts: Sequence[str], stop: threading.Event) -> list[list[Finding]]:
+        return [self.detector.find(text, stop) for text in texts]
 
     def _edits(self, ctx: Context, pairs: list[tuple[Segment, Finding]]) -> list[Edit]:
         operators = Operators(self.rules.operators, pseudonyms_of(ctx), self.hash_key,

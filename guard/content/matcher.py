@@ -196,8 +196,12 @@ def named_hits(hits: list[Hit]) -> list[Hit]:
     ``generic_secret_assignment``. Every hit is still redacted.
     """
     kept: list[Hit] = []
+    taken = bytearray(max((h.end for h in hits), default=0) + 1)  # a mask: linear, not pairs
     for hit in sorted(hits, key=lambda h: (h.rank < 0, h.rank, h.start)):
-        if hit.rank < 0 or all(hit.end <= k.start or k.end <= hit.start for k in kept):
+        if hit.rank < 0:
+            kept.append(hit)
+        elif taken.find(1, hit.start, max(hit.end, hit.start + 1)) < 0:
+            taken[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
             kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
 

@@ -8,6 +8,7 @@ in monitor mode is recorded but changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from guard.envelope import Envelope, apply_edits, set_value
 from guard.errors import CelEvaluationError
 from guard.limits.holds import release
 from guard.responses import error_body
+from guard.scanwork import MAX_WORK_PER_CHAR
 
 
 class Engine:
@@ -43,12 +45,32 @@ class Engine:
                       request_fields=self.compiled.request_fields)
         ctx.set_identity(resolve_identity(self.compiled.identity, ctx))
         self._resolve_variables(ctx)
-        run = await run_checks(self.input_checks, ctx, apply_input)
+        try:
+            run = await run_checks(self.input_checks, ctx, apply_input)
+        except asyncio.CancelledError:  # the caller left: the call will not happen
+            await release(ctx.holds, now=ctx.now.timestamp())
+            raise
         if run.denial is None:
             self._verify_routes(run, ctx)
         if run.denial is not None:  # the call will not happen: give back what budgets held
             await release(ctx.holds, now=ctx.now.timestamp())
         return self._decision(run, ctx, envelope, time.perf_counter() - started)
+
+    def scan_work(self, envelope: Envelope) -> int:
+        """The work of reading ``envelope``'s text, in characters, for the policy that
+        reads it at most cost (0 when no policy reads text): a length, and the digits
+        for a PII policy."""
+        texts = [s.text for s in envelope.segments]
+        works = (c.scan_work(texts) for c in self.input_checks)
+        return max((w for w in works if w is not None), default=0)
+
+    def work_over(self, envelope: Envelope, bound: int) -> int | None:
+        """:meth:`scan_work` when it is over ``bound``, else ``None``; a request whose
+        text is too short to be over (most) costs a sum of lengths."""
+        if sum(len(s.text) for s in envelope.segments) * MAX_WORK_PER_CHAR <= bound:
+            return None
+        work = self.scan_work(envelope)
+        return work if work > bound else None
 
     def _resolve_variables(self, ctx: Context) -> None:
         """Evaluate variables in order; rebind only before one that reads earlier ones."""

@@ -110,4 +110,26 @@ def nlp_engine(name: str) -> Any:
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": name}]}
-    return NlpEngineProvider(nlp_configuration=config).create_engine()
+    engine: Any = NlpEngineProvider(nlp_configuration=config).create_engine()
+    for pipeline in engine.nlp.values():
+        entities_only(pipeline)
+    return engine
+
+
+ENTITY_PIPES = frozenset({"ner", "entity_ruler", "span_ruler"})
+"""The components that set a document's entities, all guard reads of a pipeline."""
+
+
+def entities_only(pipeline: Any) -> None:
+    """Turn off every component that neither sets entities nor feeds one that does.
+
+    Presidio runs the whole pipeline (tagger, parser, lemmatizer: half the time of a small
+    English model) to offer lemmas and dependencies that guard's recognizers never read;
+    the entities come out the same (``ner`` has its own embedding layer, unless it listens
+    to a shared ``tok2vec`` or ``transformer``, which then stays on).
+    """
+    fed = {name for name, component in pipeline.pipeline
+           if ENTITY_PIPES & set(getattr(component, "listening_components", ()))}
+    for name in list(pipeline.pipe_names):
+        if name not in ENTITY_PIPES and name not in fed:
+            pipeline.disable_pipe(name)

@@ -12,14 +12,21 @@ gets replaced.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from guard.content.normalize import Normalized, normalize
+from guard.errors import GuardError
 from guard.pii.recognizers import Finding, Recognizer
 from guard.regex import compile_set
+from guard.scanwork import analyzed_work, text_work
 
 SET_MEMORY = 32 << 20
+
+
+class Stopped(GuardError):
+    """Detection was stopped between recognizers: its caller went away."""
 
 
 class Detector:
@@ -34,7 +41,7 @@ class Detector:
         self.allow = frozenset(value.strip().casefold() for value in allow)
         self.entities = tuple(dict.fromkeys(e for r in recognizers for e in r.entity.split(",")))
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, stop: threading.Event | None = None) -> list[Finding]:
         """Non-overlapping findings in ``text`` (original offsets), sorted by position.
 
         Recognizers run from the highest possible score down, so one whose scores
@@ -47,10 +54,16 @@ class Detector:
         view = normalize(text, fold_case=False)
         kept: list[Finding] = []
         for recognizer in self._runnable(view.text):
+            if stop is not None and stop.is_set():
+                raise Stopped("PII detection stopped: nobody waits for its answer")
             winners = resolve_overlaps(kept) if kept and recognizer.max_score < 1 else ()
             kept += [f for f in recognizer.find(view.text, winners)
                      if f.score >= self.min_score and not self._allowed(view, f)]
         return resolve_overlaps([_original(view, f) for f in kept])
+
+    def work(self, text: str) -> int:
+        """What finding PII in ``text`` costs, in characters (:mod:`guard.scanwork`)."""
+        return text_work(text) + (analyzed_work(text) if self.gated else 0)
 
     def _runnable(self, text: str) -> list[Recognizer]:
         if self.set is None:
@@ -67,11 +80,18 @@ class Detector:
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Of overlapping findings keep the higher score, then the longer span, then the earlier."""
+    """Of overlapping findings keep the higher score, then the longer span, then the earlier.
+
+    Greedy by rank over a mask of the characters already taken: each finding costs its own
+    length, so the whole costs the findings' total length, never their count squared.
+    """
     ranked = sorted(findings, key=lambda f: (-f.score, f.start - f.end, f.start, f.entity))
+    taken = bytearray(max((f.end for f in findings), default=0))
     kept: list[Finding] = []
     for finding in ranked:
-        if all(finding.end <= k.start or k.end <= finding.start for k in kept):
+        start, end = finding.start, finding.end
+        if end > start and taken.find(1, start, end) < 0:
+            taken[start:end] = b"\x01" * (end - start)
             kept.append(finding)
     return sorted(kept, key=lambda f: f.start)
 

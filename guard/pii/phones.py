@@ -32,7 +32,9 @@ lets the detector skip candidates inside a kept finding that outscores that boun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from typing import Any
 
 from guard.pii.recognizers import (
@@ -44,6 +46,7 @@ from guard.pii.recognizers import (
     boosted,
     words,
 )
+from guard.pii.spans import Holders, Mask
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
 from guard.regex import compile_regex
 
@@ -52,11 +55,22 @@ MIN_DIGITS = 8
 """National numbers with fewer digits need a phone word: ``0896 69`` is a house number."""
 MIN_DIGITS_SAID = 7
 """Below this even a phone word does not make a national number (codes, PINs)."""
+BLANK = ","
+"""What the matcher reads in place of an outscoring finding: no digit, no phone
+punctuation and no letter, so it ends a number without vetoing one (a Latin letter right
+before a number makes the matcher refuse it)."""
+MIN_CANDIDATE = 7
+"""Strings shorter than this are not analyzed at all: a national number needs
+:data:`MIN_DIGITS_SAID` digits, and the shortest valid ``+country`` number has six
+(``+49 1234``), so neither can be written in fewer characters. In ordinary prose most
+digit strings are shorter (versions, times, order numbers), and each cost a parse."""
 MIN_DIGITS_POSSIBLE = 8
 """``+country`` numbers that are possible but not valid need this many digits."""
 SHAPE_REGION = "DE"
 """The region rule 3 cuts text into phone-shaped strings with: its numbers may have
 4 to 15 digits, so libphonenumber's matcher keeps whole strings rather than judging them."""
+
+_DATE = re.compile(r"(?<![\d+])(?<![\d+][./-])\d{1,4}([./-])\d{1,2}\1\d{1,4}(?![\d.\-/]?\d)")
 
 BOOST_WORDS = (*PHONE_WORDS, "number")
 """Words that raise a finding's score: the phone words and Presidio's ``number`` (too
@@ -93,6 +107,10 @@ class PhoneNumbers:
                  candidate: str, windowed: bool = True) -> None:
         import phonenumbers
 
+        # keep libphonenumber's compiled metadata patterns (a bounded set): the many
+        # regions' patterns outgrow the re module's cache of 512 and were recompiled
+        # over and over (a tenth of the cost on text dense with numbers)
+        getattr(phonenumbers, "enable_pattern_cache", lambda: None)()
         self.phonenumbers: Any = phonenumbers
         self.candidate: str | None = candidate
         self.locate = compile_regex(candidate) if windowed else None
@@ -109,43 +127,60 @@ class PhoneNumbers:
         candidates: list[Span] = []
         if self.locate is not None:
             candidates = [(m.start(), m.end()) for m in self.locate.finditer(text)]
+        holders = Holders(kept)
         spans = whole if self.locate is None else around(text, [
-            c for c in candidates if not self._loses(text, *c, kept)])
+            c for c in candidates if not self._loses(text, *c, holders)])
+        seen = _blank(text, [(f.start, f.end) for f in kept if f.score > self.max_score]
+                      + _dates(text))
         valid: set[Span] = set()
         for start, end in spans:
-            valid |= self._valid(text, start, end)
+            valid |= self._valid(text, seen, start, end)
         findings = [self.context.boost(text, Finding(self.entity, s, e, BASE_SCORE))
                     for s, e in valid]
         if self.context_regions:
-            taken = sorted(valid)
-            # rule 3's findings lose to a kept finding no phone finding can outscore
-            covered = taken + [(f.start, f.end) for f in kept if f.score > self.max_score]
-            wanted = [c for c in candidates
-                      if not _covered(text, c, covered) and self._worded(text, *c)]
-            # windows around every candidate, so that none is cut in two
-            worded = whole if self.locate is None else [
-                (s, e) for s, e in around(text, candidates) if any(s <= c[0] < e for c in wanted)]
-            for start, end in worded:
-                findings += [Finding(self.entity, s, e, BASE_SCORE)
-                             for s, e in self._said(text, start, end, taken)]
+            findings += self._said_anywhere(text, seen, candidates, valid, kept)
         return _outermost(findings)
 
-    def _valid(self, text: str, start: int, end: int) -> set[Span]:
-        """Rules 1 and 2 in ``text[start:end]``."""
+    def _said_anywhere(self, text: str, seen: str, candidates: list[Span], valid: set[Span],
+                       kept: Sequence[Finding]) -> list[Finding]:
+        """Rule 3 around the candidates said to be phone numbers that rules 1 and 2 and
+        the kept findings no phone finding can outscore left uncovered."""
+        taken = Mask(len(text), valid)
+        covered = Mask(len(text), valid)
+        for f in kept:
+            if f.score > self.max_score:
+                covered.add(f.start, f.end)
+        wanted = [c[0] for c in candidates
+                  if not covered.covers_digits(text, *c) and self._worded(text, *c)]
+        if not wanted and self.locate is not None:
+            return []
+        # windows around every candidate, so that none is cut in two
+        worded = [(0, len(text))] if self.locate is None else [
+            (s, e) for s, e in around(text, candidates) if _starts_within(wanted, s, e)]
+        return [Finding(self.entity, s, e, BASE_SCORE)
+                for start, end in worded for s, e in self._said(text, seen, start, end, taken)]
+
+    def _valid(self, text: str, seen: str, start: int, end: int) -> set[Span]:
+        """Rules 1 and 2 in ``text[start:end]`` (``seen``: what the matcher reads)."""
         pn = self.phonenumbers
-        window = text[start:end]
+        window = seen[start:end]
         found: set[Span] = set()
-        for m in pn.PhoneNumberMatcher(window, "ZZ", leniency=pn.Leniency.POSSIBLE):
+        for m in pn.PhoneNumberMatcher(window, "ZZ", leniency=pn.Leniency.POSSIBLE,
+                                       min_candidate_length=MIN_CANDIDATE):
             if self._international(m):  # only +country numbers parse without a region
                 found.add((m.start + start, m.end + start))
         for region in self.regions:
-            for m in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID):
+            # what an earlier pass found is blanked: another region would only find it
+            # again, after parsing and failing to split it (most of a pass's cost)
+            window = _blanked_spans(window, found, start)
+            for m in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID,
+                                           min_candidate_length=MIN_CANDIDATE):
                 s, e = m.start + start, m.end + start
                 if m.raw_string.startswith("+") or self._national(text, m, s, e):
                     found.add((s, e))
         return found
 
-    def _said(self, text: str, start: int, end: int, taken: list[Span]) -> set[Span]:
+    def _said(self, text: str, seen: str, start: int, end: int, taken: Mask) -> set[Span]:
         """Rule 3 in ``text[start:end]``, where rules 1 and 2 found ``taken``.
 
         libphonenumber's matcher cuts the window into phone-shaped strings; each one
@@ -154,10 +189,11 @@ class PhoneNumbers:
         """
         pn = self.phonenumbers
         found: set[Span] = set()
-        for m in pn.PhoneNumberMatcher(text[start:end], SHAPE_REGION,
-                                       leniency=pn.Leniency.POSSIBLE):
+        for m in pn.PhoneNumberMatcher(seen[start:end], SHAPE_REGION,
+                                       leniency=pn.Leniency.POSSIBLE,
+                                       min_candidate_length=MIN_CANDIDATE):
             span = (m.start + start, m.end + start)
-            if (m.raw_string.startswith("+") or _overlaps(span, taken)
+            if (m.raw_string.startswith("+") or taken.overlaps(*span)
                     or not self._national(text, m, *span, said_only=True)):
                 continue
             field = _field(text, span[0])
@@ -217,13 +253,11 @@ class PhoneNumbers:
             return True
         return any(word in LABELS for word in words(text[end:end + 48].lower())[:4])
 
-    def _loses(self, text: str, start: int, end: int, kept: Sequence[Finding]) -> bool:
+    def _loses(self, text: str, start: int, end: int, kept: Holders) -> bool:
         """A candidate inside a kept finding that outscores all rules 1 and 2 could
         make of it."""
-        if not kept:
-            return False
-        ceiling = self.context.ceiling(text, start, BASE_SCORE)
-        return any(f.start <= start and end <= f.end and f.score > ceiling for f in kept)
+        holder = kept.holding(start, end)
+        return holder is not None and holder.score > self.context.ceiling(text, start, BASE_SCORE)
 
 
 def looks_like_date(raw: str) -> bool:
@@ -290,20 +324,56 @@ def _field(text: str, start: int) -> bool:
     ).endswith(label[-1])
 
 
-def _covered(text: str, candidate: Span, spans: Sequence[Span]) -> bool:
-    """Whether every digit of a candidate lies in one of ``spans``. Then any match
-    overlapping the candidate overlaps one of them: a match has more digits than a
-    gap inside a candidate can hold."""
-    return all(any(s <= i < e for s, e in spans)
-               for i in range(*candidate) if text[i].isdigit())
+def _dates(text: str) -> list[Span]:
+    """The dates in ``text`` (:func:`looks_like_date`, not after a ``+`` or a digit).
+
+    They are blanked for the matcher with the findings that outscore any phone finding
+    (whose numbers, unblanked, join the numbers next to them into longer strings the
+    matcher parses, fails and splits, in every region): no date is a national number,
+    yet each cost a parse and a split in every region.
+    """
+    return [m.span() for m in _DATE.finditer(text) if looks_like_date(m.group())]
 
 
-def _overlaps(span: Span, spans: Iterable[Span]) -> bool:
-    return any(s < span[1] and span[0] < e for s, e in spans)
+def _blank(text: str, spans: list[Span]) -> str:
+    """``text`` with the characters of ``spans`` (clipped to it) replaced by BLANK."""
+    if not spans:
+        return text
+    parts: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        start, end = max(start, at), min(end, len(text))
+        if start < end:
+            parts += (text[at:start], BLANK * (end - start))
+            at = end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def _blanked_spans(window: str, spans: set[Span], offset: int) -> str:
+    """``window`` (which starts at ``offset``) with ``spans`` replaced by :data:`BLANK`,
+    in one pass whatever their number."""
+    return _blank(window, [(s - offset, e - offset) for s, e in spans])
+
+
+def _starts_within(starts: list[int], start: int, end: int) -> bool:
+    """Whether one of the sorted ``starts`` lies in ``[start, end)``."""
+    at = bisect_left(starts, start)
+    return at < len(starts) and starts[at] < end
 
 
 def _outermost(findings: list[Finding]) -> list[Finding]:
-    """Drop findings inside another that scores at least as high (as Presidio does)."""
-    return [f for f in findings if not any(
-        o is not f and o.start <= f.start and f.end <= o.end and o.score >= f.score
-        for o in findings)]
+    """Drop findings inside another that scores at least as high (as Presidio does).
+
+    A sweep in order of start (the longer and higher first): only findings still open at
+    a start can hold it, and few overlap (each matcher pass yields disjoint matches).
+    """
+    ordered = sorted(findings, key=lambda f: (f.start, -f.end, -f.score))
+    open_: list[Finding] = []
+    kept: list[Finding] = []
+    for f in ordered:
+        open_ = [o for o in open_ if o.end > f.start]
+        if not any(o.end >= f.end and o.score >= f.score for o in open_):
+            kept.append(f)
+        open_.append(f)
+    return kept

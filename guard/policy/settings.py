@@ -89,6 +89,14 @@ class Settings(Model):
                                      "worker, a dropped stream); then it is released.")
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0, description="Larger request "
                                 "bodies get 413.")
+    max_scan_chars: int = Field(4_000_000, gt=0, description="The most work reading one "
+                                "request's text may take, in characters, for the policy "
+                                "that reads it at most cost (content, pii, llm): each "
+                                "character counts 1, each UTF-8 byte past a character's "
+                                "first 4 more, and under a PII policy each digit and `@` "
+                                "200 more (what the detectors' analysis costs). Past it the "
+                                "request gets 413, before any policy runs: never a partial "
+                                "scan. The default is about a second of PII scanning.")
     decision_log: str = Field("stdout", description="`stdout`, `file:PATH` (JSON lines), "
                               "or `none`.")
     unknown_api: Literal["scan", "block", "allow"] = Field(

@@ -194,7 +194,7 @@ def test_a_failing_detector_blocks_with_503_or_passes_when_allowed() -> None:
         assert EMAIL not in d.violations[0].message
 
 
-def _explode(text: str) -> list[Any]:
+def _explode(text: str, *args: Any) -> list[Any]:
     raise RuntimeError(f"boom on {text}")
 
 

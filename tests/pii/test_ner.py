@@ -53,3 +53,23 @@ def test_ner_runs_on_every_shape_off_the_event_loop(guard: Guard) -> None:
             "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]}
     d = guard.check_request_sync(body, path="/v1/messages")
     assert "Angela Merkel" not in json.dumps(d.body)
+
+
+def test_only_the_entity_components_run_and_find_what_the_whole_pipeline_finds() -> None:
+    import random
+
+    import spacy
+
+    from benchmarks.bench_pii import SENTENCES
+    from guard.pii.build import entities_only
+
+    whole = spacy.load(MODEL)
+    lean = spacy.load(MODEL)
+    entities_only(lean)
+    assert set(lean.pipe_names) == {"ner"}  # the small English model's ner embeds alone
+    rng = random.Random(5)
+    texts = [TEXT] + [" ".join(rng.choices(SENTENCES, k=6)) + " Anna Berg from Oslo called."
+                      for _ in range(15)]
+    for text in texts:
+        assert ([(e.start_char, e.end_char, e.label_) for e in lean(text).ents]
+                == [(e.start_char, e.end_char, e.label_) for e in whole(text).ents])
