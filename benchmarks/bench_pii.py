@@ -73,6 +73,40 @@ def message(rng: random.Random, size: int = 2000, worded: bool = False) -> str:
     return " ".join(parts)
 
 
+def luhn_card(rng: random.Random) -> str:
+    """A 16-digit Visa-like number that passes the Luhn check, grouped in fours."""
+    digits = [4] + [rng.randint(0, 9) for _ in range(14)]
+    total = sum(d if i % 2 else (2 * d) - 9 * (d > 4) for i, d in enumerate(digits))
+    digits.append(-total % 10)
+    text = "".join(map(str, digits))
+    return " ".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def dense(rng: random.Random, size: int = 2000) -> str:
+    """About ``size`` characters of contact rows, each an e-mail, a phone after "call", a
+    card and an IP: the class that costs a PII detector most per character."""
+    rows: list[str] = []
+    while sum(len(r) for r in rows) < size:
+        n = rng.randint(1000, 9999)
+        rows.append(f"Contact {rng.choice(['ana', 'li', 'sam'])}.{n}@example.com, call "
+                    f"{rng.randint(201, 989)}-555-{rng.randint(1000, 9999)}, card "
+                    f"{luhn_card(rng)}, ip 10.{rng.randint(0, 255)}.{rng.randint(0, 255)}."
+                    f"{rng.randint(1, 254)}\n")
+    return "".join(rows)[:size]
+
+
+def mails_and_phones(rng: random.Random, size: int = 2000) -> str:
+    """Support prose holding seven e-mail addresses and seven US phones after "call"."""
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < size - 400:
+        parts.append(rng.choice(SENTENCES))
+    for _ in range(7):
+        parts.insert(rng.randrange(len(parts)), f"mail {rng.choice(['ana', 'li'])}."
+                     f"{rng.randint(10, 9999)}@example.com.")
+        parts.insert(rng.randrange(len(parts)), f"Please call (415) 555-{rng.randint(1000, 9999)}.")
+    return " ".join(parts)
+
+
 def presidio_engines(nlp_model: str | None = None) -> tuple[Any, Any]:
     """Raw, tuned Presidio: explicit registry, no NLP unless ``nlp_model``."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -116,10 +150,11 @@ def per_message_us(fn: Callable[[str], Any], messages: Iterator[str], n: int,
     return best * 1e6
 
 
-def fresh(seed: int, worded: bool = False) -> Iterator[str]:
+def fresh(seed: int, worded: bool = False, make: Callable[..., str] | None = None,
+          size: int = 2000) -> Iterator[str]:
     rng = random.Random(seed)
     while True:
-        yield message(rng, worded=worded)
+        yield make(rng, size) if make else message(rng, worded=worded)
 
 
 def _compare(name: str, ner: bool, n: int) -> list[dict[str, Any]]:
@@ -158,8 +193,54 @@ def _compare(name: str, ner: bool, n: int) -> list[dict[str, Any]]:
         rows.append(row(f"{name}: detect + replace, 2 KB, phone words",
                         "Presidio analyze+anonymize", per_message_us(raw, fresh(4, True), n),
                         "guard detector", per_message_us(ours, fresh(5, True), n)))
+        rows += _dense_rows(name, raw, ours, n)
     loop.close()
     return rows
+
+
+def _dense_rows(name: str, raw: Callable[[str], Any], ours: Callable[[str], Any],
+                n: int) -> list[dict[str, Any]]:
+    """The classes that cost a PII detector most: contact rows (an e-mail, a phone after
+    "call", a card and an IP each), prose with seven e-mails and seven phones after
+    "call"; then 200 KB of contact rows against 2 KB of them (linear growth: ~100x)."""
+    small = per_message_us(ours, fresh(8, make=dense), n // 4)
+    rows = [row(f"{name}: detect + replace, PII-dense 2 KB", "Presidio analyze+anonymize",
+                per_message_us(raw, fresh(7, make=dense), n // 4), "guard detector", small),
+            row(f"{name}: detect + replace, 7 mails + 7 phones, 2 KB",
+                "Presidio analyze+anonymize",
+                per_message_us(raw, fresh(9, make=mails_and_phones), n // 2),
+                "guard detector", per_message_us(ours, fresh(10, make=mails_and_phones), n // 2))]
+    large = per_message_us(ours, fresh(11, make=dense, size=200_000), 1, rounds=2)
+    rows.append(row(f"{name}: detect + replace, PII-dense 200 KB", "guard, PII-dense 2 KB",
+                    small, "guard detector", large))
+    return [*rows, _refused_row(name)]
+
+
+def _refused_row(name: str) -> dict[str, Any]:
+    """A 4 MB body of contact rows under the default ``max_scan_chars``: decided (413)
+    from its length and digits, before any recognizer runs; baseline ``json.loads``."""
+    import json
+
+    from guard import Guard
+
+    guard = Guard.from_yaml(policy_yaml(False))
+    text = dense(random.Random(12), 4_000_000)
+    body = json.dumps({"model": "gpt-5", "messages": [{"role": "user", "content": text}]})
+    loop = asyncio.new_event_loop()
+
+    def decide() -> None:
+        decision = loop.run_until_complete(
+            guard.check_request(body, path="/v1/chat/completions"))
+        if decision.status != 413:
+            raise RuntimeError(f"a 4 MB dense body was not refused: {decision.status}")
+
+    try:
+        return row(f"{name}: check_request, PII-dense 4 MB body (413)", "json.loads",
+                   per_message_us(lambda _: json.loads(body), iter([body] * 6), 1, rounds=3),
+                   "guard check_request", per_message_us(lambda _: decide(),
+                                                         iter([body] * 6), 1, rounds=3))
+    finally:
+        loop.close()
 
 
 def _startup_row() -> dict[str, Any]:

@@ -10,7 +10,10 @@ Two curves, each measured in one run so the ratios hold on a shared machine:
   requests of 200 B, 2 KB, 20 KB and 200 KB (turns of at most 2 KB, as a long
   conversation has), baseline ``json.loads`` of the same bytes; then the same set plus a
   PII policy on 200 B, 2 KB and 20 KB of support-ticket prose holding one value of each
-  entity (200 KB of PII would take seconds per call, past the ``--quick`` budget).
+  entity (200 KB of PII would take seconds per call, past the ``--quick`` budget); and on
+  2 KB, 20 KB and 200 KB of contact rows (an e-mail, a phone, a card and an IP each), the
+  costliest PII text per character (200 KB only without ``--quick``; its set raises
+  ``max_scan_chars`` so that it is measured rather than refused).
 
 Whether growth is linear is printed to stderr: µs per policy and µs per KB for each
 point, and the ratio of the largest point's cost per unit to a middle one's (about 1:
@@ -35,13 +38,16 @@ PATH = "/v1/chat/completions"
 HEADERS = {"authorization": "Bearer sk-test", "x-team": "team0"}
 SIZES = (200, 2_000, 20_000, 200_000)
 PII_SIZES = (200, 2_000, 20_000)
+DENSE_SIZES = (2_000, 20_000, 200_000)
 POLICY_COUNTS = (1, 10, 100)
 DISTINCT = 8  # bodies cycled through per measurement
 PROSE = ("The quarterly report covers revenue, churn and the roadmap for the next release; "
          "please summarise the main risks and list open questions for the team. ")
 FIXED_SET = """\
 version: 1
-settings: {scan_memo: 0}  # every body is new text, as if never seen (bodies are cycled)
+settings:
+  scan_memo: 0  # every body is new text, as if never seen (bodies are cycled)
+  max_scan_chars: 100000000  # the 200 KB dense curve is measured, not refused (413)
 identity:
   team: request.headers["x-team"]
 policies:
@@ -121,6 +127,13 @@ def pii_prose(size: int, seed: int) -> str:
     return message(random.Random(seed), size)
 
 
+def dense_pii(size: int, seed: int) -> str:
+    """Contact rows, each an e-mail, a phone after "call", a card and an IP (bench_pii's)."""
+    from benchmarks.bench_pii import dense
+
+    return dense(random.Random(seed), size)
+
+
 def measure(guard: Any, bodies: list[bytes], quick: bool) -> float:
     """Microseconds per ``check_request``, iterations sized to a time budget per round.
 
@@ -139,7 +152,7 @@ def measure(guard: Any, bodies: list[bytes], quick: bool) -> float:
     try:
         cost = _calibrate(once)
         budget = 0.04 if quick else 0.4
-        return per_call_us(once, max(3, int(budget / cost)))
+        return per_call_us(once, max(3, int(budget / cost)), rounds=2 if cost > 1 else 5)
     finally:
         loop.close()
 
@@ -174,14 +187,18 @@ def policy_rows(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def size_rows(quick: bool, label: str, pii: bool) -> list[dict[str, Any]]:
-    """One row per size for the fixed set (``pii``: plus a PII policy, on PII prose)."""
+def size_rows(quick: bool, label: str, pii: bool, dense: bool = False) -> list[dict[str, Any]]:
+    """One row per size for the fixed set (``pii``: plus a PII policy, on PII prose;
+    ``dense``: on contact rows, the costliest PII text per character)."""
     from guard import Guard
 
     guard = Guard.from_yaml(FIXED_SET + (PII_POLICY if pii else ""))
+    sizes = (DENSE_SIZES[:2] if quick else DENSE_SIZES) if dense else (
+        PII_SIZES if pii else SIZES)
+    text = dense_pii if dense else (pii_prose if pii else lambda size, _: prose(size))
     rows, points = [], {}
-    for size in PII_SIZES if pii else SIZES:
-        texts = [pii_prose(size, s) if pii else prose(size) for s in range(DISTINCT)]
+    for size in sizes:
+        texts = [text(size, s) for s in range(DISTINCT)]
         bodies = [chat_body(t, s) for s, t in enumerate(texts)]
         cost = measure(guard, bodies, quick)
         points[size] = (len(bodies[0]) / 1000, cost)
@@ -207,7 +224,8 @@ def _growth(points: dict[int, tuple[float, float]]) -> str:
             + f"; {_kb(sizes[-1])}/{_kb(base)} per-KB ratio {per_kb[sizes[-1]] / per_kb[base]:.2f}"
             + "; each further KB: " + ", ".join(f"{_kb(a)}->{_kb(b)} {m:.1f} us"
                                                 for a, b, m in marginal)
-            + f" (last/previous {marginal[-1][2] / marginal[-2][2]:.2f}; about 1: linear)")
+            + (f" (last/previous {marginal[-1][2] / marginal[-2][2]:.2f}; about 1: linear)"
+               if len(marginal) > 1 else ""))
 
 
 def _kb(size: int) -> str:
@@ -220,7 +238,8 @@ def _say(line: str) -> None:
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     return (policy_rows(quick) + size_rows(quick, "route+rule+content", pii=False)
-            + size_rows(quick, "+ pii", pii=True))
+            + size_rows(quick, "+ pii", pii=True)
+            + size_rows(quick, "+ pii, PII-dense", pii=True, dense=True))
 
 
 if __name__ == "__main__":
