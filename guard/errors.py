@@ -51,4 +51,12 @@ class RequestError(GuardError):
 
 
 class CheckError(GuardError):
-    """A policy's check itself failed; handled by the policy's ``on_error``."""
+    """A policy's check itself failed; handled by the policy's ``on_error``.
+
+    ``public`` is what the caller's 503 may say (by default the message): never an address,
+    a file path or an exception's name, which go to guard's logger with the message.
+    """
+
+    def __init__(self, message: str, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = message if public is None else public

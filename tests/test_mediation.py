@@ -29,11 +29,12 @@ policies:
     replacement: "<gone>"
 """
 
+INTS = st.integers(-(2**63), 2**63 - 1)  # the JSON integers guard reads
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
                 max_size=12)
 keys = st.sampled_from(["model", "type", "id", "role", "data", "name", "input", "text",
                         "url", "content", "Model"]) | st.text(max_size=6)
-leaves = st.none() | st.booleans() | st.integers() | words
+leaves = st.none() | st.booleans() | INTS | words
 bodies = st.dictionaries(keys, st.recursive(
     leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner,
                                                                        max_size=4),

@@ -4,11 +4,16 @@ A body is read into memory (policies need all of it) but never more than
 ``limit`` bytes, and a client that has not sent all of it within ``timeout``
 seconds is cut off, so neither a huge nor a slowloris body can hold memory or
 a worker. The body is then replayed to the wrapped app as one message.
+
+A body guard does not read (``passthrough``, paths that are not LLM traffic) streams to the
+app as it comes, under the same time limit (:class:`Deadline`): a client that trickles it
+gets 408 rather than holding a worker and an upstream connection open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -16,6 +21,8 @@ from guard.errors import GuardError
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Refusal = Callable[[Send], Awaitable[None]]
 
 
 class BodyError(GuardError):
@@ -62,3 +69,46 @@ def replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
+
+
+class Deadline:
+    """``receive`` and ``send`` for an app that reads a body itself, within ``timeout``.
+
+    Past the deadline the app is told the client left (``http.disconnect``: the proxy then
+    cancels its upstream call) and the client gets ``refusal`` (a 408) if no answer has
+    started; what the app sends after that is dropped.
+    """
+
+    def __init__(self, receive: Receive, send: Send, timeout: float,
+                 refusal: Refusal) -> None:
+        self._receive = receive
+        self._send = send
+        self._timeout = timeout
+        self._refusal = refusal
+        self._until = time.monotonic() + timeout
+        self._done = False  # the whole body arrived
+        self._expired = False
+        self._started = False
+
+    async def receive(self) -> Message:
+        if self._done or self._expired:
+            return await self._receive() if self._done else {"type": "http.disconnect"}
+        try:
+            async with asyncio.timeout(self._until - time.monotonic()):
+                message = await self._receive()
+        except TimeoutError:
+            self._expired = True
+            if not self._started:
+                self._started = True
+                await self._refusal(self._send)
+            return {"type": "http.disconnect"}
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self._done = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self._expired:
+            return
+        if message["type"] == "http.response.start":
+            self._started = True
+        await self._send(message)

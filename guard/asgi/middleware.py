@@ -17,7 +17,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from guard.asgi.body import BodyError, Message, Receive, read_body, replay
+from guard.asgi.body import BodyError, Deadline, Message, Receive, read_body, replay
 from guard.asgi.response import ResponseGuard
 from guard.asgi.watch import WATCH_BYTES, while_connected
 from guard.dialects import PathError, RequestPath, dialect, for_path, normalize
@@ -34,12 +34,14 @@ class GuardMiddleware:
 
     ``guard`` is a :class:`Guard`, or a callable returning the current one (hot reload swaps
     what it returns). ``paths``: globs of the (normalized) paths that are LLM traffic, for an
-    app that also serves other things; by default every path is. ``max_body_bytes`` defaults
-    to the policy set's setting.
+    app that also serves other things; by default every path is. ``max_body_bytes`` and
+    ``body_timeout`` default to the policy set's settings; ``settings.max_header_bytes``
+    bounds the request line and headers (431), and bodies guard does not read are held to
+    the body timeout too.
     """
 
     def __init__(self, app: App, guard: GuardSource, *, paths: Sequence[str] | None = None,
-                 max_body_bytes: int | None = None, body_timeout: float = 30.0,
+                 max_body_bytes: int | None = None, body_timeout: float | None = None,
                  stream_holdback: int = 0, observer: Any = None) -> None:
         self.app = app
         self.source: Callable[[], Guard] = _source(guard)
@@ -94,6 +96,12 @@ class GuardedExchange:
 
     async def run(self) -> None:
         scope = self.scope
+        if _header_bytes(scope) > self.guard.settings.max_header_bytes:
+            await self._refuse(for_path(str(scope.get("path", ""))[:2048]), 431,
+                               "request header fields are over the limit of "
+                               f"{self.guard.settings.max_header_bytes} bytes",
+                               "headers_too_large")
+            return
         try:
             target = normalize(scope.get("raw_path") or scope.get("path", "/"),
                                scope.get("query_string", b""))
@@ -101,14 +109,33 @@ class GuardedExchange:
             await self._refuse(for_path(""), 400, str(exc), "invalid_path")
             return
         if not self.middleware.covers(target):
-            await self.middleware.app(_on_path(scope, target), self.receive, self.send)
+            deadline = self._deadline(target)
+            await self.middleware.app(_on_path(scope, target), deadline.receive, deadline.send)
             return
         if self.guard.passes(self.method, target):
+            deadline = self._deadline(target)
+            self.send = deadline.send
             await self._forward_unread(self.guard.uninspected(target, self.method,
                                                               "passthrough"), target,
-                                       self.receive)
+                                       deadline.receive)
             return
         await self._decide(target)
+
+    def _body_timeout(self) -> float:
+        timeout = self.middleware.body_timeout
+        return float(self.guard.settings.body_timeout if timeout is None else timeout)
+
+    def _deadline(self, target: RequestPath) -> Deadline:
+        """A body guard does not read still arrives within the body timeout (408)."""
+        timeout = self._body_timeout()
+
+        async def refuse(send: Send) -> None:
+            decision = self.guard.refuse(for_path(target.path).name, 408,
+                                         f"request body not received within {timeout:g} s",
+                                         "invalid_request")
+            await send_json(send, 408, decision.error, decision.headers)
+
+        return Deadline(self.receive, self.send, timeout, refuse)
 
     async def _decide(self, target: RequestPath) -> None:
         body = await self._body(target)
@@ -170,7 +197,7 @@ class GuardedExchange:
         limit = self.middleware.max_body_bytes or self.guard.settings.max_body_bytes
         declared = self.headers.get("content-length")
         try:
-            return await read_body(self.receive, limit, self.middleware.body_timeout,
+            return await read_body(self.receive, limit, self._body_timeout(),
                                    int(declared) if declared and declared.isdigit() else None)
         except BodyError as exc:
             if exc.status != 499:  # a client that left gets no answer
@@ -200,6 +227,14 @@ class GuardedExchange:
         observer = self.middleware.observer
         if observer is not None:
             observer.record(decision, response, status=status, stream=stream, usage=usage)
+
+
+def _header_bytes(scope: Message) -> int:
+    """The request line and header fields as they came, about: ``name: value`` and CRLF."""
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
+    for name, value in scope.get("headers", ()):
+        size += len(name) + len(value) + 4
+    return size
 
 
 def _headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -75,7 +75,8 @@ class BudgetCheck(BucketCheck):
                 key, amount, self.rules.limit, now=now, hold_until=now + self.rules.hold_seconds,
                 expires_at=window.expires_at)
         except StoreError as exc:
-            raise CheckError(f"state store unavailable: {exc}") from exc
+            raise CheckError(f"state store unavailable: {exc}",
+                             public="state store unavailable") from exc
 
     def _refusal(self, admission: Admission, amount: float, window: Window) -> str:
         if self.rules.message:

@@ -73,7 +73,8 @@ class RateLimitCheck(BucketCheck):
                                               window=self.rules.seconds,
                                               sliding=self.rules.sliding)
         except StoreError as exc:
-            raise CheckError(f"state store unavailable: {exc}") from exc
+            raise CheckError(f"state store unavailable: {exc}",
+                             public="state store unavailable") from exc
 
     def _refused(self, kind: str, limit: int, amount: float, result: RateResult,
                  headers: dict[str, str], bucket: str) -> Outcome:

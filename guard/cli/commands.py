@@ -80,18 +80,21 @@ async def _evaluate(guard: Guard, body: bytes, path: str, method: str,
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Run the proxy on uvicorn (uvloop and httptools); the set is compiled before listening."""
+    """Run the proxy on uvicorn (uvloop and httptools, with the set's header and body read
+    limits: :mod:`guard.serve.protocol`); the set is compiled before listening."""
     import uvicorn
 
     from guard.serve.app import build_app, freeze_heap
+    from guard.serve.protocol import ReadLimits, protocol_class
 
     _log_to_stderr()
     app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
                     reload=args.reload)
+    http = protocol_class(ReadLimits.from_settings(app.source().settings))
     freeze_heap()
     logging.getLogger("guard").info("starting on http://%s:%d, forwarding to %s", args.host,
                                     args.port, _without_credentials(args.upstream))
-    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
+    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http=http,
                 log_level="warning")
     return 0
 

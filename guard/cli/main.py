@@ -64,7 +64,11 @@ def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="run the guarding reverse proxy in front of a gateway")
+    p = sub.add_parser("serve", help="run the guarding reverse proxy in front of a gateway",
+                       description="Run the guarding reverse proxy in front of a gateway. "
+                       "What a client may send comes from the policy set's settings: "
+                       "max_header_bytes (431 past it), header_timeout and body_timeout "
+                       "(408 past them, on every path), max_body_bytes (413).")
     p.add_argument("-p", "--policies", required=True, help="policy file or directory")
     p.add_argument("--upstream", required=True, metavar="URL",
                    help="the OpenAI- or Anthropic-compatible gateway to forward to")

@@ -97,7 +97,7 @@ async def _run_one(run: Run, check: Check, ctx: Context, apply: Apply) -> None:
     if outcome is not None:
         ctx.holds.extend(outcome.holds)
     verdict = _record(run, check, ctx, outcome, failure, apply) if matched else "skip"
-    detail = outcome.detail if outcome else ({"error": failure} if failure else {})
+    detail = outcome.detail if outcome else ({"error": failure.detail} if failure else {})
     run.trace.append(PolicyTrace(check.meta.name, check.meta.type, ctx.stage, matched,
                                  verdict, (time.perf_counter() - started) * 1000,
                                  check.meta.mode == "enforce", detail))
@@ -146,27 +146,41 @@ def _retrieve(future: asyncio.Future[object]) -> None:
         future.exception()
 
 
-async def _evaluate(check: Check, ctx: Context) -> tuple[bool, Outcome | None, str | None]:
-    """(matched, outcome, failure): a failure is a message, never an exception."""
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A check that failed: the ``detail`` for the trace (``guard check --explain``), and
+    what the caller's error may say (``public``: no address, path or exception name)."""
+
+    detail: str
+    public: str
+
+
+async def _evaluate(check: Check, ctx: Context) -> tuple[bool, Outcome | None, Failure | None]:
+    """(matched, outcome, failure): a failure is data, never an exception."""
     try:
         if check.meta.when is not None and not ctx.evaluate_bool(check.meta.when):
             return False, None, None
         return True, await check.evaluate(ctx), None
-    except (CheckError, CelEvaluationError) as exc:
-        return True, None, str(exc)
+    except CheckError as exc:
+        if exc.public != str(exc):  # the rest (an address, a path) is for the operator
+            log.warning("policy %s: %s", check.meta.name, exc)
+        return True, None, Failure(str(exc), exc.public)
+    except CelEvaluationError as exc:  # its text may quote the request: the trace only
+        return True, None, Failure(str(exc), "a condition could not be evaluated")
     except Exception as exc:  # a bug in a check must not let traffic through unguarded
         # the frames, not the message: an exception's text may quote the request
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error("policy %s: check crashed with %s\n%s", check.meta.name,
                   type(exc).__name__, frames)
-        return True, None, f"internal error ({type(exc).__name__})"
+        return True, None, Failure(f"internal error ({type(exc).__name__})", "internal error")
 
 
 def _record(run: Run, check: Check, ctx: Context, outcome: Outcome | None,
-            failure: str | None, apply: Apply) -> Verdict:
+            failure: Failure | None, apply: Apply) -> Verdict:
     enforced = check.meta.mode == "enforce"
     if outcome is None:
-        return _record_failure(run, check, failure or "check failed", enforced)
+        return _record_failure(run, check, failure.public if failure else "check failed",
+                               enforced)
     if outcome.verdict == "pass":
         ctx.add_findings(outcome.findings)
         run.headers.update(outcome.headers)

@@ -2,19 +2,23 @@
 
 An upstream may send JSON as ``text/plain`` or ``application/octet-stream``; guard reads it
 as JSON all the same. JSON parsers read some JSON differently (a key given twice, a lone
-surrogate: :mod:`guard.envelope.strict`); guard then reads it the common way (the last of a
-repeated key; U+FFFD for a lone surrogate) and the caller gets the answer written out as
-guard read it, never the original bytes a different parser could read otherwise. What is
-not JSON but UTF-8 is text; anything else is bytes guard cannot read.
+surrogate, a number out of range: :mod:`guard.envelope.strict`); guard then reads it the
+common way (the last of a repeated key; U+FFFD for a lone surrogate; an integer beyond 64
+bits as a double, as JavaScript reads it, and one beyond a double's range as the largest
+double) and the caller gets the answer written out as guard read it, never the original
+bytes a different parser could read otherwise. What is not JSON but UTF-8 is text; anything
+else is bytes guard cannot read.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from guard.envelope.strict import AmbiguousJSON, loads_strict
+from guard.envelope.strict import INT_RANGE, AmbiguousJSON, loads_strict
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,22 @@ def read_answer(raw: bytes) -> Reading:
 
 def _common_reading(raw: bytes) -> Any:
     """Last of a repeated key wins (as Python's and JavaScript's parsers read it); a lone
-    surrogate becomes U+FFFD, which every reader reads alike."""
-    value = json.loads(raw)
+    surrogate becomes U+FFFD, which every reader reads alike; numbers out of range are
+    finite doubles (``Infinity`` is not JSON, and usage counts must stay finite)."""
+    value = json.loads(raw, parse_int=_integer, parse_float=_finite)
     text = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return json.loads(text.decode("utf-8", "replace"))
+
+
+def _integer(text: str) -> int | float:
+    if len(text) <= 20 and INT_RANGE[0] <= (number := int(text)) <= INT_RANGE[1]:
+        return number
+    return _finite(text)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    return number if math.isfinite(number) else math.copysign(sys.float_info.max, number)
 
 
 TOKEN_ECHOES = frozenset({"logprobs", "top_logprobs", "logprobsResult", "logprobs_result"})

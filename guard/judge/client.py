@@ -73,7 +73,8 @@ class JudgeClient:
         except TimeoutError:
             raise CheckError(f"judge did not answer within {timeout * 1000:.0f} ms") from None
         except httpx.HTTPError as exc:
-            raise CheckError(f"judge unreachable ({type(exc).__name__})") from None
+            raise CheckError(f"judge unreachable ({type(exc).__name__})",
+                             public="judge unreachable") from None
         if response.status_code != 200:
             raise CheckError(f"judge answered HTTP {response.status_code}")
         try:

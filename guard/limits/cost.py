@@ -80,5 +80,12 @@ def usage_tokens(usage: Mapping[str, Any] | None) -> tuple[int, int] | None:
     return input_tokens, output_tokens
 
 
+MAX_COUNT = 2**53
+"""The most tokens one usage count is taken for: an upstream's (or a stream's) JSON may say
+``10**4000``, which no price turns into a finite cost; this one does (prices are bounded)."""
+
+
 def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return min(value, MAX_COUNT)
+    return 0

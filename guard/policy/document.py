@@ -10,6 +10,10 @@ from guard.policy.base import Cel, Model
 from guard.policy.settings import Settings
 from guard.policy.types import Policy
 
+MAX_PRICE = 1_000_000.0
+"""The most a price may say (USD per million tokens): costs of any token count a request
+or an answer can carry (64-bit integers) stay finite."""
+
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
@@ -25,10 +29,11 @@ class Identity(Model):
 class Price(Model):
     """USD per million tokens."""
 
-    input: float = Field(ge=0, description="USD per million input tokens.")
-    output: float = Field(ge=0, description="USD per million output tokens.")
-    max_output: int | None = Field(None, ge=0, description="The model's output cap: what a "
-                                   "budget reserves when a request sets no `max_tokens`.")
+    input: float = Field(ge=0, le=MAX_PRICE, description="USD per million input tokens.")
+    output: float = Field(ge=0, le=MAX_PRICE, description="USD per million output tokens.")
+    max_output: int | None = Field(None, ge=0, le=2**53, description="The model's output "
+                                   "cap: what a budget reserves when a request sets no "
+                                   "`max_tokens`.")
 
 
 class PolicyFile(Model):

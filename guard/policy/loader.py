@@ -18,7 +18,14 @@ from guard.errors import PolicyError, Problem
 from guard.policy.document import Identity, PolicyFile, Price
 from guard.policy.problems import model_keys, problems_from_validation
 from guard.policy.settings import Settings
-from guard.policy.source import Document, Path, format_path, read_yaml
+from guard.policy.source import (
+    MAX_FILE_BYTES,
+    Document,
+    Path,
+    format_path,
+    read_yaml,
+    too_large,
+)
 from guard.policy.types import Policy
 
 _KNOWN_KEYS = model_keys(PolicyFile)
@@ -113,8 +120,14 @@ def _policy_files(path: FsPath) -> tuple[list[FsPath], list[Problem]]:
 
 
 def _read_text(file: FsPath, problems: list[Problem]) -> str | None:
+    """The file's text; never more than :data:`MAX_FILE_BYTES` of it is read."""
     try:
-        return file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(too_large(str(file), file.stat().st_size))
+            return None
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(file), 0, "", f"cannot read: {exc}"))
         return None

@@ -97,6 +97,16 @@ class Settings(Model):
                                 "200 more (what the detectors' analysis costs). Past it the "
                                 "request gets 413, before any policy runs: never a partial "
                                 "scan. The default is about a second of PII scanning.")
+    max_header_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024,
+                                  description="Request line and header fields together, in "
+                                  "bytes; a request with more gets 431.")
+    header_timeout: float = Field(10.0, gt=0, le=3600, description="Seconds a client has "
+                                  "to send a request's line and headers, from its first byte "
+                                  "(`guard serve`: from the connection or the last answer); "
+                                  "a slower one gets 408 and the connection is closed.")
+    body_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a client has to "
+                                "send a whole request body, on every path (guarded, "
+                                "`passthrough` or not LLM traffic); a slower one gets 408.")
     decision_log: str = Field("stdout", description="`stdout`, `file:PATH` (JSON lines), "
                               "or `none`.")
     unknown_api: Literal["scan", "block", "allow"] = Field(

@@ -4,6 +4,12 @@ Error messages must point at the offending key (``file:line``), not at the file
 start, so we compose PyYAML's node tree ourselves and record the line of every
 mapping key and sequence item by its path. Duplicate keys, which PyYAML would
 silently overwrite, are reported here too.
+
+A policy file is bounded before anything is built from it: at most :data:`MAX_FILE_BYTES`,
+and at most :data:`MAX_ALIASES` uses of YAML aliases (``*name``). Aliases are shared in the
+composed tree but each use is built as a copy, so nine levels of ten aliases ("billion
+laughs") would build 10⁹ nodes from a few hundred bytes; past the budget the file is a
+problem at the line of the use, like any other.
 """
 
 from __future__ import annotations
@@ -16,6 +22,19 @@ import yaml
 from guard.errors import Problem
 
 Path = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest policy file (UTF-8 bytes): a policy set is written by people."""
+MAX_ALIASES = 1000
+"""Alias uses one file may expand (an alias inside an expanded alias counts again)."""
+
+
+class _AliasBomb(Exception):
+    """More alias uses than :data:`MAX_ALIASES`: raised at the line of the last one."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 try:  # the C loader is ~10x faster and keeps marks; fall back when libyaml is absent
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -50,6 +69,9 @@ def format_path(path: Path) -> str:
 
 def read_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     """Parse ``text``; return the document (or ``None``) and every problem found."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return None, [too_large(file, size)]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -58,6 +80,12 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
         builder = _Builder(loader, file)
         data = builder.build(node, ())
         return Document(file, data, builder.lines), builder.problems
+    except _AliasBomb as exc:
+        return None, [Problem(file, exc.line, "", f"more than {MAX_ALIASES} uses of YAML "
+                              "aliases; each builds a copy of what it names")]
+    except RecursionError:  # an alias inside what it names, or nesting past Python's stack
+        return None, [Problem(file, 1, "", "YAML nested too deeply (or an alias inside "
+                              "what it names)")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -68,6 +96,11 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
         loader.dispose()
 
 
+def too_large(file: str, size: int) -> Problem:
+    return Problem(file, 1, "", f"the file is {size} bytes; a policy file may hold at most "
+                   f"{MAX_FILE_BYTES}")
+
+
 class _Builder:
     """Turns a composed node tree into plain data, recording lines as it goes."""
 
@@ -76,9 +109,28 @@ class _Builder:
         self.file = file
         self.lines: dict[Path, int] = {}
         self.problems: list[Problem] = []
+        self.seen: set[int] = set()  # nodes built once: another visit is an alias's use
+        self.aliases = 0
+        self.use = 0  # the line of the outermost alias use being expanded (0: none)
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            return self._build(node, path)
+        self.aliases += 1
+        outermost = not self.use
+        if outermost:
+            self.use = self._line(path)
+        if self.aliases > MAX_ALIASES:
+            raise _AliasBomb(self.use)
+        try:
+            return self._build(node, path)
+        finally:
+            if outermost:
+                self.use = 0
+
+    def _build(self, node: yaml.Node, path: Path) -> Any:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -98,6 +150,12 @@ class _Builder:
             self.lines[(*path, key)] = line
             out[key] = self.build(value_node, (*path, key))
         return out
+
+    def _line(self, path: Path) -> int:
+        """The line of the key or item whose value is ``path`` (the alias, not its anchor)."""
+        if path and isinstance(path[-1], int):  # an item's line is its anchor's: take the list's
+            return self.lines.get(path[:-1], 1)
+        return self.lines.get(path, 1)
 
     def _key(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = ["ProxyOptions", "build_proxy"]
+
+log = logging.getLogger("guard")
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -242,13 +245,15 @@ async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> 
 
 def _stream_error(scope: Message, exc: BaseException) -> bytes:
     dialect = for_path(scope["path"])
-    body = dialect.error_body(502, f"the upstream ended the stream early "
-                              f"({type(exc).__name__})", "upstream_error", UPSTREAM)
+    log.warning("the upstream ended a stream early: %s", type(exc).__name__)
+    body = dialect.error_body(502, "the upstream ended the stream early", "upstream_error",
+                              UPSTREAM)
     return b"\n\n" + dialect.error_event(body, SSE())
 
 
 async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException) -> None:
-    """502 (unreachable) or 504 (no answer in time), in the API's shape, no credentials."""
+    """502 (unreachable) or 504 (no answer in time), in the API's shape; the upstream's
+    address and the failure go to guard's logger (without credentials), not to the caller."""
     import aiohttp
     from yarl import URL
 
@@ -257,9 +262,10 @@ async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException)
     timed_out = (isinstance(exc, TimeoutError)
                  and not isinstance(exc, aiohttp.ConnectionTimeoutError))
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
-    verb = "did not answer in time" if timed_out else "unreachable"
-    payload = json.dumps(dialect.error_body(status, f"upstream {host} {verb} "
-                                            f"({type(exc).__name__})", code, UPSTREAM)).encode()
+    verb = "did not answer in time" if timed_out else "is unreachable"
+    log.warning("upstream %s %s (%s)", host, verb, type(exc).__name__)
+    payload = json.dumps(dialect.error_body(status, f"the upstream {verb}", code,
+                                            UPSTREAM)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(payload)).encode())]})

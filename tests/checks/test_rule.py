@@ -140,7 +140,8 @@ async def test_a_crashing_check_fails_closed_and_logs_no_request_text(
     check.evaluate = crash  # type: ignore[method-assign]
     decision = await guard.check_request(chat(), path=CHAT)
     assert (decision.action, decision.status) == ("deny", 503)
-    assert "internal error (ValueError)" in decision.violations[0].message
+    assert decision.violations[0].message.endswith("could not be evaluated: internal error")
+    assert "internal error (ValueError)" in decision.trace[-1].detail["error"]  # explain only
     assert "check crashed with ValueError" in caplog.text
     assert "secret-user-text" not in caplog.text
 

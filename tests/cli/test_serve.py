@@ -92,3 +92,14 @@ def test_every_sighup_gets_an_answer_on_stderr(tmp_path: Path) -> None:
     assert any("routes.yaml:6: policies[0].allwo: unknown key 'allwo'" in line
                for line in lines)
     assert "Traceback" not in log.read_text()
+
+
+def test_the_real_server_refuses_a_megabyte_header_with_431(tmp_path: Path) -> None:
+    """The CLI runs guard's own protocol (uvicorn's httptools alone takes 1 MB headers)."""
+    policies = tmp_path / "p.yaml"
+    policies.write_text(ROUTES.format(allow='"openai/*"'))
+    with serving(policies, tmp_path / "err.log") as proc:
+        port = int(proc.args[proc.args.index("--port") + 1])
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json={},
+                       headers={"x-big": "a" * 1024 * 1024}, timeout=30)
+    assert r.status_code == 431 and r.json()["error"]["code"] == "headers_too_large"

@@ -54,7 +54,9 @@ values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
     max_leaves=25,
 )
-junk = st.one_of(st.none(), st.integers(), texts, st.lists(values, max_size=2), values)
+INTS = st.integers(-(2**63), 2**63 - 1)  # the JSON integers guard reads
+
+junk = st.one_of(st.none(), INTS, texts, st.lists(values, max_size=2), values)
 
 
 def mostly(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -107,13 +109,13 @@ models = words | st.lists(words, max_size=3)
 
 chat = shaped({"messages": st.lists(message, min_size=1, max_size=4)},
               {"model": models, "system": content, "stream": st.booleans(),
-               "max_tokens": st.integers(), "tools": values, "metadata": values}, top=True)
+               "max_tokens": INTS, "tools": values, "metadata": values}, top=True)
 responses = shaped({"input": words | st.lists(item, min_size=1, max_size=4)},
                    {"instructions": words, "model": models, "prompt": values}, top=True)
 opper = shaped({"name": words, "input": values},
                {"instructions": words, "model": models, "tags": values,
                 "examples": values, "output_schema": values}, top=True)
-embeddings = shaped({"input": words | st.lists(words | st.integers(), max_size=3)},
+embeddings = shaped({"input": words | st.lists(words | INTS, max_size=3)},
                     {"model": models}, top=True)
 any_object = st.dictionaries(keys, values, max_size=6)
 bodies = st.one_of(chat, responses, opper, embeddings, any_object)
@@ -254,8 +256,8 @@ def test_edits_change_only_the_edited_strings(
     body: dict[str, Any], path: str, data: st.DataObject
 ) -> None:
     body = json.loads(json.dumps(body))
-    try:
-        env = parse_request(body, path=path)
+    try:  # as text: a body parsers read differently (keys differing in case) is refused
+        env = parse_request(json.dumps(body), path=path)
     except RequestError:
         return
     edits = draw_edits(data, env.segments)

@@ -58,18 +58,30 @@ def test_numbers_out_of_a_doubles_range_are_refused(text: str) -> None:
         loads_strict(text)
 
 
-def test_long_integers_are_exact_and_the_longest_refused() -> None:
-    # no reader takes 1e400 written out for less than guard does; output caps are clamped
-    assert loads_strict("1" + "0" * 400) == 10**400
-    with pytest.raises(ValueError):
-        loads_strict("-" + "9" * 5000)  # Python's own limit on digits
+@pytest.mark.parametrize("text", [
+    str(2**63), str(-(2**63) - 1), "1" + "0" * 400, "-" + "9" * 5000, "9" * 100_000,
+    '{"a": [1, 2, 99999999999999999999]}', '{"seed": 18446744073709551615}',
+])
+def test_integers_beyond_64_bits_are_refused(text: str) -> None:
+    with pytest.raises(AmbiguousJSON, match="out of range") as caught:
+        loads_strict(text)
+    assert "set_int_max_str_digits" not in str(caught.value)
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("text", [
+    str(2**63 - 1), str(-(2**63)), "1234567890123456789", "0.12345678901234567890123",
+    '"12345678901234567890123"', '[1, "99999999999999999999999", 2]',
+])
+def test_integers_in_range_and_long_digit_runs_elsewhere_read_as_usual(text: str) -> None:
+    assert loads_strict(text) == json.loads(text)
 
 
 def test_a_huge_output_cap_is_clamped() -> None:
     from guard.envelope import parse_request
     from guard.envelope.parse import MAX_CAP
 
-    body = '{"model": "gpt-4o", "max_tokens": 1' + "0" * 400 + ', "messages": []}'
+    body = {"model": "gpt-4o", "max_tokens": 10**400, "messages": []}  # a caller's dict
     assert parse_request(body, path="/v1/chat/completions").max_tokens == MAX_CAP
 
 
@@ -90,7 +102,7 @@ def test_bytes_that_are_not_utf8_are_refused(data: bytes) -> None:
      {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}),
     ('{"a": 1, "b": [true, null, 1.5, -0.0, "x"]}', {"a": 1, "b": [True, None, 1.5, -0.0, "x"]}),
     ('{"A": 1, "b": 2, "\\u00e9": 3, "e": 4}', {"A": 1, "b": 2, "é": 3, "e": 4}),
-    ("1" * 300, int("1" * 300)), ("1e308", 1e308), ('"' + "1" * 400 + '"', "1" * 400),
+    ("1" * 18, int("1" * 18)), ("1e308", 1e308), ('"' + "1" * 400 + '"', "1" * 400),
     ("[]", []), ("{}", {}),
 ])
 def test_ordinary_json_reads_as_usual(text: str, value: Any) -> None:
@@ -98,8 +110,9 @@ def test_ordinary_json_reads_as_usual(text: str, value: Any) -> None:
     assert loads_strict(text.encode()) == value
 
 
+INTS = st.integers(-(2**63), 2**63 - 1)  # the JSON integers guard reads
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none() | st.booleans() | INTS | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
                                                                 max_size=4),

@@ -152,3 +152,77 @@ def test_load_from_text() -> None:
     text = "version: 1\npolicies:\n  - {name: a, type: rule, deny_if: 'true'}\n"
     policies = load_policy_text(text)
     assert policies.policies[0].policy.name == "a"
+
+
+BOMB = """version: 1
+policies:
+  - name: laughs
+    type: rule
+    deny_if: "false"
+    description: x
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def test_an_alias_bomb_is_a_problem_at_its_line_not_unbounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = write(tmp_path, "bomb.yaml", BOMB)
+    tracemalloc.start()
+    try:
+        found = problems_of(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(found) == 1 and "more than 1000 uses of YAML aliases" in found[0]
+    line = int(found[0].split(":")[1])
+    assert found[0].startswith(f"{path}:") and 9 <= line <= 15
+    assert peak < 50 * 1024 * 1024  # the expansion would be ~10⁸ nodes
+
+
+def test_a_recursive_alias_is_a_problem_too() -> None:
+    with pytest.raises(PolicyError, match="alias"):
+        load_policy_text("version: 1\nx: &x [1, *x]\npolicies: []\n")
+
+
+def test_a_few_aliases_still_work() -> None:
+    text = """version: 1
+policies:
+  - {name: one, type: route, allow: &models ["openai/*", "anthropic/*"]}
+  - {name: two, type: route, allow: *models, when: "request.stream"}
+"""
+    assert [e.policy.name for e in load_policy_text(text).policies] == ["one", "two"]
+
+
+def test_a_policy_file_over_the_size_limit_is_a_problem(tmp_path: Path) -> None:
+    from guard.policy.source import MAX_FILE_BYTES
+
+    padding = "# " + "x" * 1000 + "\n"
+    path = write(tmp_path, "big.yaml", "version: 1\n" + padding * (MAX_FILE_BYTES // 1000))
+    [found] = problems_of(path)
+    assert found.startswith(f"{path}:1: ") and f"at most {MAX_FILE_BYTES}" in found
+    with pytest.raises(PolicyError, match="at most"):
+        load_policy_text(path.read_text())
+
+
+def test_lint_and_guard_from_path_report_the_bomb(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from guard import Guard
+
+    path = write(tmp_path, "bomb.yaml", BOMB)
+    with pytest.raises(PolicyError, match="aliases"):
+        Guard.from_path(path)
+    done = subprocess.run([sys.executable, "-m", "guard.cli.main", "lint", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and f"{path}:" in done.stderr + done.stdout
+    assert "aliases" in done.stderr + done.stdout

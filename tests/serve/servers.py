@@ -20,15 +20,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(app: Any, fast: bool = False) -> Iterator[str]:
+def running(app: Any, fast: bool = False, http: Any = None) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 until the block ends; yields its base URL.
 
-    ``fast`` serves it as ``guard serve`` does (uvloop, httptools), for benchmarks.
+    ``fast`` serves it as ``guard serve`` does (uvloop, httptools), for benchmarks; ``http``
+    names uvicorn's protocol (``guard serve``'s own: ``guard.serve.protocol``).
     """
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
                             loop="uvloop" if fast else "asyncio",
-                            http="httptools" if fast else "auto", lifespan="on")
+                            http=http or ("httptools" if fast else "auto"), lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
