@@ -110,7 +110,8 @@ class PiiCheck(Check):
         except GuardError:
             raise
         except Exception as exc:  # a detector bug must follow on_error, never forward PII
-            raise CheckError(f"PII detector failed ({type(exc).__name__})") from exc
+            raise CheckError(f"PII detector failed ({type(exc).__name__})",
+                             public="PII detector failed") from exc
 
     def _find_all(self, texts: Sequence[str], stop: threading.Event) -> list[list[Finding]]:
         return [self.detector.find(text, stop) for text in texts]
