@@ -112,8 +112,11 @@ class Guard:
                 return self.uninspected(target, method, "unknown_api")
             return self._reject(GENERIC.name, 400, "guard does not recognise this request's "
                                 "API shape", "unknown_api")
-        envelope = read_envelope(data, target, found, method, headers,
-                                 raw is not None and text_nul_free(raw))
+        try:  # a shape the dialect cannot walk (nested past MAX_DEPTH) is the caller's error
+            envelope = read_envelope(data, target, found, method, headers,
+                                     raw is not None and text_nul_free(raw))
+        except RequestError as exc:
+            return self._reject(found.dialect.name, 400, str(exc), "invalid_request")
         decision = await self.engine.evaluate(envelope, now)
         if raw is not None:
             decision.state["forward"] = raw  # what guard read: the body with its coding undone
