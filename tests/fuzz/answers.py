@@ -89,6 +89,8 @@ def streamed(shape: str, text: str, seed: str) -> list[Event]:
         return [(None, chunk) for chunk in gemini_chunks("text", seed, text)]
     if shape == "opper.call":
         return opper_events(text, seed)
+    if shape == "openai.embeddings":  # no API streams vectors; an upstream may stream text
+        return [(None, whole(shape, text)), (None, {"object": "note", "text": text})]
     return [(None, whole(shape, text))]
 
 
@@ -188,3 +190,31 @@ def exchanges(draw: st.DrawFn) -> tuple[Request, Answer, str]:
     request = draw(valid_requests())
     answer, value = draw(answers(request))
     return request, answer, value
+
+
+def known() -> list[tuple[Request, Answer, str]]:
+    """Exchanges that broke guard once (issue 17), tried first on every run whatever the
+    draws: an output cap past any float, an answer nested too deep (whole and streamed),
+    usage counts past any float, text streamed where the API streams none."""
+    from tests.fuzz.bodies import SHAPES, RawNumber, dumps
+
+    value = PLANTED[0]
+    by = {s.name: s for s in SHAPES}
+    chat, embeddings = by["openai.chat"], by["openai.embeddings"]
+
+    def request(shape: Any, stream: bool) -> Request:
+        return Request(shape, shape.paths[0], dumps(shape.build(f"to {value}", stream)), value,
+                       stream)
+
+    huge_cap = dumps({**chat.build(f"to {value}", False), "max_tokens": RawNumber("1" + "0" * 400)})
+    streamed_deep = frame(streamed("openai.chat", f"to {value}", "1"), "\n",
+                          frozenset({"deep", "odd_usage"}), value)
+    return [
+        (Request(chat, chat.paths[0], huge_cap, value, False),
+         Answer((json.dumps(whole("openai.chat", f"to {value}")).encode(),)), value),
+        (request(chat, False), Answer((deep(value, 100),)), value),
+        (request(chat, True), Answer((streamed_deep,), SSE), value),
+        (request(chat, False), Answer((odd_usage(whole("openai.chat", f"to {value}")),)), value),
+        (request(embeddings, False), Answer((frame(streamed("openai.embeddings", value, "1"),
+                                                   "\n", frozenset(), value),), SSE), value),
+    ]

@@ -149,9 +149,12 @@ def mutated(draw: st.DrawFn, body: dict[str, Any], value: str) -> dict[str, Any]
         spots = [p for p in nodes(body) if not holds(_get(body, p), value)]
         if not spots:
             break
-        spot = draw(st.sampled_from(spots))
-        action = draw(st.sampled_from(["wrong", "drop", "add"]))
-        if action == "wrong":
+        numbers = [p for p in spots if type(_get(body, p)) is int]
+        action = draw(st.sampled_from(["wrong", "drop", "add", "number"]))
+        spot = draw(st.sampled_from(numbers if action == "number" and numbers else spots))
+        if action == "number":  # a count or cap (max_tokens...) no parser reads alike
+            body = put(body, spot, RawNumber(draw(st.sampled_from(ODD_NUMBERS))))
+        elif action == "wrong":
             body = put(body, spot, draw(wrong))
         elif action == "drop" and isinstance(_get(body, spot[:-1]), dict):
             parent = {k: v for k, v in _get(body, spot[:-1]).items() if k != spot[-1]}
