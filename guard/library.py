@@ -30,7 +30,7 @@ from guard.errors import RequestError
 from guard.intake import IntakeError, Passthrough
 from guard.limits.holds import release, settle
 from guard.pii.pseudonyms import Restorer
-from guard.responses import BAD_REQUEST, error_body
+from guard.responses import BAD_REQUEST, UPSTREAM, error_body
 from guard.scanwork import ANALYZED_WORK, NON_ASCII_WORK
 
 Body = bytes | str | Mapping[str, Any]
@@ -113,8 +113,11 @@ class Guard:
                 return self.uninspected(target, method, "unknown_api")
             return self._reject(GENERIC.name, 400, "guard does not recognise this request's "
                                 "API shape", "unknown_api")
-        envelope = read_envelope(data, target, found, method, headers,
-                                 raw is not None and text_nul_free(raw))
+        try:  # a shape the dialect cannot walk (nested past MAX_DEPTH) is the caller's error
+            envelope = read_envelope(data, target, found, method, headers,
+                                     raw is not None and text_nul_free(raw))
+        except RequestError as exc:
+            return self._reject(found.dialect.name, 400, str(exc), "invalid_request")
         refused = self._refuse_work(envelope, api)
         if refused is not None:
             return refused
@@ -178,7 +181,10 @@ class Guard:
             return ResponseDecision(decision.decision_id, "deny", decision.status,
                                     decision.error, decision.violations)
         body = _parsed(response_body)
-        result = await evaluate_response(self.engine.output_checks, decision, body, status)
+        try:
+            result = await evaluate_response(self.engine.output_checks, decision, body, status)
+        except RequestError:  # an answer no dialect can walk
+            result = _unreadable(decision, "it is nested too deeply")
         usage = answered_usage(decision)
         result.violations += await self.settle(decision, usage, status=status, now=now)
         return result
@@ -282,6 +288,14 @@ class Guard:
             body=None, error=error_body(api, status, message, code, BAD_REQUEST),
             headers={"x-guard-decision-id": decision_id},
         )
+
+
+def _unreadable(decision: Decision, reason: str) -> ResponseDecision:
+    """An answer guard cannot read: the API's 502, as for bytes that are no JSON nor text."""
+    message = f"guard cannot read the upstream's answer: {reason}"
+    body = error_body(decision.api, 502, message, "unreadable_answer", UPSTREAM)
+    return ResponseDecision(decision.decision_id, "deny", 502, body,
+                            [Violation("unreadable_answer", message, "deny", status=502)])
 
 
 def _strict_mapping(body: Mapping[str, Any]) -> None:

@@ -31,7 +31,9 @@ def test_bundled_policies_load() -> None:
 
 @pytest.mark.parametrize(
     ("body", "fragment"),
-    [(b"{not json", "not valid JSON"), (b"[1, 2]", "JSON object"), ("\"text\"", "JSON object")],
+    [(b"{not json", "not valid JSON"), (b"[1, 2]", "JSON object"), ("\"text\"", "JSON object"),
+     # parsed, but deeper than the walk goes (found by the fuzzing harness: it raised)
+     (b'{"messages": [], "x": ' + b"[" * 100 + b"1" + b"]" * 100 + b"}", "nested deeper")],
 )
 async def test_bad_bodies_become_a_400_in_the_api_shape(body: bytes | str, fragment: str) -> None:
     decision = await Guard.from_yaml(RULE).check_request(body, path="/v1/messages")

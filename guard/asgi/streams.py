@@ -31,6 +31,7 @@ from guard.dialects.openai_chat import chat_answer
 from guard.engine.decision import PolicyTrace, merged
 from guard.engine.run import Denial
 from guard.envelope.reading import drop_token_echoes
+from guard.errors import RequestError
 from guard.pii.pseudonyms import Pseudonyms
 
 Closing = Callable[[dict[str, Any]], Awaitable[Denial | None]]
@@ -98,7 +99,14 @@ class StreamGuard:
                                      f"upstream's stream ({what})", 502)
                 return self.error_event()
             self._canonical(event)
-        return await self.dialect.on_event(self, event)
+        try:
+            return await self.dialect.on_event(self, event)
+        except RequestError:  # nested deeper than the walk reads
+            if self.scan is None and self.pseudonyms is None:
+                return event.raw  # nothing must read it
+            self.denial = Denial("unreadable_answer", "guard cannot read an event of the "
+                                 "upstream's stream (it is nested too deeply)", 502)
+            return self.error_event()
 
     def _canonical(self, event: Event) -> None:
         """While text must be read, an event goes out as its name and data only, and without

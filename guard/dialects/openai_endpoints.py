@@ -58,8 +58,9 @@ class Embeddings(Dialect):
         usage = body.get("usage") if isinstance(body, dict) else None
         return Answer(None, usage if isinstance(usage, dict) else {})
 
-    async def on_event(self, s: StreamState, event: Event) -> bytes:
-        return event.raw
+    # A stream of these endpoints is no API's; its events are read as the generic view
+    # reads any event (every string is text), so an upstream that streams text here is
+    # checked all the same.
 
 
 _VECTOR_SKIP = ANSWER_SKIP | {"embedding", "embeddings", "category_applied_input_types"}

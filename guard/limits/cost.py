@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guard.envelope import Envelope
+from guard.envelope.parse import MAX_CAP
 from guard.pricing.prices import DEFAULT_MAX_OUTPUT, ModelPrice, PriceTable
 from guard.pricing.tokens import count_input_tokens
 
@@ -80,12 +81,10 @@ def usage_tokens(usage: Mapping[str, Any] | None) -> tuple[int, int] | None:
     return input_tokens, output_tokens
 
 
-MAX_COUNT = 2**53
-"""The most tokens one usage count is taken for: an upstream's (or a stream's) JSON may say
-``10**4000``, which no price turns into a finite cost; this one does (prices are bounded)."""
-
-
 def _count(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return min(value, MAX_COUNT)
-    return 0
+    """A usage count as given, if it is one; one past :data:`MAX_CAP` is read as the cap
+    (JSON integers have no limit, and costs are floats: 10**400 tokens must charge the most
+    a budget can, not overflow)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return 0
+    return min(value, MAX_CAP)

@@ -241,3 +241,36 @@ async def test_streamed_anthropic_tool_input_is_restored_and_stays_json(upstream
               if line.startswith("data: ") and "input_json_delta" in line]
     partial = "".join(d["delta"]["partial_json"] for d in deltas)
     assert json.loads(partial) == {"note": f"Echo: note {EMAIL}"}
+
+
+def answering(body: bytes, content_type: str) -> Any:
+    """An upstream that answers every request with ``body``."""
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", content_type.encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+DEEP = b"[" * 100 + json.dumps(EMAIL).encode() + b"]" * 100
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b'{"choices": [{"index": 0, "message": {"content": ' + DEEP + b"}}]}", "application/json"),
+    (b'data: {"choices": [{"index": 0, "delta": {"content": ' + DEEP + b"}}]}\n\n",
+     "text/event-stream"),
+])
+async def test_an_answer_nested_too_deep_is_the_apis_502(body: bytes, content_type: str) -> None:
+    """JSON deeper than guard walks cannot be read: refused (a stream: its error event), not
+    an exception (found by the fuzzing harness: a plain-text 500, or a cut connection)."""
+    app = GuardMiddleware(answering(body, content_type), guard=Guard.from_yaml(POLICIES))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://guard") as c:
+        answer = await c.post("/v1/chat/completions", json={
+            "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+    assert EMAIL not in answer.text and "nested too deeply" in answer.text
+    if content_type == "application/json":
+        assert answer.status_code == 502
+        assert answer.json()["error"]["code"] == "unreadable_answer"

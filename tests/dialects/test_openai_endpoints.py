@@ -224,6 +224,29 @@ def test_image_and_speech_streams_pass_with_their_usage() -> None:
     assert b"SUQzBAAAAAAA" in out and usage["total_tokens"] == 11
 
 
+@pytest.mark.parametrize("path", ["/v1/embeddings", "/v1/moderations",
+                                  "/v1/conversations/conv_1/items"])
+async def test_text_streamed_where_none_is_expected_is_still_read(path: str) -> None:
+    """No API streams these answers, but an upstream may: its events are read like any
+    unknown event's (found by the fuzzing harness: they passed unread, e-mail and all)."""
+    import httpx
+
+    from guard.asgi.middleware import GuardMiddleware
+
+    async def upstream(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        body = f'data: {{"text": "write to {EMAIL}"}}\n\ndata: [DONE]\n\n'.encode()
+        await send({"type": "http.response.body", "body": body})
+
+    transport = httpx.ASGITransport(app=GuardMiddleware(upstream, REDACT))
+    async with httpx.AsyncClient(transport=transport, base_url="http://guard") as client:
+        answer = await client.post(path, json={"model": "m", "input": "hi", "items": []})
+    assert answer.status_code == 200 and "<EMAIL_ADDRESS>" in answer.text
+    assert EMAIL not in answer.text
+
+
 def test_error_bodies_are_openais() -> None:
     for api in ("openai.embeddings", "openai.moderations", "openai.images", "openai.speech",
                 "openai.conversations"):

@@ -19,7 +19,12 @@ def judge_server() -> Iterator[tuple[str, JudgeState]]:
 
 @pytest.fixture
 def judge(judge_server: tuple[str, JudgeState]) -> Iterator[tuple[str, JudgeState]]:
-    """The server's URL and a freshly reset record of its calls."""
-    judge_server[1].reset()
-    yield judge_server
-    judge_server[1].reset()
+    """This test's base URL (its own path prefix) and a fresh record of its calls.
+
+    Calls made under an earlier test's prefix (one it cancelled, arriving late)
+    are answered but not recorded here.
+    """
+    url, state = judge_server
+    state.reset()
+    yield f"{url}/{state.run}", state
+    state.reset()

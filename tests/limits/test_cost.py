@@ -45,6 +45,9 @@ def test_embeddings_reserve_no_output() -> None:
     ({"prompt_tokens": 8, "total_tokens": 8}, (8, 0)),
     ({"total_tokens": 12}, (12, 0)),
     ({}, None), (None, None), ({"prompt_tokens": "x", "completion_tokens": -3}, None),
+    # JSON integers have no limit: past 2**53 a count is the cap (found by the fuzzing
+    # harness: 10**400 tokens overflowed the float cost and the answer became a plain 500)
+    ({"prompt_tokens": 10**400, "completion_tokens": 2**60}, (2**53, 2**53)),
 ])
 def test_usage_in_every_shape(usage: dict[str, Any] | None,
                               expected: tuple[int, int] | None) -> None:

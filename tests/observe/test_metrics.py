@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import timeit
 from collections.abc import Iterable
 
@@ -130,10 +131,13 @@ def test_each_instance_has_its_own_registry(exchanges: list[Exchange]) -> None:
 
 
 def test_an_observation_is_cheap(exchanges: list[Exchange]) -> None:
-    """About 5 µs for 10 policies here; the bound only catches a gross regression."""
+    """About 5 µs for 10 policies here; the bound only catches a gross regression.
+
+    Timed in this thread's CPU time, not on the wall clock: a loaded machine (other
+    processes, the suite's server threads) must not fail it."""
     metrics, first = Metrics(), exchanges[0]
     seconds = min(timeit.repeat(lambda: metrics.observe(first.decision, first.response),
-                                number=200, repeat=5)) / 200
+                                number=200, repeat=5, timer=time.thread_time)) / 200
     assert seconds < 200e-6
 
 
