@@ -76,7 +76,10 @@ class CppEngine:
         _check_static_type(expr, expect)
         return CppProgram(source, expr, expect)
 
-    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Any:
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = (),
+             reuse: Any = None, same: Collection[str] = ()) -> Any:
+        """An Activation over ``data`` (converted by the C++ side when evaluated, so there
+        is nothing to carry over from ``reuse``)."""
         return self.env.Activation({name: value if name in clean else without_nul(value)
                                     for name, value in data.items()})
 

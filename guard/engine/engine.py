@@ -41,8 +41,8 @@ class Engine:
         ctx = Context(self.compiled.cel, envelope, now or datetime.now(UTC),
                       prices=self.compiled.prices,
                       request_fields=self.compiled.request_fields)
-        ctx.set_identity(resolve_identity(self.compiled.identity, ctx))
-        self._resolve_variables(ctx)
+        ctx.set_identity(await resolve_identity(self.compiled.identity, ctx))
+        await self._resolve_variables(ctx)
         run = await run_checks(self.input_checks, ctx, apply_input)
         if run.denial is None:
             self._verify_routes(run, ctx)
@@ -50,7 +50,7 @@ class Engine:
             await release(ctx.holds, now=ctx.now.timestamp())
         return self._decision(run, ctx, envelope, time.perf_counter() - started)
 
-    def _resolve_variables(self, ctx: Context) -> None:
+    async def _resolve_variables(self, ctx: Context) -> None:
         """Evaluate variables in order; rebind only before one that reads earlier ones."""
         pending: dict[str, Any] = {}
         for name, program in self.compiled.variables:
@@ -58,7 +58,7 @@ class Engine:
                 ctx.set_variables(pending)
                 pending = {}
             try:
-                pending[name] = ctx.evaluate(program)
+                pending[name] = await ctx.evaluate(program)
             except CelEvaluationError:
                 continue  # absent: `has(variables.x)` is false, a direct use fails its policy
         ctx.set_variables(pending)
