@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from guard import offload
 from guard.dialects import endpoint
 from guard.envelope import Envelope, ResponseEnvelope, read_envelope, to_cel, with_models
 from guard.errors import CelEvaluationError, CheckError
@@ -130,9 +131,7 @@ class Context:
         """Evaluate ``program`` against the current state; for a big request in a worker
         thread, binding included (100k messages take seconds to bind in pure-Python CEL,
         see :mod:`guard.offload`)."""
-        if is_big(self.envelope):
-            return await asyncio.to_thread(self.evaluate_now, program)
-        return self.evaluate_now(program)
+        return await offload.run(is_big(self.envelope), self.evaluate_now, program)
 
     def evaluate_now(self, program: Program) -> object:
         """:meth:`evaluate` on the calling thread, whatever the request's size."""
