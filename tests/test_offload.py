@@ -8,6 +8,8 @@ import json
 import threading
 from typing import Any
 
+import pytest
+
 from guard import Guard, GuardMiddleware, offload
 from guard.envelope import parse_request
 from tests.asgi.upstream import build
@@ -133,8 +135,6 @@ def test_a_failure_in_big_work_resumes_the_collector() -> None:
     def fail() -> None:
         raise ValueError("boom")
 
-    try:
+    with pytest.raises(ValueError, match="boom"):
         asyncio.run(offload.run(True, fail))
-    except ValueError:
-        pass
     assert gc.isenabled()
