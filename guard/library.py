@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from guard import intake
-from guard.dialects import GENERIC, PathError, RequestPath, normalize, resolve
+from guard import intake, offload
+from guard.dialects import GENERIC, Endpoint, PathError, RequestPath, normalize, resolve
 from guard.dialects import endpoint as path_endpoint
 from guard.engine.compile import CompiledPolicies, build_policies, build_policy_text
 from guard.engine.decision import Decision, PolicyTrace, ResponseDecision, Violation
@@ -103,24 +103,12 @@ class Guard:
         refused = self._refuse_early(body, api)
         if refused is not None:
             return refused
-        try:
-            raw, data, decoded = self._read(body, headers)
-        except IntakeError as exc:
-            return self._reject(api, exc.status, str(exc), exc.code)
-        found = named or resolve(target, data)
-        if found.dialect is GENERIC and self.settings.unknown_api != "scan":
-            if self.settings.unknown_api == "allow":
-                return self.uninspected(target, method, "unknown_api")
-            return self._reject(GENERIC.name, 400, "guard does not recognise this request's "
-                                "API shape", "unknown_api")
-        try:  # a shape the dialect cannot walk (nested past MAX_DEPTH) is the caller's error
-            envelope = read_envelope(data, target, found, method, headers,
-                                     raw is not None and text_nul_free(raw))
-        except RequestError as exc:
-            return self._reject(found.dialect.name, 400, str(exc), "invalid_request")
-        refused = self._refuse_work(envelope, api)
-        if refused is not None:
-            return refused
+        big = not isinstance(body, Mapping) and (len(body) >= offload.OFFLOAD_BYTES
+                                                 or "content-encoding" in headers)
+        read = await offload.run(big, self._envelope, body, target, named, method, headers)
+        if isinstance(read, Decision):
+            return read
+        raw, envelope, decoded = read
         decision = await self.engine.evaluate(envelope, now)
         if raw is not None:
             decision.state["forward"] = raw  # what guard read: the body with its coding undone
@@ -147,6 +135,30 @@ class Guard:
                                detail={"method": method.upper()})])
         decision.state["target"] = target
         return decision
+
+    def _envelope(self, body: Body, target: RequestPath | None, named: Endpoint | None,
+                  method: str, headers: dict[str, str]
+                  ) -> Decision | tuple[bytes | None, Envelope, bool]:
+        """The request read (in a worker thread when it is big): the body as forwarded,
+        its envelope and whether a coding was undone; or the refusal."""
+        api = named.dialect.name if named is not None else GENERIC.name
+        try:
+            raw, data, decoded = self._read(body, headers)
+        except IntakeError as exc:
+            return self._reject(api, exc.status, str(exc), exc.code)
+        found = named or resolve(target, data)
+        if found.dialect is GENERIC and self.settings.unknown_api != "scan":
+            if self.settings.unknown_api == "allow":
+                return self.uninspected(target, method, "unknown_api")
+            return self._reject(GENERIC.name, 400, "guard does not recognise this request's "
+                                "API shape", "unknown_api")
+        try:  # a shape the dialect cannot walk (nested past MAX_DEPTH) is the caller's error
+            envelope = read_envelope(data, target, found, method, headers,
+                                     raw is not None and text_nul_free(raw))
+        except RequestError as exc:
+            return self._reject(found.dialect.name, 400, str(exc), "invalid_request")
+        refused = self._refuse_work(envelope, api)
+        return refused if refused is not None else (raw, envelope, decoded)
 
     def _read(self, body: Body, headers: Mapping[str, str]
               ) -> tuple[bytes | None, dict[str, Any], bool]:

@@ -43,9 +43,12 @@ class CelEngine(Protocol):
 
     def compile(self, source: str, expect: ResultKind = "any") -> Program: ...
 
-    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Bindings:
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = (),
+             reuse: Bindings | None = None, same: Collection[str] = ()) -> Bindings:
         """Bindings of ``data``; the variables named in ``clean`` are known to hold no NUL
-        (every other string has its NULs replaced, see :mod:`guard.cel.values`)."""
+        (every other string has its NULs replaced, see :mod:`guard.cel.values`). Those named
+        in ``same`` hold what they held in the earlier bindings ``reuse``: an engine that
+        converts values ahead of evaluation carries them over instead of converting again."""
         ...
 
 
@@ -61,8 +64,9 @@ class _Checked:
         program: Program = self.inner.compile(source, expect)
         return program
 
-    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Bindings:
-        return self.inner.bind(data, clean)
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = (),
+             reuse: Bindings | None = None, same: Collection[str] = ()) -> Bindings:
+        return self.inner.bind(data, clean, reuse, same)
 
 
 def available_engines() -> list[str]:

@@ -3,7 +3,9 @@
 It type-checks at compile time (so ``when: request.model`` is refused for not
 being a bool) and returns evaluation errors as values of type ERROR, which we
 turn into :class:`CelEvaluationError`. One Activation is built per binding and
-shared by every expression evaluated against it.
+shared by every expression evaluated against it. Its evaluator stops a comprehension
+after about 10,000 iterations (``request.messages.exists(...)`` over more messages): that
+is an evaluation error too, so the policy's ``on_error`` applies.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ class CppProgram:
         self.expect = expect
 
     def evaluate(self, bindings: Any) -> object:
-        value = self.expr.eval(bindings)
+        try:
+            value = self.expr.eval(bindings)
+        except RuntimeError as exc:  # its iteration budget: ~10,000 macro steps a call
+            raise CelEvaluationError(_clean(str(exc))) from exc
         if value.type().name() == "ERROR":
             raise CelEvaluationError(_clean(str(value.value())))
         return check_result(plain(value), self.expect)
@@ -76,7 +81,10 @@ class CppEngine:
         _check_static_type(expr, expect)
         return CppProgram(source, expr, expect)
 
-    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Any:
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = (),
+             reuse: Any = None, same: Collection[str] = ()) -> Any:
+        """An Activation over ``data`` (converted by the C++ side when evaluated, so there
+        is nothing to carry over from ``reuse``)."""
         return self.env.Activation({name: value if name in clean else without_nul(value)
                                     for name, value in data.items()})
 
@@ -92,7 +100,8 @@ def _check_static_type(expr: Any, expect: ResultKind) -> None:
 
 def _clean(message: str) -> str:
     """Drop the engine's status-code prefix and bracketed codes; keep the caret excerpt."""
-    for prefix in ("INVALID_ARGUMENT: ", "NOT_FOUND: ", "UNKNOWN: "):
+    for prefix in ("INVALID_ARGUMENT: ", "NOT_FOUND: ", "UNKNOWN: ", "INTERNAL: "):
         message = message.replace(prefix, "")
-    message = message.replace(" [INVALID_ARGUMENT]", "").replace("ERROR: <input>:", "at ")
+    message = message.replace(" [INVALID_ARGUMENT]", "").replace(" [INTERNAL]", "")
+    message = message.replace("ERROR: <input>:", "at ")
     return " ".join(message.split())

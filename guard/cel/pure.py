@@ -60,10 +60,15 @@ class PureEngine:
         except Exception as exc:  # the library raises assorted types for bad programs
             raise CelError(str(exc)) from exc
 
-    def bind(self, data: Mapping[str, object], clean: Collection[str] = ()) -> Any:
+    def bind(self, data: Mapping[str, object], clean: Collection[str] = (),
+             reuse: Any = None, same: Collection[str] = ()) -> Any:
+        """CEL values of ``data``, converted now: the costly part, so the variables in
+        ``same`` are taken from ``reuse`` as they were converted then."""
         import celpy
 
-        return {name: _to_cel(value if name in clean else without_nul(value), celpy)
+        kept = same if reuse is not None else ()
+        return {name: reuse[name] if name in kept else
+                _to_cel(value if name in clean else without_nul(value), celpy)
                 for name, value in data.items()}
 
 

@@ -29,10 +29,10 @@ class BucketCheck(Check):
         self.per = per
         self.store = store
 
-    def bucket(self, ctx: Context) -> str | None:
+    async def bucket(self, ctx: Context) -> str | None:
         """The hashed bucket ``per`` names for this request, or ``None`` when it names none."""
         try:
-            value = ctx.evaluate(self.per)
+            value = await ctx.evaluate(self.per)
         except CelEvaluationError:
             return None
         if value is None or value == "":

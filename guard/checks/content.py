@@ -4,7 +4,8 @@ The check scans every text segment of the request (or, in the output stage,
 of the answer) with the policy's compiled :class:`~guard.content.scanner.Scanner`
 and turns what it found into an outcome: a denial, edits over the original
 spans, or a flag. Messages and details name detectors and counts, never the
-matched text, so a secret never ends up in an error body or a log.
+matched text, so a secret never ends up in an error body or a log. A big request
+is scanned in a worker thread (:mod:`guard.offload`), so the event loop keeps serving.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from guard import offload
 from guard.checks.base import Check, Outcome, PolicyMeta
 from guard.checks.memo import SIZE, Memo
 from guard.content.scanner import Detectors, Scanner, TextScan
 from guard.envelope import Edit, Segment
+from guard.offload import OFFLOAD_BYTES, is_big, weight
 from guard.scanwork import text_work
 
 if TYPE_CHECKING:
@@ -48,6 +51,12 @@ class ContentCheck(Check):
 
     async def evaluate(self, ctx: Context) -> Outcome:
         segments = _segments(ctx)
+        big = is_big(ctx.envelope) if ctx.stage == "input" else \
+            weight(segments) >= OFFLOAD_BYTES
+        return await offload.run(big, self._decide, ctx, segments)
+
+    def _decide(self, ctx: Context, segments: tuple[Segment, ...]) -> Outcome:
+        """The outcome over ``segments``: in a worker thread for a big request."""
         limit = self.rules.max_chars
         if limit is not None and sum(len(s.text) for s in segments) > limit:
             return self._too_long(ctx, limit)

@@ -16,6 +16,7 @@ what is new.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
@@ -29,12 +30,14 @@ hundred kilobytes of digests and findings."""
 class Memo(Generic[T]):
     """A bounded map from a text's digest to what was found in it, least recent out first.
 
-    Safe on one event loop (no awaits inside); worker threads must not touch it.
+    One lock makes each operation atomic: a big request is scanned in a worker thread
+    while the event loop scans small ones with the same memo.
     """
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
         self._found: OrderedDict[bytes, T] = OrderedDict()
+        self._lock = threading.Lock()
 
     @staticmethod
     def key(caller: str | None, text: str, variant: str = "") -> bytes:
@@ -46,18 +49,20 @@ class Memo(Generic[T]):
         return digest.digest()
 
     def get(self, key: bytes) -> T | None:
-        found = self._found.get(key)
-        if found is not None:
-            self._found.move_to_end(key)
-        return found
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
 
     def put(self, key: bytes, found: T) -> None:
         if not self.size:
             return
-        self._found[key] = found
-        self._found.move_to_end(key)
-        if len(self._found) > self.size:
-            self._found.popitem(last=False)
+        with self._lock:
+            self._found[key] = found
+            self._found.move_to_end(key)
+            if len(self._found) > self.size:
+                self._found.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._found)

@@ -43,7 +43,7 @@ class RateLimitCheck(BucketCheck):
     rules: RateRules
 
     async def evaluate(self, ctx: Context) -> Outcome:
-        bucket = self.bucket(ctx)
+        bucket = await self.bucket(ctx)
         if bucket is None:
             return Outcome("pass", detail={"counted": False})
         headers: dict[str, str] = {}

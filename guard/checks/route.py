@@ -65,7 +65,7 @@ class RouteCheck(Check):
         env = ctx.envelope
         if env.model is None and env.operation == "other":
             return Outcome("pass")
-        target = self._target(ctx, env)
+        target = await self._target(ctx, env)
         refusal = self.refusal(target, env.dialect.provider) or self.others_refusal(env)
         if refusal:
             return Outcome("deny", self.rules.message or refusal, 403,
@@ -165,12 +165,12 @@ class RouteCheck(Check):
     def _restricts(self) -> bool:
         return bool(self.rules.allow or self.rules.providers)
 
-    def _target(self, ctx: Context, env: Envelope) -> str | None:
+    async def _target(self, ctx: Context, env: Envelope) -> str | None:
         target = env.model or self.rules.default_model
         if target is not None:
             target = self.aliases.get(target, target)
         if self.set_model is not None:
-            value = ctx.evaluate(self.set_model)
+            value = await ctx.evaluate(self.set_model)
             if value is not None and not isinstance(value, str):
                 raise CheckError(f"set_model must give a string, got {type(value).__name__}")
             target = value or target

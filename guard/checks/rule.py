@@ -21,6 +21,6 @@ class RuleCheck(Check):
         self.status = status
 
     async def evaluate(self, ctx: Context) -> Outcome:
-        if ctx.evaluate_bool(self.deny_if):
+        if await ctx.evaluate_bool(self.deny_if):
             return Outcome("deny", self.message, self.status)
         return PASS

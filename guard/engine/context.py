@@ -2,7 +2,9 @@
 
 The engine keeps one :class:`Context` per request. CEL bindings are prepared
 once and rebuilt only when something they expose changes (the body was edited,
-a policy added findings), because binding is the expensive part of CEL here.
+a policy added findings), because binding is the expensive part of CEL here; a
+rebind that leaves the request as it was keeps its converted value. For a big
+request, binding and evaluation run in a worker thread (:mod:`guard.offload`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from guard import offload
 from guard.dialects import endpoint
 from guard.envelope import Envelope, ResponseEnvelope, read_envelope, to_cel, with_models
 from guard.errors import CelEvaluationError, CheckError
+from guard.offload import is_big
 
 if TYPE_CHECKING:
     from guard.cel import Bindings, CelEngine, Program
@@ -55,6 +59,9 @@ class Context:
     _estimate: tuple[Envelope, CallEstimate] | None = None
     _request: dict[str, Any] | None = None
     _bindings: Bindings | None = None
+    # the last bindings and the `request` value they hold: a rebind after new findings or
+    # variables carries the converted request over (see CelEngine.bind)
+    _bound: tuple[Bindings, Any] | None = None
 
     @property
     def body(self) -> dict[str, Any]:
@@ -120,12 +127,18 @@ class Context:
             self.variables.update(values)
             self._bindings = None
 
-    def evaluate(self, program: Program) -> object:
-        """Evaluate ``program`` against the current state."""
+    async def evaluate(self, program: Program) -> object:
+        """Evaluate ``program`` against the current state; for a big request in a worker
+        thread, binding included (100k messages take seconds to bind in pure-Python CEL,
+        see :mod:`guard.offload`)."""
+        return await offload.run(is_big(self.envelope), self.evaluate_now, program)
+
+    def evaluate_now(self, program: Program) -> object:
+        """:meth:`evaluate` on the calling thread, whatever the request's size."""
         return program.evaluate(self.bindings())
 
-    def evaluate_bool(self, program: Program) -> bool:
-        value = self.evaluate(program)
+    async def evaluate_bool(self, program: Program) -> bool:
+        value = await self.evaluate(program)
         if not isinstance(value, bool):
             raise CelEvaluationError(f"expected a bool, got {type(value).__name__}")
         return value
@@ -133,7 +146,12 @@ class Context:
     def bindings(self) -> Bindings:
         if self._bindings is None:
             clean = _CLEAN_WITH_REQUEST if self.envelope.nul_free else _CLEAN
-            self._bindings = self.cel.bind(self._data(), clean)
+            data = self._data()
+            same = ("request",) if self._bound is not None and \
+                self._bound[1] is data["request"] else ()
+            reuse = self._bound[0] if self._bound is not None else None
+            self._bindings = self.cel.bind(data, clean, reuse, same)
+            self._bound = (self._bindings, data["request"])
         return self._bindings
 
     def _data(self) -> dict[str, Any]:

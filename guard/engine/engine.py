@@ -43,8 +43,8 @@ class Engine:
         ctx = Context(self.compiled.cel, envelope, now or datetime.now(UTC),
                       prices=self.compiled.prices,
                       request_fields=self.compiled.request_fields)
-        ctx.set_identity(resolve_identity(self.compiled.identity, ctx))
-        self._resolve_variables(ctx)
+        ctx.set_identity(await resolve_identity(self.compiled.identity, ctx))
+        await self._resolve_variables(ctx)
         try:
             run = await run_checks(self.input_checks, ctx, apply_input)
         except asyncio.CancelledError:  # the caller left: the call will not happen
@@ -72,7 +72,7 @@ class Engine:
         work = self.scan_work(envelope)
         return work if work > bound else None
 
-    def _resolve_variables(self, ctx: Context) -> None:
+    async def _resolve_variables(self, ctx: Context) -> None:
         """Evaluate variables in order; rebind only before one that reads earlier ones."""
         pending: dict[str, Any] = {}
         for name, program in self.compiled.variables:
@@ -80,7 +80,7 @@ class Engine:
                 ctx.set_variables(pending)
                 pending = {}
             try:
-                pending[name] = ctx.evaluate(program)
+                pending[name] = await ctx.evaluate(program)
             except CelEvaluationError:
                 continue  # absent: `has(variables.x)` is false, a direct use fails its policy
         ctx.set_variables(pending)

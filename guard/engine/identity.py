@@ -25,11 +25,12 @@ def hash_secret(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
 
 
-def resolve_identity(programs: dict[str, Program], ctx: Context) -> dict[str, str | None]:
+async def resolve_identity(programs: dict[str, Program], ctx: Context
+                           ) -> dict[str, str | None]:
     """Evaluate each identity field; absent or failing ones become ``None``."""
     out: dict[str, str | None] = dict.fromkeys(IDENTITY_FIELDS)
     for name, program in programs.items():
-        value = _try(program, ctx)
+        value = await _try(program, ctx)
         if value is None:
             continue
         text = str(value)
@@ -37,9 +38,9 @@ def resolve_identity(programs: dict[str, Program], ctx: Context) -> dict[str, st
     return out
 
 
-def _try(program: Program, ctx: Context) -> Any:
+async def _try(program: Program, ctx: Context) -> Any:
     try:
-        value = ctx.evaluate(program)
+        value = await ctx.evaluate(program)
     except CelEvaluationError:
         return None
     return value if value != "" else None

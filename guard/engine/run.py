@@ -78,7 +78,7 @@ async def run_checks(checks: list[Check], ctx: Context, apply: Apply) -> Run:
     begin = _early_start(checks)
     try:
         for index, check in enumerate(checks):
-            if index == begin and _start_early(checks[index:], ctx):
+            if index == begin and await _start_early(checks[index:], ctx):
                 await asyncio.sleep(0)  # let the calls get on the wire before CPU-bound checks
             await _run_one(run, check, ctx, apply)
             if run.denial is not None:
@@ -111,14 +111,14 @@ def _early_start(checks: list[Check]) -> int | None:
     return last_pii + 1
 
 
-def _start_early(checks: list[Check], ctx: Context) -> bool:
+async def _start_early(checks: list[Check], ctx: Context) -> bool:
     """Start every ``early`` check whose ``when`` holds now; True if any call started."""
     for check in checks:
         if not check.early:
             continue
         token = LOOKAHEAD.set(True)
         try:
-            applies = check.meta.when is None or ctx.evaluate_bool(check.meta.when)
+            applies = check.meta.when is None or await ctx.evaluate_bool(check.meta.when)
         except Exception:  # a head start only: the policy's own turn reports errors
             applies = False
         finally:
@@ -158,7 +158,7 @@ class Failure:
 async def _evaluate(check: Check, ctx: Context) -> tuple[bool, Outcome | None, Failure | None]:
     """(matched, outcome, failure): a failure is data, never an exception."""
     try:
-        if check.meta.when is not None and not ctx.evaluate_bool(check.meta.when):
+        if check.meta.when is not None and not await ctx.evaluate_bool(check.meta.when):
             return False, None, None
         return True, await check.evaluate(ctx), None
     except CheckError as exc:

@@ -88,6 +88,7 @@ class Envelope:
     endpoint: Endpoint
     target: RequestPath | None  # the normalized path and query; None when none was given
     nul_free: bool = False  # known to hold no NUL anywhere: CEL binding skips its walk
+    weight: int = 0  # characters plus a share per segment: big ones are worked on off the loop
 
     @property
     def dialect(self) -> Dialect:

@@ -20,6 +20,7 @@ from guard.envelope.strict import AmbiguousJSON, loads_strict
 from guard.envelope.tokens import estimate_segments
 from guard.envelope.walk import Collector
 from guard.errors import RequestError
+from guard.offload import weight
 
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
@@ -113,6 +114,7 @@ def read_envelope(data: dict[str, Any], target: RequestPath | None, found: Endpo
         endpoint=found,
         target=target,
         nul_free=nul_free and _fields_nul_free(target, headers),
+        weight=weight(segments),
     )
 
 

@@ -150,6 +150,16 @@ def test_fast_engine_refuses_statically_wrong_kinds() -> None:
         cel.compile('"text"', expect="bool")
 
 
+def test_fast_engines_iteration_budget_is_an_evaluation_error() -> None:
+    """cel-expr-python stops a comprehension after ~10,000 steps; the policy then fails
+    (its ``on_error`` applies) instead of crashing as an unexpected exception."""
+    cel = installed("cel-expr-python")
+    messages = [{"role": "user", "text": "a"}] * 20_000
+    program = cel.compile('request.messages.exists(m, m.text == "b")', expect="bool")
+    with pytest.raises(CelEvaluationError, match="Iteration budget exceeded"):
+        program.evaluate(cel.bind({"request": {"messages": messages}}))
+
+
 def test_default_engine_is_the_fastest_installed() -> None:
     assert engine().name == available_engines()[0]
 
