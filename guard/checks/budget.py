@@ -46,7 +46,7 @@ class BudgetCheck(BucketCheck):
         bucket = await self.bucket(ctx)
         if bucket is None:
             return Outcome("pass", detail={"counted": False})
-        estimate = ctx.call_estimate()
+        estimate = await ctx.estimated()
         amount = self._amount(estimate)
         window = calendar_window(self.rules.window, ctx.now)
         key = f"budget/{self.meta.name}/{bucket}/{window.label}"

@@ -48,7 +48,7 @@ class RateLimitCheck(BucketCheck):
             return Outcome("pass", detail={"counted": False})
         headers: dict[str, str] = {}
         # tokens first: a request refused for its tokens must not use up a request slot
-        for kind, limit, amount in self._counters(ctx):
+        for kind, limit, amount in await self._counters(ctx):
             result = await self._hit(f"rate/{self.meta.name}/{bucket}/{kind}", amount, limit,
                                      ctx.now.timestamp())
             headers[f"x-ratelimit-limit-{kind}"] = str(limit)
@@ -57,10 +57,10 @@ class RateLimitCheck(BucketCheck):
                 return self._refused(kind, limit, amount, result, headers, bucket)
         return Outcome("pass", headers=headers, detail={"bucket": bucket})
 
-    def _counters(self, ctx: Context) -> list[tuple[str, int, float]]:
+    async def _counters(self, ctx: Context) -> list[tuple[str, int, float]]:
         counters: list[tuple[str, int, float]] = []
         if self.rules.tokens is not None:
-            counters.append(("tokens", self.rules.tokens, float(ctx.call_estimate().tokens)))
+            counters.append(("tokens", self.rules.tokens, float((await ctx.estimated()).tokens)))
         if self.rules.requests is not None:
             counters.append(("requests", self.rules.requests, 1.0))
         return counters

@@ -106,6 +106,13 @@ class Context:
             self._estimate = (self.envelope, estimate_call(self.envelope, prices))
         return self._estimate[1]
 
+    async def estimated(self) -> CallEstimate:
+        """:meth:`call_estimate`, in a worker thread for a big request: counting the
+        tokens of megabytes of text is a tokenizer call that would hold the loop."""
+        if self._estimate is not None and self._estimate[0] is self.envelope:
+            return self._estimate[1]
+        return await offload.run(is_big(self.envelope), self.call_estimate)
+
     def set_identity(self, identity: dict[str, str | None]) -> None:
         self.identity = identity
         self._bindings = None

@@ -6,8 +6,11 @@ import os
 import subprocess
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from guard.envelope import Envelope, parse_request
-from guard.pricing.tokens import count_input_tokens, encoding_for
+from guard.pricing.tokens import count_input_tokens, encoding_for, pieces
 
 CHAT = "/v1/chat/completions"
 
@@ -41,3 +44,35 @@ def test_vocabularies_load_offline_into_an_empty_cache(tmp_path: object) -> None
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True, timeout=60)
     assert int(out.stdout) > 0
+
+
+WORDS = st.sampled_from(["the", "report", "  ", "\n", "42", "1234567", "naïve", "don't", "!",
+                         "https://x.io/a?b=1", "日本語", "\t", "    indented", "x" * 40])
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=st.lists(WORDS, min_size=1, max_size=400), size=st.integers(8, 200))
+def test_a_long_text_counted_in_pieces_counts_as_a_whole(words: list[str], size: int) -> None:
+    # the tokenizer is called piece by piece (the GIL is let go between pieces); the cuts
+    # fall where pre-tokenization splits anyway, so the count does not move
+    text = " ".join(words)
+    parts = pieces(text, size)
+    assert "".join(parts) == text
+    for name in ("openai/gpt-5", "gpt-4-turbo"):
+        encoding = encoding_for(name)
+        assert encoding is not None
+        if all(_cut_before_a_word(text, cut) for cut in _cuts(parts)):
+            assert (sum(len(encoding.encode_ordinary(p)) for p in parts)
+                    == len(encoding.encode_ordinary(text)))
+
+
+def _cuts(parts: list[str]) -> list[int]:
+    ends, at = [], 0
+    for part in parts[:-1]:
+        at += len(part)
+        ends.append(at)
+    return ends
+
+
+def _cut_before_a_word(text: str, cut: int) -> bool:
+    return text[cut] == " " and not text[cut - 1].isspace()
