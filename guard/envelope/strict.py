@@ -105,6 +105,17 @@ def _long_digits() -> Any:
     import re2
 
     return re2.compile("[0-9]{19}")
+_NOT_DIGITS = bytes(set(range(256)) - set(b"0123456789"))
+
+
+def _may_hold_long_digits(text: str | bytes | bytearray) -> bool:
+    """Whether ``text`` holds a run of 19 digits; bytes with fewer than 19 digits in all
+    (most chat requests) are answered by one ``translate``, ~5x cheaper than the search."""
+    if not isinstance(text, str) and len(text.translate(None, _NOT_DIGITS)) < 19:
+        return False
+    return _long_digits().search(text) is not None
+
+
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -115,12 +126,15 @@ def loads_strict(text: str | bytes | bytearray) -> Any:
     Bytes must be UTF-8 (or UTF-16/32 with the marks JSON allows). One decoder is built
     once and reused: ``json.loads`` with any option builds a new one per call.
     """
+    scanned: str | bytes | bytearray = text  # UTF-8 bytes are searched as they are (faster)
     if not isinstance(text, str):  # a body that opens with "{" is UTF-8: JSON says so
-        text = text.decode("utf-8" if text[:1] == b"{" else json.detect_encoding(text))
+        utf8 = text[:1] == b"{"
+        text = text.decode("utf-8" if utf8 else json.detect_encoding(text))
+        scanned = scanned if utf8 else text
     elif not text.isascii() and _SURROGATE.search(text) is not None:
         raise AmbiguousJSON("the text holds a lone surrogate (\\ud800-\\udfff), which no "
                             "UTF-8 body can carry")
-    decoder = _RANGED if _long_digits().search(text) is not None else _DECODER
+    decoder = _RANGED if _may_hold_long_digits(scanned) else _DECODER
     value = decoder.decode(text)
     if "\\" in text and "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
         _refuse_lone_surrogates(value)
