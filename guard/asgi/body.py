@@ -59,16 +59,21 @@ async def read_body(receive: Receive, limit: int, timeout: float,
 
 def replay(body: bytes, receive: Receive) -> Receive:
     """A ``receive`` that yields ``body`` once, then whatever the client sends next."""
-    sent = False
+    return prepended({"type": "http.request", "body": body, "more_body": False}, receive)
 
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+
+def prepended(message: Message, receive: Receive) -> Receive:
+    """A ``receive`` that yields ``message`` once, then whatever the client sends next."""
+    given = False
+
+    async def next_message() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return message
         return await receive()
 
-    return replayed
+    return next_message
 
 
 class Deadline:

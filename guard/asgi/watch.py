@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from contextlib import suppress
 from typing import Any, TypeVar
 
-from guard.asgi.body import Message, Receive
+from guard.asgi.body import Receive, prepended
 
 T = TypeVar("T")
 
@@ -50,18 +50,4 @@ async def while_connected(work: Coroutine[Any, Any, T],
                 await watch
     if watch.cancelled() or watch.exception() is not None:
         return result, receive
-    return result, _first(watch.result(), receive)
-
-
-def _first(message: Message, receive: Receive) -> Receive:
-    """A ``receive`` that yields ``message`` (taken while watching), then the client's."""
-    given = False
-
-    async def next_message() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return message
-        return await receive()
-
-    return next_message
+    return result, prepended(watch.result(), receive)
