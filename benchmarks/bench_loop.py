@@ -18,7 +18,9 @@ Hostile classes: 100k short messages; one message of 4 MB dense with PII (a cont
 per row: e-mail, phone after "call", card, IP); one message of a 4 MB string of prose; JSON
 nested 100k deep (past ``settings.max_scan_chars`` or the nesting limit, these are refused);
 then the largest prose (3 MB) and dense-PII (40 KB) messages the bound lets through, which
-are scanned in full.
+are scanned in full. Last, the answer side: a streamed answer of 4 MB in 40k events that the
+app sends as one body (an in-process gateway's whole stream), every event's text checked by
+the output policies.
 """
 
 from __future__ import annotations
@@ -84,6 +86,30 @@ HOSTILE: dict[str, Callable[[int], bytes]] = {
     "prose, scanned": lambda size: one_string(size * 3 // 4),
     "dense PII, scanned": lambda size: dense_pii(40_000 * size // BODY_BYTES),
 }
+
+
+STREAMED = json.dumps({"model": "gpt-4o-mini", "user": "u1", "stream": True,
+                       "messages": [{"role": "user", "content": "write a lot"}]}).encode()
+
+
+def streamed_answer(size: int = BODY_BYTES) -> bytes:
+    """An SSE answer of ``size`` bytes: one chat chunk of a few words per event."""
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini",
+             "choices": [{"index": 0, "delta": {"content": "revenue grew in every region. "}}]}
+    event = b"data: " + json.dumps(chunk).encode() + b"\n\n"
+    return event * (size // len(event)) + b"data: [DONE]\n\n"
+
+
+def streaming_app(answer: bytes) -> Any:
+    """A gateway that answers every call with ``answer`` as one body of SSE."""
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        await send({"type": "http.response.body", "body": answer, "more_body": False})
+
+    return app
 
 
 def bare_app() -> Any:
@@ -184,4 +210,18 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                             bare_stall * 1e6, "GuardMiddleware", stall * 1e6))
             rows.append(row(f"decide: {label}, {engine}", "bare app", bare_seconds * 1e6,
                             "GuardMiddleware", seconds * 1e6))
-    return rows
+    return rows + answer_rows(size)
+
+
+def answer_rows(size: int) -> list[dict[str, Any]]:
+    """The stall and time of a streamed answer of ``size`` bytes sent as one body."""
+    answer = streamed_answer(size)
+    bare = streaming_app(answer)
+    app = guarded(bare, ENGINES[1])
+    bare_stall, bare_seconds, _ = asyncio.run(measure(bare, STREAMED))
+    stall, seconds, status = asyncio.run(measure(app, STREAMED))
+    label = f"streamed answer {_size(len(answer))}, {answer.count(b'data:') - 1} events"
+    return [row(f"loop stall: {label} ({status})", "bare app", bare_stall * 1e6,
+                "GuardMiddleware", stall * 1e6),
+            row(f"decide: {label}", "bare app", bare_seconds * 1e6, "GuardMiddleware",
+                seconds * 1e6)]

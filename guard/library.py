@@ -194,7 +194,8 @@ class Guard:
                                     decision.error, decision.violations)
         body = _parsed(response_body)
         try:
-            result = await evaluate_response(self.engine.output_checks, decision, body, status)
+            result = await evaluate_response(self.engine.output_checks, decision, body, status,
+                                             self.settings.max_scan_chars)
         except RequestError:  # an answer no dialect can walk
             result = _unreadable(decision, "it is nested too deeply")
         usage = answered_usage(decision)

@@ -17,6 +17,8 @@ is in characters, weighted by what each kind costs the detectors here (a 2-core 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 NON_ASCII_WORK = 4
 ANALYZED_WORK = 200
@@ -31,6 +33,28 @@ SLICE = 1 << 16
 """Characters counted per call into C: a long text is counted slice by slice, so a worker
 thread counting 4 MB lets the event loop's thread run between slices (a C call holds the
 GIL throughout: one over 4 MB stalled every other caller for ~0.1 s)."""
+
+
+class Reader(Protocol):
+    """A check, as far as the bound is concerned: what reading some texts costs it."""
+
+    def scan_work(self, texts: Sequence[str]) -> int | None: ...
+
+
+def most_work(readers: Iterable[Reader], texts: Sequence[str]) -> int:
+    """The work of reading ``texts`` for the reader that reads them at most cost (0 when
+    none reads text)."""
+    works = (reader.scan_work(texts) for reader in readers)
+    return max((w for w in works if w is not None), default=0)
+
+
+def work_over(readers: Sequence[Reader], texts: Sequence[str], bound: int) -> int | None:
+    """:func:`most_work` when it is over ``bound``, else ``None``; texts too short to be
+    over (most) cost only a sum of lengths."""
+    if not readers or sum(map(len, texts)) * MAX_WORK_PER_CHAR <= bound:
+        return None
+    work = most_work(readers, texts)
+    return work if work > bound else None
 
 
 def text_work(text: str) -> int:

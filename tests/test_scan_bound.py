@@ -133,3 +133,45 @@ async def test_text_in_other_fields_counts_too(field: str) -> None:
     path = "/v1/responses" if field == "input" else "/v1/completions"
     decision = await guard.check_request(json.dumps(body), path=path)
     assert decision.status == 413
+
+
+OUTPUT = """\
+version: 1
+settings: {max_scan_chars: 100000}
+policies:
+  - {name: pii, type: pii, stages: [output], entities: [EMAIL_ADDRESS, PHONE_NUMBER],
+     action: redact}
+"""
+
+
+def completion(*texts: str) -> dict[str, Any]:
+    return {"id": "c", "object": "chat.completion", "choices": [
+        {"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
+        for i, t in enumerate(texts)], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}
+
+
+async def test_an_answer_past_the_bound_is_refused_whole_in_the_apis_shape() -> None:
+    guard = Guard.from_yaml(OUTPUT)
+    decision = await guard.check_request(chat("hi"), path="/v1/chat/completions")
+    digits = "call 4155550199 now " * 30  # 300 digits a choice: the bound over four choices
+    result = await guard.check_response(decision, completion(*[digits] * 4))
+    assert (result.action, result.status) == ("deny", 502)
+    error = result.body["error"]  # type: ignore[index]
+    assert error["code"] == "answer_too_large" and "max_scan_chars" in error["message"]
+    assert "4155550199" not in json.dumps(result.body)
+    under = await guard.check_response(decision, completion(digits))
+    assert under.status == 200 and "4155550199" not in json.dumps(under.body)
+
+
+async def test_an_answer_no_output_policy_reads_is_not_counted() -> None:
+    guard = Guard.from_yaml(PII.replace("action: redact}", "action: redact, stages: [input]}"))
+    decision = await guard.check_request(chat("hi"), path="/v1/chat/completions")
+    result = await guard.check_response(decision, completion("7" * 100_000))
+    assert (result.action, result.status) == ("allow", 200)
+
+
+async def test_a_text_answer_past_the_bound_is_refused_too() -> None:
+    guard = Guard.from_yaml(OUTPUT)
+    decision = await guard.check_request(chat("hi"), path="/v1/chat/completions")
+    result = await guard.check_response(decision, "call 4155550199 now " * 60)
+    assert result.status == 502 and "4155550199" not in json.dumps(result.body)

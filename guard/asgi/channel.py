@@ -48,9 +48,14 @@ class Channel:
         self.holdback = holdback
         self.pending = ""
         self.context = ""  # the tail of what was released, as the model wrote it
-        self.checked = ""  # all that was released, as the checks left it (before restore)
+        self.parts: list[str] = []  # all that was released, as the checks left it
         self.violations: dict[str, object] = {}
         self.traces: dict[str, PolicyTrace] = {}  # each policy's scans, merged
+
+    @property
+    def checked(self) -> str:
+        """All that was released, as the checks left it (before restore)."""
+        return "".join(self.parts)
 
     async def feed(self, text: str) -> Released:
         self.pending += text
@@ -64,7 +69,7 @@ class Channel:
     async def _release(self, final: bool) -> Released:
         if self.scan is None:
             out, self.pending = self.pending, ""
-            self.checked += out
+            self.parts.append(out)
             return Released(self._restore(out))
         cut = len(self.pending) if final else held_from(self.pending, self.holdback)
         if cut == 0:
@@ -82,7 +87,7 @@ class Channel:
         cut = len(self.pending) if final else held_from(self.pending, self.holdback)
         out, self.pending = self.pending[:cut], self.pending[cut:]
         self.context = (self.context + out)[-CONTEXT:]
-        self.checked += out
+        self.parts.append(out)
         return Released(self._restore(out))
 
     def _restore(self, text: str) -> str:

@@ -18,9 +18,11 @@ API's error event.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from guard.asgi.channel import Channel, Released, Scan
@@ -34,8 +36,39 @@ from guard.envelope.reading import drop_token_echoes
 from guard.errors import RequestError
 from guard.pii.pseudonyms import Pseudonyms
 
+YIELD_AFTER = 0.002
+"""Seconds of events guarded on the loop before it is handed to other callers: a chunk may
+hold thousands of events (an in-process app's whole stream, a buffered upstream's), each
+checked inline (~20 µs), and every other caller would wait for all of them."""
+
+FEED_SLICE = 16_384
+"""Bytes of one chunk parsed into events at a time (a 4 MB chunk is 25k events)."""
+
 Closing = Callable[[dict[str, Any]], Awaitable[Denial | None]]
 """Judges the whole answer (a chat completion body built from the stream)."""
+
+
+class Joined(Mapping[Key, str]):
+    """Each stream's released text, kept in parts and joined when read (at a stream's end):
+    appending to one string per event would copy it whole each time, quadratic in events."""
+
+    def __init__(self) -> None:
+        self._parts: dict[Key, list[str]] = {}
+
+    def add(self, key: Key, text: str) -> None:
+        self._parts.setdefault(key, []).append(text)
+
+    def __getitem__(self, key: Key) -> str:
+        parts = self._parts[key]
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
 
 
 class StreamGuard:
@@ -56,7 +89,7 @@ class StreamGuard:
         self.holdback = holdback
         self.strip_usage = strip_usage
         self.channels: dict[Key, Channel] = {}
-        self.released: dict[Key, str] = {}
+        self.released = Joined()
         self.json_keys: set[Key] = set()  # channels whose text is inside a JSON string
         self.templates: dict[Key, tuple[Any, str | None]] = {}  # dialects' event templates
         self.usage: dict[str, Any] = {}
@@ -81,12 +114,17 @@ class StreamGuard:
         return list(found.values())
 
     async def feed(self, chunk: bytes) -> bytes:
-        out = b""
-        for event in self.framing.feed(chunk):
-            if self.denial is not None:
-                break
-            out += await self.guarded(event)
-        return out
+        out: list[bytes] = []  # joined once: bytes += per event is quadratic in events
+        mark = time.perf_counter()
+        for at in range(0, len(chunk), FEED_SLICE):  # framing parses a slice at a time
+            for event in self.framing.feed(chunk[at:at + FEED_SLICE]):
+                if self.denial is not None:
+                    return b"".join(out)
+                out.append(await self.guarded(event))
+                if time.perf_counter() - mark > YIELD_AFTER:
+                    await asyncio.sleep(0)  # thousands of events in one chunk: others wait
+                    mark = time.perf_counter()
+        return b"".join(out)
 
     async def guarded(self, event: Event) -> bytes:
         """One event through its dialect; one guard cannot read while it must read the text
@@ -190,7 +228,7 @@ class StreamGuard:
         if released.denial is not None:
             self.denial = released.denial
             return None
-        self.released[key] = self.released.get(key, "") + released.text
+        self.released.add(key, released.text)
         return released.text
 
     async def flush(self, key: Key) -> str | None:

@@ -13,14 +13,17 @@ instead of its instructions (few-shot, or with many turns, many-shot priming).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import groupby, islice
+from itertools import chain, groupby, islice
 from operator import eq, itemgetter
 
 _STRIP = ".,;:!?\"'()[]{}<>*_`~"
 _MIN_WORDS = 8
 _MIN_ADJACENT = 3
+_SPACE = " \n\t\r"
+_ANY_SPACE = re.compile(r"\s")  # guard's own pattern, one character: linear on `re`
 _DATA_TOKENS = frozenset({"null", "none", "nan", "true", "false", "undefined", "n/a", "nil"})
 """Cells of a table or a JSON array repeat these legitimately: never a flood."""
 
@@ -45,20 +48,52 @@ def most_repeated(text: str) -> Repetition | None:
 
     ``start``/``end`` span from its first to its last occurrence (what a redaction
     removes). Numbers and short words ("0", "a", "--") are table cells and
-    punctuation, not floods.
+    punctuation, not floods. A long text is read :data:`SLICE` characters at a time
+    (cut at whitespace): one C call over megabytes would hold the GIL, and stall the
+    event loop, for tens of milliseconds.
     """
-    words = text.split()
-    if len(words) < _MIN_WORDS or sum(map(eq, words, islice(words, 1, None))) < _MIN_ADJACENT:
+    slices = word_slices(text)
+    if sum(map(len, slices)) < _MIN_WORDS or _adjacent(slices) < _MIN_ADJACENT:
         return None  # a flood repeats a word back to back; this check is cheaper than counting
-    token, count = max(Counter(words).items(), key=itemgetter(1))  # C loops: runs on every text
+    counts: Counter[str] = Counter()
+    for words in slices:
+        counts.update(words)  # C loops: runs on every text
+    token, count = max(counts.items(), key=itemgetter(1))
     word = token.strip(_STRIP)
     if len(word) < 3 or word.isdigit() or not any(c.isalpha() for c in word):
         return None
     if word in _DATA_TOKENS:
         return None
-    run = max(sum(1 for _ in group) for key, group in groupby(words) if key == token)
+    every = chain.from_iterable(slices)
+    run = max(sum(1 for _ in group) for key, group in groupby(every) if key == token)
     start = text.find(token)
-    return Repetition(count, count / len(words), start, text.rfind(token) + len(token), run)
+    return Repetition(count, count / counts.total(), start, text.rfind(token) + len(token), run)
+
+
+SLICE = 1 << 16
+"""Characters split into words per C call."""
+
+
+def word_slices(text: str) -> list[list[str]]:
+    """``text.split()``, in lists of at most :data:`SLICE` characters' words (one list for
+    most texts); no word is cut."""
+    slices, at = [], 0
+    while len(text) - at > SLICE:
+        cut = max(text.rfind(c, at, at + SLICE) for c in _SPACE)
+        if cut <= at:  # no space in the slice: the word goes on to the next space
+            space = _ANY_SPACE.search(text, at + SLICE)
+            cut = space.start() if space else len(text)
+        slices.append(text[at:cut].split())
+        at = cut
+    slices.append(text[at:].split())
+    return slices
+
+
+def _adjacent(slices: list[list[str]]) -> int:
+    """How many words equal the word before them (across slices too)."""
+    pairs = sum(sum(map(eq, words, islice(words, 1, None))) for words in slices)
+    ends = [(a[-1], b[0]) for a, b in zip(slices, slices[1:], strict=False) if a and b]
+    return pairs + sum(a == b for a, b in ends)
 
 
 ASKS = frozenset({"q", "question", "user", "human"})

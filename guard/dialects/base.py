@@ -62,9 +62,13 @@ class StreamState(Protocol):
     usage: dict[str, Any]
     finish_reason: str | None
     strip_usage: bool
-    released: dict[Key, str]
     json_keys: set[Key]
     templates: dict[Key, tuple[Any, str | None]]  # for dialects' own use: events to copy
+
+    @property
+    def released(self) -> Mapping[Key, str]:
+        """Each stream's text as released so far."""
+        ...
 
     def has(self, key: Key) -> bool: ...
 

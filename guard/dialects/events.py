@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from guard.envelope.reading import loads_finite
 from guard.errors import GuardError
 
 MAX_EVENT = 16 * 1024 * 1024
@@ -71,7 +72,7 @@ class Event:
         once, however many readers ask (the stream guard, then the dialect)."""
         if self._parsed is _UNREAD:
             try:
-                self._parsed = json.loads(self.data)
+                self._parsed = loads_finite(self.data)  # written out again: finite
             except (ValueError, RecursionError):
                 self._parsed = None
         return self._parsed

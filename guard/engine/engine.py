@@ -26,7 +26,7 @@ from guard.envelope import Envelope, apply_edits, set_value
 from guard.errors import CelEvaluationError
 from guard.limits.holds import release
 from guard.responses import error_body
-from guard.scanwork import MAX_WORK_PER_CHAR
+from guard.scanwork import most_work, work_over
 
 
 class Engine:
@@ -60,17 +60,11 @@ class Engine:
         """The work of reading ``envelope``'s text, in characters, for the policy that
         reads it at most cost (0 when no policy reads text): a length, and the digits
         for a PII policy."""
-        texts = [s.text for s in envelope.segments]
-        works = (c.scan_work(texts) for c in self.input_checks)
-        return max((w for w in works if w is not None), default=0)
+        return most_work(self.input_checks, [s.text for s in envelope.segments])
 
     def work_over(self, envelope: Envelope, bound: int) -> int | None:
-        """:meth:`scan_work` when it is over ``bound``, else ``None``; a request whose
-        text is too short to be over (most) costs a sum of lengths."""
-        if sum(len(s.text) for s in envelope.segments) * MAX_WORK_PER_CHAR <= bound:
-            return None
-        work = self.scan_work(envelope)
-        return work if work > bound else None
+        """:meth:`scan_work` when it is over ``bound``, else ``None``."""
+        return work_over(self.input_checks, [s.text for s in envelope.segments], bound)
 
     async def _resolve_variables(self, ctx: Context) -> None:
         """Evaluate variables in order; rebind only before one that reads earlier ones."""

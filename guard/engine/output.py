@@ -16,24 +16,30 @@ from guard.engine.context import Context
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.run import Denial, Run, run_checks
 from guard.envelope import Edit, apply_edits, parse_response, set_value
-from guard.responses import error_body
+from guard.responses import UPSTREAM, error_body
+from guard.scanwork import work_over
 
 
 async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
-                            status: int = 200) -> ResponseDecision:
-    """Run the output checks of ``decision``'s request over ``body``."""
+                            status: int = 200, bound: int | None = None) -> ResponseDecision:
+    """Run the output checks of ``decision``'s request over ``body``; an answer whose text
+    would cost them more than ``bound`` (``settings.max_scan_chars``) to read is refused
+    whole, as a request would be: guard does not pass what it has not read."""
     ctx: Context = decision.state["context"]
     ctx.stage = "output"
     text = isinstance(body, str)  # an answer that is text, not JSON: one text to check
     ctx.set_response(parse_response({"text": body} if text else body, status,
                                     "unknown" if text else decision.api))
+    assert ctx.response is not None
+    texts = [segment.text for segment in ctx.response.segments]
+    if bound is not None and (work := work_over(checks, texts, bound)) is not None:
+        return _too_much(decision, work, bound)
     run = await run_checks(checks, ctx, apply_output)
     if run.denial is not None:
         denial = run.denial
         error = error_body(decision.api, denial.status, denial.message, denial.policy)
         return ResponseDecision(decision.decision_id, "deny", denial.status, error,
                                 run.violations, run.trace, dict(run.headers))
-    assert ctx.response is not None
     restore_pseudonyms(ctx)
     final = ctx.response.body if isinstance(body, dict | list | str) else body
     if text:
@@ -41,6 +47,15 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
     action: Action = "modify" if final != body else "allow"
     return ResponseDecision(decision.decision_id, action, status, final, run.violations,
                             run.trace, dict(run.headers))
+
+
+def _too_much(decision: Decision, work: int, bound: int) -> ResponseDecision:
+    """The API's 502 for an answer too costly to read (``code`` ``answer_too_large``)."""
+    message = (f"the upstream's answer is too much to scan: {work:,} characters of work; "
+               f"settings.max_scan_chars is {bound:,}")
+    body = error_body(decision.api, 502, message, "answer_too_large", UPSTREAM)
+    return ResponseDecision(decision.decision_id, "deny", 502, body,
+                            [Violation("answer_too_large", message, "deny", status=502)])
 
 
 async def judge_answer(checks: list[Check], decision: Decision, answer: dict[str, Any],

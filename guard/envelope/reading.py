@@ -44,11 +44,22 @@ def read_answer(raw: bytes) -> Reading:
         return Reading("bytes", None)
 
 
+def loads_finite(raw: str | bytes) -> Any:
+    """JSON as the answer's reader reads it: numbers out of range are finite doubles
+    (``Infinity`` is not JSON, so an answer written out again must not hold one, and usage
+    counts must stay finite); ``NaN`` and ``Infinity`` are no JSON (ValueError)."""
+    return json.loads(raw, parse_int=_integer, parse_float=_finite, parse_constant=_no_json)
+
+
+def _no_json(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
 def _common_reading(raw: bytes) -> Any:
     """Last of a repeated key wins (as Python's and JavaScript's parsers read it); a lone
-    surrogate becomes U+FFFD, which every reader reads alike; numbers out of range are
-    finite doubles (``Infinity`` is not JSON, and usage counts must stay finite)."""
-    value = json.loads(raw, parse_int=_integer, parse_float=_finite)
+    surrogate becomes U+FFFD, which every reader reads alike; numbers as
+    :func:`loads_finite` reads them."""
+    value = loads_finite(raw)
     text = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return json.loads(text.decode("utf-8", "replace"))
 

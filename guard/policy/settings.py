@@ -96,7 +96,8 @@ class Settings(Model):
                                 "first 4 more, and under a PII policy each digit and `@` "
                                 "200 more (what the detectors' analysis costs). Past it the "
                                 "request gets 413, before any policy runs: never a partial "
-                                "scan. The default is about a second of PII scanning.")
+                                "scan. A whole answer past it (for the output policies) "
+                                "gets 502. The default is about a second of PII scanning.")
     max_header_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024,
                                   description="Request line and header fields together, in "
                                   "bytes; a request with more gets 431.")
