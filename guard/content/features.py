@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain, groupby, islice
+from itertools import chain, groupby, islice, pairwise
 from operator import eq, itemgetter
 
 _STRIP = ".,;:!?\"'()[]{}<>*_`~"
@@ -92,8 +92,8 @@ def word_slices(text: str) -> list[list[str]]:
 def _adjacent(slices: list[list[str]]) -> int:
     """How many words equal the word before them (across slices too)."""
     pairs = sum(sum(map(eq, words, islice(words, 1, None))) for words in slices)
-    ends = [(a[-1], b[0]) for a, b in zip(slices, slices[1:], strict=False) if a and b]
-    return pairs + sum(a == b for a, b in ends)
+    full = [words for words in slices if words]
+    return pairs + sum(a[-1] == b[0] for a, b in pairwise(full))
 
 
 ASKS = frozenset({"q", "question", "user", "human"})
