@@ -1,0 +1,210 @@
+"""guard's own secrets set: generated credentials in contexts the public set does not use.
+
+The public Nosey Parker rows tuned the catalog, so recall on them says little about
+text nobody here has seen. This set is written from the failing *classes* of issue 18
+(a key id beside its secret, base64 secrets that start with ``/`` or ``+``, connection
+URLs with an empty user, CLI password flags, values quoted with symbols) in forms the
+public set lacks: CLI transcripts, shell history, CI logs, prose, config files of other
+clouds. Every value is random (seeded), so no real-looking key sits in git and a rule
+cannot learn the examples. Each positive names the values that must be gone after
+redaction; the negatives are benign look-alikes (hashes, UUIDs in logs, base64 images,
+commit SHAs, placeholders, ordinary CLI flags).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ALNUM = string.ascii_letters + string.digits
+B64 = ALNUM + "+/"
+HEX = "0123456789abcdef"
+UPPER32 = string.ascii_uppercase + "234567"
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    text: str
+    values: tuple[str, ...] = ()  # what redaction must remove (empty: a negative)
+
+
+def _c(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def _b64_secret(rng: random.Random, n: int = 40, lead: str = "") -> str:
+    """A base64 secret with upper, lower and digits (``lead``: its first character)."""
+    while True:
+        value = lead + _c(rng, n - len(lead), B64)
+        if any(c.isdigit() for c in value) and any(c.isupper() for c in value):
+            return value
+
+
+def _password(rng: random.Random) -> str:
+    return _c(rng, 4, string.ascii_letters) + _c(rng, 3, string.digits) + rng.choice("!#%^*") \
+        + _c(rng, 5)
+
+
+def _values(rng: random.Random) -> dict[str, str]:
+    return {
+        "akia": "AKIA" + _c(rng, 16, UPPER32),
+        "asia": "ASIA" + _c(rng, 16, UPPER32),
+        "aws": _b64_secret(rng),
+        "aws_slash": _b64_secret(rng, lead="/"),
+        "aws_plus": _b64_secret(rng, lead="+"),
+        "session": "IQoJb3JpZ2luX2Vj" + _c(rng, 200, B64),
+        "twilio_sk": "SK" + _c(rng, 32, HEX),
+        "twilio_ac": "AC" + _c(rng, 32, HEX),
+        "twilio_secret": _c(rng, 32),
+        "twilio_auth": _c(rng, 32, HEX),
+        "azure_id": "-".join(_c(rng, n, HEX) for n in (8, 4, 4, 4, 12)),
+        "azure_secret": _c(rng, 3) + rng.choice(string.digits) + "Q~" + _c(rng, 34, ALNUM + "_~.-"),
+        "ali_id": "LTAI" + _c(rng, 20),
+        "ali_secret": _c(rng, 30),
+        "tc_id": "AKID" + _c(rng, 32),
+        "tc_secret": _c(rng, 32),
+        "do_id": "DO00" + _c(rng, 16, string.ascii_uppercase + string.digits),
+        "do_secret": _b64_secret(rng, 43),
+        "cf_token": _c(rng, 40, ALNUM + "_-"),
+        "cf_global": _c(rng, 37, HEX),
+        "pw": _password(rng),
+        "pw2": _password(rng),
+        "pw_at": _c(rng, 5) + "@" + _c(rng, 4, string.digits) + "!",
+        "hex40": _c(rng, 40, HEX),
+        "b64": _b64_secret(rng, 44),
+        "minio": _c(rng, 40),
+        "django": _c(rng, 20, string.ascii_lowercase + string.digits) + "^%(+=@!&*$" + _c(rng, 20),
+        "pem_body": _c(rng, 64, B64),
+    }
+
+
+POSITIVES = [
+    # a key id beside its secret, in the forms people paste
+    ("aws configure", "$ aws configure\nAWS Access Key ID [None]: {akia}\n"
+     "AWS Secret Access Key [None]: {aws}\nDefault region name [None]: eu-west-1\n", "aws"),
+    ("aws configure /", "$ aws configure\nAWS Access Key ID [****************ABCD]: {akia}\n"
+     "AWS Secret Access Key [****************wxyz]: {aws_slash}\n", "aws_slash"),
+    ("aws export +", "export AWS_ACCESS_KEY_ID={akia}\nexport AWS_SECRET_ACCESS_KEY={aws_plus}\n",
+     "aws_plus"),
+    ("aws prose", "Here are the creds for the staging bucket: key id {akia}, secret {aws}. "
+     "Please rotate them after the demo.", "aws"),
+    ("aws prose colon", "Access key: {akia}\nSecret: {aws_slash}\n", "aws_slash"),
+    ("aws sts json", '{{"Credentials": {{"AccessKeyId": "{asia}", "SecretAccessKey": "{aws_plus}", '
+     '"SessionToken": "{session}", "Expiration": "2026-01-01T00:00:00Z"}}}}', "aws_plus session"),
+    ("aws csv", "User name,Access key ID,Secret access key\nci-bot,{akia},{aws}\n", "aws"),
+    ("aws table", "| key id | secret |\n|---|---|\n| {akia} | {aws_slash} |\n", "aws_slash"),
+    ("aws env inline", "AWS_ACCESS_KEY_ID={akia} AWS_SECRET_ACCESS_KEY={aws} aws s3 ls", "aws"),
+    ("aws configure set", "aws configure set aws_secret_access_key {aws_plus} --profile ci",
+     "aws_plus"),
+    ("twilio prose", "Twilio API key SID {twilio_sk} and its secret {twilio_secret}",
+     "twilio_secret"),
+    ("twilio code", "client = Client('{twilio_sk}', '{twilio_secret}', '{twilio_ac}')",
+     "twilio_secret"),
+    ("twilio account", "account sid {twilio_ac}\nauth token: {twilio_auth}\n", "twilio_auth"),
+    ("twilio curl", "curl -X GET https://api.twilio.com/2010-04-01/Accounts.json "
+     "-u {twilio_ac}:{twilio_auth}", "twilio_auth"),
+    ("azure env", "AZURE_CLIENT_ID={azure_id}\nAZURE_CLIENT_SECRET={azure_secret}\n",
+     "azure_secret"),
+    ("azure cli", "az login --service-principal -u {azure_id} -p {azure_secret} --tenant contoso",
+     "azure_secret"),
+    ("azure prose", "the app registration's secret value is {azure_secret}", "azure_secret"),
+    ("alibaba", "AccessKey ID: {ali_id}\nAccessKey Secret: {ali_secret}\n", "ali_secret"),
+    ("alibaba cli", "aliyun configure set --access-key-id {ali_id} --access-key-secret {ali_secret}"
+     " --region cn-hangzhou", "ali_secret"),
+    ("tencent", "SecretId = {tc_id}\nSecretKey = {tc_secret}\n", "tc_secret"),
+    ("digitalocean spaces", "spaces key {do_id} secret {do_secret}", "do_secret"),
+    ("cloudflare", "CLOUDFLARE_API_TOKEN={cf_token}\n", "cf_token"),
+    ("cloudflare global", 'curl -H "X-Auth-Email: ops@corp.io" -H "X-Auth-Key: {cf_global}" '
+     "https://api.cloudflare.com/client/v4/zones", "cf_global"),
+    ("minio", "mc alias set prod https://minio.internal:9000 admin {minio}", "minio"),
+    # connection URLs and CLI passwords
+    ("redis empty user", "REDIS_URL=redis://:{pw}@cache.internal:6379/0", "pw"),
+    ("postgres empty user", "psql postgres://:{pw}@db.internal/app", "pw"),
+    ("url password with @", "amqp://svc:{pw_at}@mq.internal:5672/", "pw_at"),
+    ("mysql -p", "mysql -u root -p{pw} shop < dump.sql", "pw"),
+    ("mysqldump quoted", "mysqldump -uadmin -p'{pw}' --all-databases > all.sql", "pw"),
+    ("--password=", "influx auth --username admin --password={pw}", "pw"),
+    ("--password space", "mongosh --username app --password {pw} --host db1", "pw"),
+    ("-p quoted", "docker login -u deploy -p '{pw}' registry.corp.io", "pw"),
+    ("PGPASSWORD", "PGPASSWORD={pw} psql -h db -U app -d shop", "pw"),
+    ("sshpass", "sshpass -p '{pw}' ssh ops@10.0.0.5", "pw"),
+    ("curl -u", "curl -u admin:{pw} https://jenkins.internal/api/json", "pw"),
+    ("htpasswd", "htpasswd -b -c /etc/nginx/.htpasswd admin {pw}", "pw"),
+    ("redis-cli -a", "redis-cli -h cache -a {pw} PING", "pw"),
+    ("sqlcmd -P", "sqlcmd -S tcp:sql01,1433 -U sa -P {pw} -Q \"SELECT 1\"", "pw"),
+    ("ldapsearch -w", "ldapsearch -x -D cn=admin,dc=corp -w {pw} -b dc=corp", "pw"),
+    ("keytool", "keytool -importkeystore -srckeystore a.p12 -srcstorepass {pw} "
+     "-deststorepass {pw2}",
+     "pw pw2"),
+    ("openssl pass:", "openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:{pw}", "pw"),
+    ("smbclient", "smbclient //fs01/share -U backup%{pw}", "pw"),
+    ("net use", "net use Z: \\\\fs01\\share {pw} /user:CORP\\backup", "pw"),
+    ("chpasswd", "echo 'deploy:{pw}' | chpasswd", "pw"),
+    ("wget", "wget --user=ci --password={pw} https://repo.internal/a.tgz", "pw"),
+    ("7z", "7z x backup.7z -p{pw}", "pw"),
+    ("zip -P", "zip -P {pw} secrets.zip notes.txt", "pw"),
+    ("ipmitool", "ipmitool -I lanplus -H 10.1.1.9 -U ADMIN -P {pw} power status", "pw"),
+    ("rabbitmqctl", "rabbitmqctl add_user svc {pw}", "pw"),
+    # names with spaces, quoted values with symbols, multi-line formats
+    ("prose secret key", "secret key: {b64}", "b64"),
+    ("django quoted", "SECRET_KEY = '{django}'", "django"),
+    ("yaml password", "database:\n  user: app\n  password: {pw}\n  host: db\n", "pw"),
+    ("log line", "2026-03-01 12:00:01 INFO connecting with password={pw} to db01", "pw"),
+    ("toml token", 'api_token = "{hex40}"', "hex40"),
+    ("pem pkcs8", "-----BEGIN PRIVATE KEY-----\n{pem_body}\n{pem_body}\n-----END PRIVATE KEY-----",
+     "pem_body"),
+]
+"""(class, template, names of the values that must be gone)."""
+
+NEGATIVES = [
+    ("commit sha", "Merge {hex40} into main (fast-forward)"),
+    ("git log", "commit {hex40}\nAuthor: Ann <ann@corp.io>\nDate:   Mon Mar 2 10:00 2026\n"),
+    ("sha256", "sha256sum: {hex64}  release.tar.gz"),
+    ("uuid log", "2026-03-01T10:00:00Z request_id={uuid} status=200 duration=12ms"),
+    ("uuid json", '{{"id": "{uuid}", "tenant": "{uuid2}", "kind": "order"}}'),
+    ("base64 image", "<img src=\"data:image/png;base64,{png}\" alt=\"logo\">"),
+    ("placeholder aws", "AWS_ACCESS_KEY_ID=<your-access-key-id>\n"
+     "AWS_SECRET_ACCESS_KEY=<your-secret>"),
+    ("placeholder env", "export API_KEY=${{API_KEY}}\nexport DB_PASSWORD=$DB_PASSWORD\n"),
+    ("mysql prompt", "mysql -u root -p shop"),
+    ("mkdir -p", "mkdir -p /var/lib/app && cp -pr src/ dst/"),
+    ("docker port", "docker run -p 8080:80 -v /data:/data nginx"),
+    ("path", "Copy the file to /usr/local/share/applications/Firefox/defaults.json"),
+    ("url no password", "git clone https://github.com/corp/app.git && ssh://git@host/repo"),
+    ("prose password", "Forgot your password? Reset it from the account page; "
+     "passwords must be 12 characters long."),
+    ("yaml refs", "password:\n  secretKeyRef:\n    name: db\n    key: password\n"),
+    ("python", "def check(password: str) -> bool:\n    return len(password) >= 12\n"),
+    ("table", "| name | password policy |\n|---|---|\n| admin | rotate every 90 days |\n"),
+    ("sri hash", '<script src="app.js" integrity="sha384-{b64_64}"></script>'),
+    ("manual", "Pass -p to preserve permissions and --password-file to read it from disk."),
+    ("support mail", "Hi team, the key id in the ticket is our account alias, not a secret. "
+     "Thanks, Ann"),
+    ("npm lock", '"integrity": "sha512-{b64_86}=="'),
+    ("cli help", "usage: mysql [-u USER] [-p[PASSWORD]] [--password[=PASSWORD]] [DATABASE]"),
+]
+
+
+def cases(seed: int = 18) -> list[Case]:
+    """Every positive and negative, with values from ``seed``."""
+    rng = random.Random(seed)
+    out: list[Case] = []
+    for kind, template, names in POSITIVES:
+        values = _values(rng)
+        out.append(Case(kind, template.format(**values),
+                        tuple(values[n] for n in names.split())))
+    fill: dict[str, Callable[[], str]] = {
+        "hex40": lambda: _c(rng, 40, HEX), "hex64": lambda: _c(rng, 64, HEX),
+        "uuid": lambda: "-".join(_c(rng, n, HEX) for n in (8, 4, 4, 4, 12)),
+        "png": lambda: base64.b64encode(bytes(rng.randrange(256) for _ in range(300))).decode(),
+        "b64_64": lambda: _c(rng, 64, B64), "b64_86": lambda: _c(rng, 86, B64),
+    }
+    for kind, template in NEGATIVES:
+        values = {name: make() for name, make in fill.items()}
+        values["uuid2"] = fill["uuid"]()
+        out.append(Case(kind, template.format(**values)))
+    return out
