@@ -38,10 +38,16 @@ class SecretRule:
     needs_digit: bool = False
     shape_checks: bool = True  # False: a leading ``$`` or a UUID shape is the format itself
     evidence: str = "name"  # one of EVIDENCE: which placeholder-looking values still count
+    multiline: bool = False  # the format itself spans lines (PEM, .netrc, a YAML block)
+    partner: str = ""  # the secret that goes with this match (a key id's secret), nearby
+    partner_entropy: float = 3.5  # bits per character the partner must reach
+    alone: bool = True  # False: the match is an identifier, reported only with its partner
 
     def __post_init__(self) -> None:
         if self.evidence not in EVIDENCE:
             raise ValueError(f"{self.name}: evidence must be one of {', '.join(EVIDENCE)}")
+        if not self.alone and not self.partner:
+            raise ValueError(f"{self.name}: a rule that is not reported alone needs a partner")
 
 
 @dataclass(frozen=True, slots=True)
