@@ -186,6 +186,26 @@ NEGATIVES = [
      "Thanks, Ann"),
     ("npm lock", '"integrity": "sha512-{b64_86}=="'),
     ("cli help", "usage: mysql [-u USER] [-p[PASSWORD]] [--password[=PASSWORD]] [DATABASE]"),
+    ("docker ports", "docker run -d -p 5432:5432 -p 6379:6379 --name dev postgres:16"),
+    ("az plan", "az webapp create -g shop-rg -p shopPlan2 -n shop-web --runtime PYTHON:3.12"),
+    ("ssh tunnel", "ssh -p 2222 -L 5432:db.internal:5432 ops@bastion.corp.io"),
+    ("rsync", "rsync -avz -e 'ssh -p 2201' build/ deploy@web01:/srv/app/"),
+    ("tar", "tar -czpf backup-2026-03-01.tar.gz /etc /var/www"),
+    ("pip", "pip install -r requirements.txt --index-url https://pypi.corp.io/simple"),
+    ("kubectl", "kubectl create secret generic db --from-file=password=./pw.txt -n prod"),
+    ("token prose", "The access token expires after 3600 seconds; refresh it with the "
+     "refresh token grant described in section 4.2."),
+    ("csv ids", "order_id,customer_id,sku\n{hex40},{uuid},A-1001\n"),
+    ("jwt docs", "A JWT has three parts: header.payload.signature, each base64url encoded."),
+    ("sha in yaml", "image:\n  digest: sha256:{hex64}\n  tag: v1.4.2\n"),
+    ("support mail pw", "Hello, I reset my password yesterday but the portal still says "
+     "my password: expired. Could you check? Regards, Bob"),
+    ("log auth fail", "2026-03-01 10:00:02 WARN auth failed for user=alice reason=bad_password "
+     "ip=10.2.3.4 attempts=3"),
+    ("aws docs", "Use aws configure to set your access key ID and secret access key; "
+     "never commit them."),
+    ("twilio docs", "Your Account SID starts with AC and your API key SID starts with SK."),
+    ("hash list", "{hex40}\n{hex40b}\n{hex40c}"),
 ]
 
 
@@ -198,7 +218,8 @@ def cases(seed: int = 18) -> list[Case]:
         out.append(Case(kind, template.format(**values),
                         tuple(values[n] for n in names.split())))
     fill: dict[str, Callable[[], str]] = {
-        "hex40": lambda: _c(rng, 40, HEX), "hex64": lambda: _c(rng, 64, HEX),
+        "hex40": lambda: _c(rng, 40, HEX), "hex40b": lambda: _c(rng, 40, HEX),
+        "hex40c": lambda: _c(rng, 40, HEX), "hex64": lambda: _c(rng, 64, HEX),
         "uuid": lambda: "-".join(_c(rng, n, HEX) for n in (8, 4, 4, 4, 12)),
         "png": lambda: base64.b64encode(bytes(rng.randrange(256) for _ in range(300))).decode(),
         "b64_64": lambda: _c(rng, 64, B64), "b64_86": lambda: _c(rng, 86, B64),

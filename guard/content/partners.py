@@ -68,9 +68,12 @@ def partner_spans(regex: Any, rule: SecretRule, text: str, start: int, end: int
     groups = [i for name, i in regex.groupindex.items()
               if name == "secret" or name.startswith("secret_")] or [0]
     found = []
-    for match in regex.finditer(text, low, high):
-        span = next((match.span(g) for g in groups if match.span(g)[0] >= 0), None)
-        if span is None or (span[0] < end and start < span[1]):
+    for match in regex.finditer(text[low:high]):  # a slice: the wrapper encodes its text
+        found_span = next((match.span(g) for g in groups if match.span(g)[0] >= 0), None)
+        if found_span is None:
+            continue
+        span = (found_span[0] + low, found_span[1] + low)
+        if span[0] < end and start < span[1]:
             continue
         value = text[span[0]:span[1]]
         if is_marked(value) or is_filler(value) or entropy(value) < rule.partner_entropy:

@@ -116,6 +116,12 @@ def _placeholder_shape(value: str) -> bool:
     return value.startswith(PLACEHOLDER_STARTS) or _is_uuid(value)
 
 
+def _ends_a_sentence(value: str) -> bool:
+    """``expired.`` in "my password: expired.": a word that ends a sentence, not a value."""
+    word = value[:-1]
+    return value.endswith(".") and word.isalpha() and word.islower()
+
+
 def is_secret(rule: SecretRule, value: str) -> bool:
     """Whether ``value``, matched by ``rule``, is plausibly a real secret.
 
@@ -126,7 +132,7 @@ def is_secret(rule: SecretRule, value: str) -> bool:
         return False
     if rule.evidence != "prefix" and is_filler(value):
         return False
-    if rule.evidence == "name" and value.lower() in PLACEHOLDER_VALUES:
+    if rule.evidence == "name" and (value.lower() in PLACEHOLDER_VALUES or _ends_a_sentence(value)):
         return False
     if rule.shape_checks and _placeholder_shape(value):
         return False

@@ -1,0 +1,130 @@
+"""Secrets catalog classes of issue 18: each redacts its value, stays on its line, and
+leaves the near misses alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.secrets_corpus import cases
+from guard.checks.content import merged_spans
+from guard.content.catalog import secret_rules
+from guard.content.scanner import Detectors, Scanner
+from guard.regex import compile_regex
+from tests.content.conftest import make_fakes
+
+SECRETS = Scanner(Detectors(secrets=True))
+MULTILINE = {"private_key", "okta_api_token", "jenkins_secret", "netrc_credentials",
+             "jwt_secret", "gradle_credentials", "password_in_code_call"}
+"""Formats that span lines: a PEM block, a Terraform block naming okta, Jenkins's setup
+banner, a .netrc entry, a YAML block, Gradle's credentials {}, a constructor's arguments."""
+
+CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "content_corpus.yaml")
+                        .read_text("utf-8"))
+FAKES = make_fakes()
+OWN = [c for c in cases() if c.values]
+SAMPLES = [c["text"].format(**FAKES) for c in CORPUS["secrets"]] + [c.text for c in OWN]
+
+
+SLASHED = "/Xk2p9QvLr8sT4wZ1yB6nM3cF7hJ0dG5aE+uIoP"
+AZURE = "xQ58Q~Zk3m.Pq7Rt_Vw9Yz1Bc4Df6Gh8Jk0Lm2Np"
+
+
+def _redact(text: str) -> str:
+    out = text
+    for start, end in reversed(merged_spans([(h.start, h.end) for h in SECRETS.scan(text).hits])):
+        out = out[:start] + "***" + out[end:]
+    return out
+
+
+def test_the_multiline_rules_are_the_formats_that_span_lines() -> None:
+    assert {r.name for r in secret_rules() if r.multiline} == MULTILINE
+
+
+@pytest.mark.parametrize("rule", [r for r in secret_rules() if not r.multiline],
+                         ids=lambda r: r.name)
+def test_no_single_line_rule_matches_across_a_line_break(rule: object) -> None:
+    regex = compile_regex(rule.regex)  # type: ignore[attr-defined]
+    for sample in SAMPLES:
+        broken = re.sub(r"[ \t]+", "\n", sample)
+        for variant in (broken, sample.replace("=", "=\n").replace(":", ":\n")):
+            for match in regex.finditer(variant):
+                inner = match.group(0)[1:-1]  # a boundary character may be the line break
+                assert "\n" not in inner, (variant, match.group(0))
+
+
+@pytest.mark.parametrize("case", OWN, ids=lambda c: c.kind)
+def test_every_own_class_redacts_its_secret_value(case: object) -> None:
+    redacted = _redact(case.text)  # type: ignore[attr-defined]
+    for value in case.values:  # type: ignore[attr-defined]
+        assert value not in redacted
+
+
+@pytest.mark.parametrize("case", [c for c in cases() if not c.values], ids=lambda c: c.kind)
+def test_benign_look_alikes_are_left_alone(case: object) -> None:
+    assert SECRETS.scan(case.text).hits == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("text", [
+    "password:\n  secretKeyRef:\n    name: db-credentials\n",
+    "api_key:\n  valueFrom: vault\n",
+    "client_secret =\n    load_from_env()\n",
+    "--password\nhunter2isnotit",
+    "mysql -u root -p\nshop_db_2024",
+    "token:\n  sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+])
+def test_a_name_and_a_value_on_different_lines_are_no_secret(text: str) -> None:
+    assert SECRETS.scan(text).hits == []
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ("REDIS_URL=redis://:S3cr3t-Pw@cache:6379", "S3cr3t-Pw"),
+    ("mongodb+srv://app:p@ss123!@cluster0.net/db", "p@ss123!"),
+    ("mysql -uroot -pS3cretPass shop", "S3cretPass"),
+    ("mysqldump -p'Tr0ub4dor&3' shop", "Tr0ub4dor&3"),
+    ("PsExec.exe \\\\srv -u CORP\\ops -p Winter2026! cmd", "Winter2026!"),
+    ("ipmitool -H 10.0.0.9 -U root -P calvin42 power on", "calvin42"),
+    ("keytool -list -keystore k.jks -storepass chang3it", "chang3it"),
+    ("openssl rsa -in k.pem -passin pass:Hunter2x", "Hunter2x"),
+    ("redis-cli -a R3disPw! ping", "R3disPw!"),
+    ("ldapwhoami -x -D cn=admin -w Adm1nPw", "Adm1nPw"),
+    ("htpasswd -nb admin Sup3rPw", "Sup3rPw"),
+    ("echo 'ops:N3wPass!' | sudo chpasswd", "N3wPass!"),
+    ("REDISCLI_AUTH=Rc4uth redis-cli ping", "Rc4uth"),
+    ("secret key: " + SLASHED, SLASHED),
+    ("SECRET_KEY = 'k3^%(+=x@v9-q!w&39w4+n3*k*$abcd'", "k3^%(+=x@v9-q!w&39w4+n3*k*$abcd"),
+    ("the app secret is " + AZURE + " (expires in May)", AZURE),
+])
+def test_cli_url_and_quoted_values_are_redacted_whole(text: str, secret: str) -> None:
+    redacted = _redact(text)
+    assert secret not in redacted and "***" in redacted
+
+
+@pytest.mark.parametrize("text", [
+    "mysql -u root -p shop", "mkdir -p /srv/app", "docker run -p 8080:80 nginx",
+    "usage: sshpass -p password ssh host",
+    "ssh://git@github.com/org/repo.git", "http://localhost:8080/path",
+    "the value at /usr/local/share/Firefox/defaults/pref is read first",
+    "SECRET_KEY = '%(secret_key)s'", "TOKEN=${CI_JOB_TOKEN}",
+])
+def test_near_misses_of_the_new_classes(text: str) -> None:
+    found = SECRETS.scan(text).detectors
+    assert found in ([], ["cli_password_flag"]) if "sshpass" in text else found == []
+
+
+SAFE = st.text(alphabet=" abcdefg.,;\n", max_size=40)
+
+
+@given(SAFE, SAFE, st.sampled_from(OWN))
+def test_redaction_removes_every_value_and_touches_only_its_sample(
+        before: str, after: str, case: object) -> None:
+    text = f"{before}\n{case.text}\n{after}"  # type: ignore[attr-defined]
+    redacted = _redact(text)
+    for value in case.values:  # type: ignore[attr-defined]
+        assert value not in redacted
+    assert redacted.startswith(before + "\n") and redacted.endswith("\n" + after)
