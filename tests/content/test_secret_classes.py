@@ -33,6 +33,7 @@ SAMPLES = [c["text"].format(**FAKES) for c in CORPUS["secrets"]] + [c.text for c
 
 SLASHED = "/Xk2p9QvLr8sT4wZ1yB6nM3cF7hJ0dG5aE+uIoP"
 AZURE = "xQ58Q~Zk3m.Pq7Rt_Vw9Yz1Bc4Df6Gh8Jk0Lm2Np"
+SAS = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3k%3D"
 
 
 def _redact(text: str) -> str:
@@ -99,6 +100,20 @@ def test_a_name_and_a_value_on_different_lines_are_no_secret(text: str) -> None:
     ("secret key: " + SLASHED, SLASHED),
     ("SECRET_KEY = 'k3^%(+=x@v9-q!w&39w4+n3*k*$abcd'", "k3^%(+=x@v9-q!w&39w4+n3*k*$abcd"),
     ("the app secret is " + AZURE + " (expires in May)", AZURE),
+    ("mysqladmin -u root password N3wRootPw", "N3wRootPw"),
+    ("nmcli dev wifi connect Home password W1f1Pass!", "W1f1Pass!"),
+    ("net user admin P@ssw0rd1 /add", "P@ssw0rd1"),
+    ("schtasks /create /tn x /RU CORP\\svc /RP Sched2026!", "Sched2026!"),
+    ('ssh-keygen -t ed25519 -N "K3yPass!" -f k', "K3yPass!"),
+    ("lftp -u ops,Ftp9Pass ftp.corp.io", "Ftp9Pass"),
+    ('echo "Sud0Pass!" | sudo -S apt update', "Sud0Pass!"),
+    ("echo Reg1stryPw | docker login -u ci --password-stdin reg.io", "Reg1stryPw"),
+    ("sqlplus -s sys/Oracle_1@db as sysdba", "Oracle_1"),
+    ("vault login s.Qw7Rt2Yu9Io4Pa6Sd1Fg3Hj5Kl8Zx", "s.Qw7Rt2Yu9Io4Pa6Sd1Fg3Hj5Kl8Zx"),
+    ("az storage blob list --account-key " + SLASHED[1:], SLASHED[1:]),
+    ("https://a.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=" + SAS, SAS),
+    ("smtp://me@corp.io:Mail9Pw!@smtp.corp.io:587", "Mail9Pw!"),
+    ("gpg --batch --passphrase Gpg9Pass! -c notes.txt", "Gpg9Pass!"),
 ])
 def test_cli_url_and_quoted_values_are_redacted_whole(text: str, secret: str) -> None:
     redacted = _redact(text)
@@ -111,6 +126,10 @@ def test_cli_url_and_quoted_values_are_redacted_whole(text: str, secret: str) ->
     "ssh://git@github.com/org/repo.git", "http://localhost:8080/path",
     "the value at /usr/local/share/Firefox/defaults/pref is read first",
     "SECRET_KEY = '%(secret_key)s'", "TOKEN=${CI_JOB_TOKEN}",
+    "we connect client/server pairs over TLS", "sqlplus /nolog",
+    "kubectl get secret db-credentials-2 -o yaml", "--token-file /run/secrets/token2",
+    "echo $DB_PASSWORD | docker login -u ci --password-stdin",
+    "az webapp create -g rg -p shopPlan2 -n web", "docker run -p 5432:5432 postgres",
 ])
 def test_near_misses_of_the_new_classes(text: str) -> None:
     found = SECRETS.scan(text).detectors
