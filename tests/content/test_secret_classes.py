@@ -20,9 +20,11 @@ from tests.content.conftest import make_fakes
 
 SECRETS = Scanner(Detectors(secrets=True))
 MULTILINE = {"private_key", "okta_api_token", "jenkins_secret", "netrc_credentials",
-             "jwt_secret", "gradle_credentials", "password_in_code_call"}
+             "jwt_secret", "gradle_credentials", "password_in_code_call",
+             "wrapped_secret_assignment"}
 """Formats that span lines: a PEM block, a Terraform block naming okta, Jenkins's setup
-banner, a .netrc entry, a YAML block, Gradle's credentials {}, a constructor's arguments."""
+banner, a .netrc entry, a YAML block, Gradle's credentials {}, a constructor's arguments,
+a quoted value a code formatter wrapped onto the line after its name."""
 
 CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "content_corpus.yaml")
                         .read_text("utf-8"))
@@ -81,6 +83,14 @@ def test_benign_look_alikes_are_left_alone(case: object) -> None:
 ])
 def test_a_name_and_a_value_on_different_lines_are_no_secret(text: str) -> None:
     assert SECRETS.scan(text).hits == []
+
+
+def test_a_quoted_value_wrapped_onto_the_next_line_is_still_its_names() -> None:
+    value = "1//03xWRt8YaYa3CgYIARAAGAMSNwF-L9Iru9FyuTrDSa7"
+    assert value not in _redact(f"  refresh_token:\n    '{value}',\n")
+    token = "k8Zq2Lw9Xv4Rt7Yp1Mn5Bc3Df6Gh"
+    assert token not in _redact(f"  client_secret =\n      \"{token}\"\n")
+    assert SECRETS.scan(f"client_secret:\n\n  {token}\n").hits == []  # unquoted, a line apart
 
 
 @pytest.mark.parametrize(("text", "secret"), [
