@@ -70,6 +70,10 @@ def _values(rng: random.Random) -> dict[str, str]:
         "do_id": "DO00" + _c(rng, 16, string.ascii_uppercase + string.digits),
         "do_secret": _b64_secret(rng, 43),
         "cf_token": _c(rng, 40, ALNUM + "_-"),
+        "goog": "GOOG1" + _c(rng, 56, string.ascii_uppercase + string.digits),
+        "scw": "SCW" + _c(rng, 17, string.ascii_uppercase + string.digits),
+        "uuid": "-".join(_c(rng, n, HEX) for n in (8, 4, 4, 4, 12)),
+        "ycid": "YCAJ" + _c(rng, 21), "ycs": "YC" + _c(rng, 38),
         "cf_global": _c(rng, 37, HEX),
         "pw": _password(rng),
         "pw2": _password(rng),
@@ -120,6 +124,9 @@ POSITIVES = [
     ("cloudflare", "CLOUDFLARE_API_TOKEN={cf_token}\n", "cf_token"),
     ("cloudflare global", 'curl -H "X-Auth-Email: ops@corp.io" -H "X-Auth-Key: {cf_global}" '
      "https://api.cloudflare.com/client/v4/zones", "cf_global"),
+    ("gcs hmac", "Access ID: {goog}\nSecret: {aws_plus}\nState: ACTIVE", "aws_plus"),
+    ("scaleway", "scw init access-key={scw} secret-key={uuid}", "uuid"),
+    ("yandex", "static key created:\n  key_id: {ycid}\n  secret: {ycs}\n", "ycs"),
     ("minio", "mc alias set prod https://minio.internal:9000 admin {minio}", "minio"),
     # connection URLs and CLI passwords
     ("redis empty user", "REDIS_URL=redis://:{pw}@cache.internal:6379/0", "pw"),
