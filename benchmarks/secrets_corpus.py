@@ -167,6 +167,50 @@ POSITIVES = [
 ]
 """(class, template, names of the values that must be gone)."""
 
+FRESH = [
+    ("aws credentials file", "[default]\naws_access_key_id = {asia}\n"
+     "aws_secret_access_key = {aws_plus}\naws_session_token = {session}\n", "aws_plus session"),
+    ("terraform aws", 'provider "aws" {{\n  access_key = "{akia}"\n'
+     '  secret_key = "{aws_slash}"\n}}', "aws_slash"),
+    ("boto3", 's3 = boto3.resource("s3", aws_access_key_id="{akia}", '
+     'aws_secret_access_key="{aws}")', "aws"),
+    ("aws chat", "i put {akia} as the id and {aws_plus} as the secret but it says "
+     "SignatureDoesNotMatch", "aws_plus"),
+    ("aws actions log", "Run aws-actions/configure-aws-credentials@v4\n"
+     "  aws-access-key-id: {akia}\n  aws-secret-access-key: {aws_slash}\n", "aws_slash"),
+    ("docker -e aws", "docker run -e AWS_ACCESS_KEY_ID={akia} -e AWS_SECRET_ACCESS_KEY={aws} img",
+     "aws"),
+    ("minio json", '{{"accessKey": "{akia}", "secretKey": "{aws_plus}", "api": "s3v4"}}',
+     "aws_plus"),
+    ("twilio env", "TWILIO_API_KEY={twilio_sk}\nTWILIO_API_SECRET={twilio_secret}\n",
+     "twilio_secret"),
+    ("twilio node", "const accountSid = '{twilio_ac}';\nconst authToken = '{twilio_auth}';\n"
+     "const client = require('twilio')(accountSid, authToken);", "twilio_auth"),
+    ("alibaba python", "client = AcsClient('{ali_id}', '{ali_secret}', 'cn-hangzhou')",
+     "ali_secret"),
+    ("tencent python", 'cred = credential.Credential("{tc_id}", "{tc_secret}")', "tc_secret"),
+    ("azure credential", 'ClientSecretCredential(tenant, "{azure_id}", "{azure_secret}")',
+     "azure_secret"),
+    ("celery broker", "CELERY_BROKER_URL=rediss://:{pw}@redis.internal:6380/0", "pw"),
+    ("mysql long flags", "mysql --user=root --password={pw} shop", "pw"),
+    ("psql conninfo", 'psql "host=db user=app password={pw} dbname=shop"', "pw"),
+    ("sshpass attached", "sshpass -p{pw} scp backup.tgz ops@10.0.0.7:/srv", "pw"),
+    ("docker attached", "docker login -u ci -p{pw} registry.corp.io", "pw"),
+    ("net use user first", "net use \\\\fs01\\share /user:CORP\\bob {pw}", "pw"),
+    ("ansible extra vars", 'ansible-playbook site.yml -e "ansible_password={pw}"', "pw"),
+    ("mongo quoted", "mongo -u admin -p '{pw}' --authenticationDatabase admin", "pw"),
+    ("prose password", "The wifi password is {pw} and the guest network has none.", "pw"),
+    ("spring yaml", "spring:\n  datasource:\n    username: app\n    password: {pw}\n", "pw"),
+    ("dotenv slash", 'API_SECRET="{aws_slash}"', "aws_slash"),
+    ("az sp long", "az login --service-principal --username {azure_id} --password {azure_secret} "
+     "--tenant corp.onmicrosoft.com", "azure_secret"),
+    ("powershell", '$pw = ConvertTo-SecureString "{pw}" -AsPlainText -Force', "pw"),
+    ("jdbc", "jdbc:mysql://db:3306/shop?user=app&password={pw}&useSSL=true", "pw"),
+    ("k8s stringData", "stringData:\n  DB_PASSWORD: {pw}\n  API_TOKEN: {hex40}\n", "pw hex40"),
+    ("ini", "[database]\nhost = db\npass = {pw}\n", "pw"),
+]
+"""Written after the rules above, and not tuned on: how the classes carry to new phrasings."""
+
 NEGATIVES = [
     ("commit sha", "Merge {hex40} into main (fast-forward)"),
     ("git log", "commit {hex40}\nAuthor: Ann <ann@corp.io>\nDate:   Mon Mar 2 10:00 2026\n"),
@@ -214,6 +258,17 @@ NEGATIVES = [
     ("twilio docs", "Your Account SID starts with AC and your API key SID starts with SK."),
     ("hash list", "{hex40}\n{hex40b}\n{hex40c}"),
 ]
+
+
+def fresh_cases(seed: int = 18) -> list[Case]:
+    """The positives of :data:`FRESH`, with values from ``seed``."""
+    rng = random.Random(seed + 1)
+    out = []
+    for kind, template, names in FRESH:
+        values = _values(rng)
+        out.append(Case(kind, template.format(**values),
+                        tuple(values[n] for n in names.split())))
+    return out
 
 
 def cases(seed: int = 18) -> list[Case]:

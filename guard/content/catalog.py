@@ -92,8 +92,10 @@ class InjectionCatalog:
 
 @cache
 def secret_rules() -> tuple[SecretRule, ...]:
-    """The secrets catalog, in file order (earlier entries win overlaps)."""
-    return tuple(SecretRule(**entry) for entry in _load("secrets.yaml"))
+    """The secrets catalog, in file order (earlier entries win overlaps); a name written in
+    another script (``пароль``, ``contraseña``) is folded as the scanned text is."""
+    return tuple(SecretRule(**{**entry, "regex": fold_plain(entry["regex"])})
+                 for entry in _load("secrets.yaml"))
 
 
 @cache
@@ -144,6 +146,11 @@ def fold_literals(regex: str) -> str:
     and accents were dropped. Regex syntax is ASCII, so it is left untouched.
     """
     return "".join(c if c.isascii() else fold_char(c, True) for c in regex)
+
+
+def fold_plain(regex: str) -> str:
+    """The non-ASCII letters of a rule as the case-preserving view has them."""
+    return "".join(c if c.isascii() else fold_char(c, False) for c in regex)
 
 
 def _load(name: str) -> Any:

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.secrets_corpus import cases
+from benchmarks.secrets_corpus import cases, fresh_cases
 from guard.checks.content import merged_spans
 from guard.content.catalog import secret_rules
 from guard.content.scanner import Detectors, Scanner
@@ -29,7 +29,7 @@ a quoted value a code formatter wrapped onto the line after its name."""
 CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "content_corpus.yaml")
                         .read_text("utf-8"))
 FAKES = make_fakes()
-OWN = [c for c in cases() if c.values]
+OWN = [c for c in cases() if c.values] + fresh_cases()
 SAMPLES = [c["text"].format(**FAKES) for c in CORPUS["secrets"]] + [c.text for c in OWN]
 
 
@@ -128,6 +128,26 @@ def test_a_quoted_value_wrapped_onto_the_next_line_is_still_its_names() -> None:
 def test_cli_url_and_quoted_values_are_redacted_whole(text: str, secret: str) -> None:
     redacted = _redact(text)
     assert secret not in redacted and "***" in redacted
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ("contraseña: Gato2023!x", "Gato2023!x"), ("пароль = Kot2023!x", "Kot2023!x"),
+    ("密码\uff1aMima2023x", "Mima2023x"), ("mot de passe : Soleil42x", "Soleil42x"),
+    ("Das Passwort lautet Sommer2024!", "Sommer2024!"), ("Mi contraseña es Gato2023.", "Gato2023"),
+    ("the wifi password is Sunset2024 and the guest one is open", "Sunset2024"),
+])
+def test_passwords_named_in_other_languages_and_stated_in_sentences(text: str, secret: str
+                                                                    ) -> None:
+    assert secret not in _redact(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my password is incorrect", "the password is 12 characters long.",
+    "Password was reset on 2024-01-02.", "password is required for 2 users",
+    "password = auth[2]", "la contraseña es incorrecta",
+])
+def test_sentences_about_passwords_are_no_secret(text: str) -> None:
+    assert SECRETS.scan(text).hits == []
 
 
 @pytest.mark.parametrize("text", [
