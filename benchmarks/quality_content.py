@@ -47,10 +47,11 @@ NOT_SECRET_KEY = re.compile(
     r"catalog|port|provider|uses)[^a-z]*|\bkey=\W*)$")
 """A key whose value names a thing rather than hiding one (``client_id=``, ``Server=``)."""
 IDENTIFIER_SHAPE = re.compile(
-    r"(?:^AKIA|^ASIA|^AC[0-9a-f]{32}$|^sq0idp-|^age1|[:=]$|^[A-Z][a-z]+-[A-Za-z0-9]+$|"
+    r"(?:^AKIA|^ASIA|^AC[0-9a-f]{32}$|^sq0idp-|^age1|[:=]$|^[A-Z][a-z]+-[A-Za-z0-9]+$|^[0-9]+/|\\|"
     r"\.(?:com|net|io|org|cloud|local|internal)(?:[:/]|$)|^[0-9]+-|@[A-Za-z0-9.-]+\.[a-z]{2,})")
 """Values that are identifiers by their own shape: key ids, account SIDs, application ids,
-hosts, client ids, command names (``Get-Item``), keys cut off before their value."""
+hosts, client ids, command names (``Get-Item``), keys cut off before their value, a port's
+path (``8081/artifactory``), Windows paths."""
 
 
 def labelled_values(text: str) -> list[str]:
