@@ -38,10 +38,16 @@ class SecretRule:
     needs_digit: bool = False
     shape_checks: bool = True  # False: a leading ``$`` or a UUID shape is the format itself
     evidence: str = "name"  # one of EVIDENCE: which placeholder-looking values still count
+    multiline: bool = False  # the format itself spans lines (PEM, .netrc, a YAML block)
+    partner: str = ""  # the secret that goes with this match (a key id's secret), nearby
+    partner_entropy: float = 3.5  # bits per character the partner must reach
+    alone: bool = True  # False: the match is an identifier, reported only with its partner
 
     def __post_init__(self) -> None:
         if self.evidence not in EVIDENCE:
             raise ValueError(f"{self.name}: evidence must be one of {', '.join(EVIDENCE)}")
+        if not self.alone and not self.partner:
+            raise ValueError(f"{self.name}: a rule that is not reported alone needs a partner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +92,10 @@ class InjectionCatalog:
 
 @cache
 def secret_rules() -> tuple[SecretRule, ...]:
-    """The secrets catalog, in file order (earlier entries win overlaps)."""
-    return tuple(SecretRule(**entry) for entry in _load("secrets.yaml"))
+    """The secrets catalog, in file order (earlier entries win overlaps); a name written in
+    another script (``пароль``, ``contraseña``) is folded as the scanned text is."""
+    return tuple(SecretRule(**{**entry, "regex": fold_plain(entry["regex"])})
+                 for entry in _load("secrets.yaml"))
 
 
 @cache
@@ -138,6 +146,11 @@ def fold_literals(regex: str) -> str:
     and accents were dropped. Regex syntax is ASCII, so it is left untouched.
     """
     return "".join(c if c.isascii() else fold_char(c, True) for c in regex)
+
+
+def fold_plain(regex: str) -> str:
+    """The non-ASCII letters of a rule as the case-preserving view has them."""
+    return "".join(c if c.isascii() else fold_char(c, False) for c in regex)
 
 
 def _load(name: str) -> Any:

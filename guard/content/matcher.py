@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from guard.content.catalog import SecretRule
 from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
+from guard.content.partners import partner_spans
 from guard.content.secrets import is_secret
 from guard.regex import RegexError, compile_regex, compile_set
 
@@ -71,6 +72,8 @@ class ViewMatcher:
         self.entries = tuple(entries)
         self.regexes = [compile_regex(e.source) for e in self.entries]
         self.groups = [_secret_groups(r.groupindex) for r in self.regexes]
+        self.partners = [compile_regex(e.secret.partner) if e.secret and e.secret.partner
+                         else None for e in self.entries]
         self.sets = _sets(self.entries, set_size)
 
     def match(self, view: Normalized, locate: Callable[[Entry], bool]) -> ViewMatch:
@@ -106,15 +109,25 @@ class ViewMatcher:
         return found
 
     def hits(self, index: int, view: Normalized) -> list[Hit]:
-        """Located, validated hits of entry ``index`` in original offsets."""
+        """Located, validated hits of entry ``index`` in original offsets; a rule with a
+        ``partner`` adds the secret found beside each of its matches (and, when it is not
+        reported alone, counts only where it has one)."""
         entry = self.entries[index]
+        rule, partner = entry.secret, self.partners[index]
+        rank = index if rule is not None else -1
         hits = []
         for start, end in self.spans(index, view):
-            if entry.secret is not None and not is_secret(entry.secret, view.text[start:end]):
+            if rule is not None and not is_secret(rule, view.text[start:end]):
                 continue
-            original = view.span(start, end)
-            rank = index if entry.secret is not None else -1
-            hits.append(Hit(entry.detector, original[0], original[1], rank))
+            spans = [(start, end)]
+            if rule is not None and partner is not None:
+                found = partner_spans(partner, rule, view.text, start, end)
+                if not found and not rule.alone:
+                    continue
+                spans += found
+            for first, last in spans:
+                original = view.span(first, last)
+                hits.append(Hit(entry.detector, original[0], original[1], rank))
         return hits
 
 

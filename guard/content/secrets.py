@@ -28,16 +28,20 @@ precisely so that it is not mistaken for a key.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 from guard.content.catalog import SecretRule
 
 MARKERS = (
     "example", "your", "placeholder", "changeme", "change_me", "redacted", "dummy", "sample",
-    "replace", "insert", "secret_here", "password_here", "token_here", "key_here",
-    "${", "{{", "#{", "%(",
+    "replace", "insert", "secret_here", "password_here", "token_here", "key_here", "{{",
 )
 """Substrings (case-insensitive) of a value its author marked as not real, or a template."""
+
+TEMPLATE = re.compile(r"\$\{\w|#\{\w|%\(\w+\)")
+"""A template's variable: ``${NAME``, ``#{name``, ``%(name)``. Followed by a name only: a
+random secret (a Django key) may hold ``%(`` or ``${`` among its symbols."""
 
 FILLER = (
     "xxxx", "****", "....", "none", "null", "undefined", "process.env", "os.environ", "getenv",
@@ -51,7 +55,10 @@ PLACEHOLDER_VALUES = frozenset({"secret", "password", "passwd", "pass", "pwd", "
 """Whole values that name a password instead of being one (only where a name is the evidence)."""
 
 PLACEHOLDER_STARTS = ("$", "%", "#", "/", "+", "@", ":", "&", "=")
-"""A value starting like this is a variable, a selector or a path, not a secret."""
+"""A value starting like this is a variable, a selector or a path, not a secret (but see
+:func:`is_base64_run`: a random base64 value starts with ``/`` or ``+`` one time in 32)."""
+
+BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 _UUID = "8-4-4-4-12"
 
@@ -80,13 +87,39 @@ def _is_template(value: str) -> bool:
 def is_marked(value: str) -> bool:
     """Whether the author marked ``value`` as not real: an example, a template, a variable."""
     lowered = value.lower()
-    return any(marker in lowered for marker in MARKERS) or _is_template(value)
+    return any(marker in lowered for marker in MARKERS) or _is_template(value) \
+        or TEMPLATE.search(value) is not None
 
 
 def is_filler(value: str) -> bool:
     """Filler, a mask or a reference: ``xxxx``, ``######``, ``os.environ[...]``, ``1234567``."""
     lowered = value.lower()
     return any(marker in lowered for marker in FILLER) or len(set(value)) == 1
+
+
+def is_base64_run(value: str) -> bool:
+    """A random base64 run, not a path or a ``+``-joined name: 20+ characters of the base64
+    alphabet with upper and lower case letters and digits, upper case at least a fifth of the
+    letters (paths are mostly lower case) and 4 bits of entropy. An AWS secret key or an
+    Azure storage key that happens to start with ``/`` or ``+`` is one."""
+    if len(value) < 20 or not set(value) <= BASE64 or entropy(value) < 4.0:
+        return False
+    letters = [c for c in value if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return any(c.isdigit() for c in value) and 0 < upper < len(letters) \
+        and upper * 5 >= len(letters)
+
+
+def _placeholder_shape(value: str) -> bool:
+    if value.startswith(("/", "+")):
+        return not is_base64_run(value)
+    return value.startswith(PLACEHOLDER_STARTS) or _is_uuid(value)
+
+
+def _ends_a_sentence(value: str) -> bool:
+    """``expired.`` in "my password: expired.": a word that ends a sentence, not a value."""
+    word = value[:-1]
+    return value.endswith(".") and word.isalpha() and word.islower()
 
 
 def is_secret(rule: SecretRule, value: str) -> bool:
@@ -99,9 +132,9 @@ def is_secret(rule: SecretRule, value: str) -> bool:
         return False
     if rule.evidence != "prefix" and is_filler(value):
         return False
-    if rule.evidence == "name" and value.lower() in PLACEHOLDER_VALUES:
+    if rule.evidence == "name" and (value.lower() in PLACEHOLDER_VALUES or _ends_a_sentence(value)):
         return False
-    if rule.shape_checks and (value.startswith(PLACEHOLDER_STARTS) or _is_uuid(value)):
+    if rule.shape_checks and _placeholder_shape(value):
         return False
     if rule.needs_digit and not any(c.isdigit() for c in value):
         return False

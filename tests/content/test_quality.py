@@ -35,6 +35,7 @@ def test_secrets_floors() -> None:
     assert quality["recall"] >= 0.88
     assert quality["secret_recall"] >= 0.96
     assert quality["fp_rate"] <= 0.05
+    assert quality["removed"] >= 0.99  # issue 18: a detected row's secret value is gone
 
 
 def test_identifiers_floors() -> None:

@@ -63,3 +63,31 @@ def test_a_password_assignment_ends_where_its_value_ends(text: str, found: bool)
 
     hits = Scanner(Detectors(secrets=True)).scan(text).hits
     assert bool(hits) is found
+
+
+@pytest.mark.parametrize(("value", "kept"), [
+    ("/Xk2p9QvLr8sT4wZ1yB6nM3cF7hJ0dG5aE+uIoPq", True),  # base64 that starts with "/"
+    ("+N7FFcdfNUakmDKXAzRAGHYqlrJAyhwVwz2eTGSw", True),
+    ("/usr/local/share/applications/firefox2", False),  # a path
+    ("/Users/Ann/Library/Application/Support1", False),  # mostly lower case: a path
+    ("+abcdefghijklmnopqrstuvwxyz0123456", False),  # no upper case
+    ("/short1A", False),
+])
+def test_a_leading_slash_or_plus_is_a_path_unless_the_value_is_random_base64(
+        value: str, kept: bool) -> None:
+    assert is_secret(rule("prefix"), value) is kept
+
+
+@pytest.mark.parametrize(("value", "marked"), [
+    ("${DB_PASS}", True), ("#{datastore}", True), ("%(password)s", True), ("{{ pw }}", True),
+    ("k3^%(+=x@v9-q!w&39w4+n3*k*$abcd", False),  # a Django key's symbols, not a template
+    ("ab${-x", False),
+])
+def test_a_template_needs_a_name_after_its_opening(value: str, marked: bool) -> None:
+    assert is_marked(value) is marked
+
+
+def test_a_word_that_ends_a_sentence_is_no_password() -> None:
+    assert not is_secret(rule(), "expired.")
+    assert is_secret(rule(), "hunter2.")
+    assert is_secret(rule("slot"), "expired.")
