@@ -72,28 +72,23 @@ async def probe(stop: asyncio.Event, gaps: list[float]) -> None:
 def test_a_hostile_request_leaves_the_loop_serving_others() -> None:
     """50k messages on pure-Python CEL took seconds on the loop (100k: ~16 s) before the
     work moved to a thread: every other caller waited. Now small requests are answered
-    while it is decided, and the loop never stalls anywhere near a second."""
+    while it is decided. (How long the loop stalls is timed in benchmarks/bench_loop.py, not
+    here: on a loaded machine any bound on seconds fails at random.)"""
     app = GuardMiddleware(build(record=False), Guard.from_yaml(POLICIES, cel_engine="cel-python"))
 
-    async def scenario() -> tuple[float, int, list[int], int]:
+    async def scenario() -> tuple[int, list[int], int]:
         await post(app, small())  # first-use loads are not what this is about
-        stop, gaps = asyncio.Event(), [0.0]
-        ticker = asyncio.create_task(probe(stop, gaps))
         hostile = asyncio.create_task(post(app, many(50_000)))
         answered = []
         while not hostile.done() and len(answered) < 20:
             answered.append(await post(app, small()))
         early = len(answered) if not hostile.done() else 0
-        status = await hostile
-        stop.set()
-        await ticker
-        return max(gaps), status, answered, early
+        return await hostile, answered, early
 
-    longest, status, answered, early = asyncio.run(scenario())
+    status, answered, early = asyncio.run(scenario())
     assert status == 200
     assert set(answered) == {200}
     assert early >= 1  # answered while the hostile request was still being decided
-    assert longest < 1.0, f"the loop stalled {longest:.2f} s"
 
 
 def test_small_requests_are_worked_on_inline() -> None:
