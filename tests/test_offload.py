@@ -61,14 +61,6 @@ async def post(app: Any, body: bytes) -> int:
     return status[0]
 
 
-async def probe(stop: asyncio.Event, gaps: list[float]) -> None:
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        before = loop.time()
-        await asyncio.sleep(0.001)
-        gaps.append(loop.time() - before)
-
-
 def test_a_hostile_request_leaves_the_loop_serving_others() -> None:
     """50k messages on pure-Python CEL took seconds on the loop (100k: ~16 s) before the
     work moved to a thread: every other caller waited. Now small requests are answered
