@@ -21,7 +21,7 @@ def lint(args: argparse.Namespace) -> int:
     from guard.engine.compile import build_policies
 
     try:
-        compiled = build_policies(args.path)
+        compiled = build_policies(args.policies)
     except PolicyError as exc:
         if not args.json:
             raise
@@ -49,11 +49,11 @@ def check(args: argparse.Namespace) -> int:
     guard = Guard.from_path(args.policies)
     body = _read_input(args.request)
     headers = _parse_headers(args.header)
+    _require_json(args.request, body, headers)
     response = _read_input(args.response) if args.response else None
     result = asyncio.run(_evaluate(guard, body, args.path, args.method, headers, response,
                                    args.explain))
-    as_json = args.json or args.format == "json" or (
-        args.format is None and not sys.stdout.isatty())
+    as_json = args.json or (args.format is None and not sys.stdout.isatty())
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -137,6 +137,19 @@ def _read_input(name: str) -> bytes:
             return handle.read()
     except OSError as exc:
         raise GuardError(f"cannot read {name}: {exc.strerror}") from exc
+
+
+def _require_json(name: str, body: bytes, headers: dict[str, str]) -> None:
+    """A request file that is not JSON is an input error (exit 2), not a request guard
+    denied (exit 1). An empty body (``-X GET``) and an encoded one (``Content-Encoding``,
+    which guard decodes first) are left to guard, as the proxy would."""
+    if not body.strip() or "content-encoding" in headers:
+        return
+    try:
+        json.loads(body)
+    except ValueError as exc:  # JSONDecodeError, or bytes that are no Unicode at all
+        where = "standard input" if name == "-" else name
+        raise GuardError(f"{where} is not JSON: {exc}") from None
 
 
 def _parse_headers(values: list[str]) -> dict[str, str]:
