@@ -146,12 +146,14 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    with tolerate_closed_stdout():
-        return _run(argv)
+    with tolerate_closed_stdout() as release:
+        return _run(argv, release)
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _run(argv: Sequence[str] | None, release_stdout: Callable[[], None]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "serve":  # its decision log counts lines a closed stdout drops
+        release_stdout()
     if hasattr(args, "operand"):
         resolve_policies(args)
     if hasattr(args, "format"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
@@ -51,18 +51,27 @@ def _discard(stream: TextIO) -> None:
         stream.flush()
 
 
+def _release(real: TextIO) -> None:
+    sys.stdout = real
+
+
 @contextmanager
-def tolerate_closed_stdout() -> Iterator[None]:
-    """Run a command with a stdout that a closed pipe cannot break (see the module doc)."""
+def tolerate_closed_stdout() -> Iterator[Callable[[], None]]:
+    """Run a command with a stdout that a closed pipe cannot break (see the module doc).
+
+    Yields ``release``: a long-running command whose stdout carries a log (``guard serve``
+    and its decision log) calls it to get the real stream back, so a reader going away
+    is counted and reported as dropped lines there, not silently discarded here.
+    """
     real = sys.stdout
     try:
         real.fileno()
     except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
-        yield
+        yield lambda: None
         return
     sys.stdout = _Tolerant(real)
     try:
-        yield
+        yield lambda: _release(real)
     finally:
         sys.stdout = real
         try:

@@ -56,3 +56,26 @@ def test_a_reader_that_stops_early_gets_the_start_of_the_output() -> None:
     assert proc.wait(timeout=60) == 0
     assert first == b"{\n" and proc.stderr.read() == b""
     proc.stderr.close()
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-c", code], stdout=write, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, timeout=60)
+    finally:
+        os.close(write)
+
+
+def test_released_stdout_reports_a_closed_pipe_again() -> None:
+    """``guard serve`` releases stdout: its decision log must see (and count) a dead reader."""
+    body = "from guard.cli.pipes import tolerate_closed_stdout\n" \
+           "with tolerate_closed_stdout() as release:\n" \
+           "    {}\n" \
+           "    try:\n" \
+           "        print('x' * 100_000, flush=True)\n" \
+           "    except BrokenPipeError:\n" \
+           "        raise SystemExit(7)\n"
+    assert _python(body.format("pass")).returncode == 0
+    assert _python(body.format("release()")).returncode == 7
