@@ -48,8 +48,7 @@ def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("check", help="evaluate one request (and response) offline",
-                       usage="guard check [-p] POLICIES REQUEST [options]")
+    p = sub.add_parser("check", help="evaluate one request (and response) offline")
     add_policies(p, "request", "request JSON file, or - for standard input")
     p.add_argument("--response", help="response JSON file: also run the output stage")
     p.add_argument("--path", default="", help="request path, with its query if any (default: "
@@ -75,7 +74,7 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        "What a client may send comes from the policy set's settings: "
                        "max_header_bytes (431 past it), header_timeout and body_timeout "
                        "(408 past them, on every path), max_body_bytes (413).")
-    add_policies(p)
+    add_policies(p, usage_tail="--upstream URL")
     p.add_argument("--upstream", required=True, metavar="URL", type=upstream_url,
                    help="the OpenAI- or Anthropic-compatible gateway to forward to")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -91,7 +90,7 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("test", help="run policy test cases (*_test.yaml) against their sets")
-    add_policies(p)
+    add_policies(p, what="a *_test.yaml file, or a directory searched for them")
     p.add_argument("--coverage", action="store_true",
                    help="also report the policies no case exercises")
     add_format(p)
@@ -99,8 +98,7 @@ def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("replay", help="what a policy set would have done to recorded traffic",
-                       usage="guard replay [-p] POLICIES TRAFFIC [options]")
+    p = sub.add_parser("replay", help="what a policy set would have done to recorded traffic")
     add_policies(p, "traffic", "JSON lines: a request body, or {request, path, headers, "
                  "response, time} per line")
     p.add_argument("--against", metavar="OLD_POLICIES",

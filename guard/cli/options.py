@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 from urllib.parse import urlsplit
 
-POLICIES_HELP = "policy file or directory (also accepted as -p POLICIES)"
+POLICIES_HELP = "a policy file or a directory of them"
 FORMATS = ("text", "json")
 
 
@@ -39,11 +39,15 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_policies(p: argparse.ArgumentParser, operand: str | None = None,
-                 operand_help: str = "") -> None:
+                 operand_help: str = "", *, what: str = POLICIES_HELP,
+                 usage_tail: str = "") -> None:
     """``[-p] POLICIES [OPERAND]``: the policy set as the first argument or with ``-p``,
     then the command's own operand (a request file, a traffic file), if it has one."""
-    p.add_argument("-p", "--policies", metavar="POLICIES", help=POLICIES_HELP)
-    p.add_argument("first", nargs="?", metavar="POLICIES", help=POLICIES_HELP)
+    operands = " ".join(filter(None, ["[-p] POLICIES", (operand or "").upper(), usage_tail]))
+    p.usage = f"%(prog)s {operands} [options]"
+    p.add_argument("-p", "--policies", metavar="POLICIES",
+                   help="the same as the POLICIES argument")
+    p.add_argument("first", nargs="?", metavar="POLICIES", help=f"{what} (or -p POLICIES)")
     if operand is not None:
         p.add_argument("second", nargs="?", metavar=operand.upper(), help=operand_help)
     p.set_defaults(operand=operand, parser=p, second=None)
