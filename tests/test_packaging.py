@@ -51,10 +51,10 @@ def test_version_is_declared_once_in_agreement() -> None:
 def test_installed_metadata_agrees_with_pyproject() -> None:
     """What ``pip install`` recorded: fails when an install drifts from pyproject."""
     meta = project()
-    names = importlib.metadata.packages_distributions().get("guard", [])
-    if names == [OLD_NAME]:
+    names = set(importlib.metadata.packages_distributions().get("guard", []))
+    if names == {OLD_NAME}:
         pytest.skip("installed before the rename: pip uninstall guard && pip install -e .")
-    assert names == [meta["name"]]
+    assert names == {meta["name"]}  # one distribution provides `import guard`
     installed = importlib.metadata.metadata(meta["name"])
     assert installed["Version"] == meta["version"]
     assert installed["License-Expression"] == "Apache-2.0"
