@@ -21,7 +21,7 @@ def lint(args: argparse.Namespace) -> int:
     from guard.engine.compile import build_policies
 
     try:
-        compiled = build_policies(args.path)
+        compiled = build_policies(args.policies)
     except PolicyError as exc:
         if not args.json:
             raise
@@ -52,12 +52,17 @@ def check(args: argparse.Namespace) -> int:
     response = _read_input(args.response) if args.response else None
     result = asyncio.run(_evaluate(guard, body, args.path, args.method, headers, response,
                                    args.explain))
-    as_json = args.json or args.format == "json" or (
-        args.format is None and not sys.stdout.isatty())
+    as_json = args.json or (args.format is None and not sys.stdout.isatty())
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         print(render_decision(result, explain=args.explain))
+    unreadable = _not_json(args.request, body, headers)
+    if unreadable and result["action"] == "deny":
+        # the decision above is what the proxy would answer; the exit code says the input
+        # was at fault (2), not a policy (1)
+        print(f"guard: {unreadable}", file=sys.stderr)
+        return 2
     return 1 if result["action"] == "deny" else 0
 
 
@@ -137,6 +142,21 @@ def _read_input(name: str) -> bytes:
             return handle.read()
     except OSError as exc:
         raise GuardError(f"cannot read {name}: {exc.strerror}") from exc
+
+
+def _not_json(name: str, body: bytes, headers: dict[str, str]) -> str | None:
+    """Why the request file is not JSON, or None. Refused for that, it is an input error
+    (exit 2), not a request a policy denied (exit 1); one the set lets through unread (a
+    passthrough endpoint) is not. An empty body (``-X GET``) and an encoded one
+    (``Content-Encoding``, which guard decodes first) are left to the decision."""
+    if not body.strip() or "content-encoding" in headers:
+        return None
+    try:
+        json.loads(body)
+    except ValueError as exc:  # JSONDecodeError, or bytes that are no Unicode at all
+        where = "standard input" if name == "-" else name
+        return f"{where} is not JSON: {exc}"
+    return None
 
 
 def _parse_headers(values: list[str]) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """``guard`` command: parse arguments, dispatch to one function per subcommand.
 
-Exit codes follow the contract: 0 ok / allowed, 1 denied, 2 error. Expected
-errors (a bad policy, an unreadable file) print a message, never a traceback.
+Exit codes follow the contract: 0 ok / allowed, 1 denied (or a policy test failed),
+2 a usage or input error (a bad option, an unreadable or non-JSON file, a policy set
+that does not compile). Expected errors print a message, never a traceback; a reader
+that closes the pipe early changes neither (:mod:`guard.cli.pipes`).
 """
 
 from __future__ import annotations
@@ -10,48 +12,51 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from guard.cli import commands
+from guard.cli.options import Parser, add_format, add_policies, resolve_policies, upstream_url
+from guard.cli.pipes import tolerate_closed_stdout
 from guard.errors import GuardError, PolicyError
 
 EXIT_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="guard", description="Guardrails and policies "
-                                     "for LLM traffic.")
+    parser = Parser(prog="guard", description="Guardrails and policies for LLM traffic.",
+                    epilog="exit codes: 0 ok or allowed, 1 denied or a test failed, "
+                    "2 usage or input error")
     parser.add_argument("--version", action="version", version=f"guard {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = cast("argparse._SubParsersAction[argparse.ArgumentParser]",  # subparsers are Parsers
+               parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     _add_lint(sub)
     _add_check(sub)
     _add_schema(sub)
     _add_serve(sub)
     _add_test(sub)
     _add_replay(sub)
+    _add_init(sub)
+    _add_completion(sub)
     return parser
 
 
 def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("lint", help="validate a policy set; report every problem at once")
-    p.add_argument("path", help="a policy file or a directory of them")
-    p.add_argument("--json", action="store_true", help="print problems as JSON")
+    add_policies(p)
+    add_format(p)
     p.set_defaults(func=commands.lint)
 
 
 def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help="evaluate one request (and response) offline")
-    p.add_argument("-p", "--policies", required=True, help="policy file or directory")
-    p.add_argument("request", help="request JSON file, or - for standard input")
+    add_policies(p, "request", "request JSON file, or - for standard input")
     p.add_argument("--response", help="response JSON file: also run the output stage")
     p.add_argument("--path", default="", help="request path, with its query if any (default: "
                    "inferred from the body)")
     p.add_argument("-X", "--method", default="POST", help="request method (default: POST)")
     p.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'",
                    help="a request header (repeatable)")
-    p.add_argument("--json", action="store_true", help="print the decision as JSON "
-                   "(the default when stdout is not a terminal)")
-    p.add_argument("--format", choices=("text", "json"), default=None,
-                   help="output format (default: text on a terminal, JSON otherwise)")
+    add_format(p, default=None, note="default: text on a terminal, JSON otherwise")
     p.add_argument("--explain", action="store_true", help="show every policy's trace")
     p.add_argument("--store", metavar="URL", help="count budgets and rate limits in this "
                    "store (default: a private in-memory one, so a check changes no real state)")
@@ -69,8 +74,8 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        "What a client may send comes from the policy set's settings: "
                        "max_header_bytes (431 past it), header_timeout and body_timeout "
                        "(408 past them, on every path), max_body_bytes (413).")
-    p.add_argument("-p", "--policies", required=True, help="policy file or directory")
-    p.add_argument("--upstream", required=True, metavar="URL",
+    add_policies(p, usage_tail="--upstream URL")
+    p.add_argument("--upstream", required=True, metavar="URL", type=upstream_url,
                    help="the OpenAI- or Anthropic-compatible gateway to forward to")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=8080, help="port to listen on")
@@ -85,24 +90,41 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _add_test(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("test", help="run policy test cases (*_test.yaml) against their sets")
-    p.add_argument("path", help="a *_test.yaml file, or a directory searched for them")
+    add_policies(p, what="a *_test.yaml file, or a directory searched for them")
     p.add_argument("--coverage", action="store_true",
                    help="also report the policies no case exercises")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_format(p)
     p.set_defaults(func=_lazy("guard.cli.testing", "test"))
 
 
 def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("replay", help="what a policy set would have done to recorded traffic")
-    p.add_argument("-p", "--policies", required=True, help="policy file or directory")
-    p.add_argument("traffic", help="JSON lines: a request body, or {request, path, headers, "
-                   "response, time} per line")
+    add_policies(p, "traffic", "JSON lines: a request body, or {request, path, headers, "
+                 "response, time} per line")
     p.add_argument("--against", metavar="OLD_POLICIES",
                    help="compare with this (older) set: newly blocked, newly allowed")
     p.add_argument("--examples", type=int, default=3, metavar="N",
-                   help="example lines kept per count (default 3)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+                   help="example lines kept per count")
+    add_format(p)
     p.set_defaults(func=_lazy("guard.cli.replay", "replay"))
+
+
+def _add_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="write a starter policy set with its tests, commented")
+    p.add_argument("directory", nargs="?", default=".", metavar="DIR",
+                   help="where to write it, created if missing; an existing file is never "
+                   "overwritten (default: the current directory)")
+    p.set_defaults(func=_lazy("guard.cli.init", "init"))
+
+
+def _add_completion(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("completion", help="print a shell completion script",
+                       description="Print a completion script for your shell. Bash: "
+                       'eval "$(guard completion bash)" in ~/.bashrc; zsh: source <(guard '
+                       "completion zsh) in ~/.zshrc; fish: guard completion fish > "
+                       "~/.config/fish/completions/guard.fish")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    p.set_defaults(func=_lazy("guard.cli.completion", "completion"))
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
@@ -122,7 +144,18 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with tolerate_closed_stdout() as release:
+        return _run(argv, release)
+
+
+def _run(argv: Sequence[str] | None, release_stdout: Callable[[], None]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "serve":  # its decision log counts lines a closed stdout drops
+        release_stdout()
+    if hasattr(args, "operand"):
+        resolve_policies(args)
+    if hasattr(args, "format"):
+        args.json = args.format == "json"
     try:
         code: int = args.func(args)
     except PolicyError as exc:

@@ -21,9 +21,9 @@ EXIT_FAILED = 1
 
 
 def test(args: argparse.Namespace) -> int:
-    """Find, load (all problems at once) and run the cases under ``args.path``."""
+    """Find, load (all problems at once) and run the cases under ``args.policies``."""
     try:
-        cases = load_cases(find_test_files(Path(args.path)))
+        cases = load_cases(find_test_files(Path(args.policies)))
         suite = asyncio.run(run_tests(cases))
     except PolicyError as exc:
         if not args.json:

@@ -31,7 +31,7 @@ def store_from_url(url: str) -> Store:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        hint = " (pip install 'guard[redis]')" if scheme.startswith("redis") else ""
+        hint = " (pip install 'guard-llm[redis]')" if scheme.startswith("redis") else ""
         raise StoreError(f"the {scheme}:// store could not be loaded: {exc}{hint}") from exc
     store: Store = getattr(module, class_name)(url)
     return store

@@ -84,12 +84,45 @@ def test_check_with_response_runs_the_output_stage(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["response"] == {"choices": [{"message": {"content": "hi"}}]}
 
 
-def test_check_bad_request_json_is_a_clear_denial() -> None:
+def test_check_request_that_is_not_json_is_an_input_error_exit_2(tmp_path: Path) -> None:
+    """Exit 1 means "denied": a file that is no request at all is the caller's error. The
+    decision is still printed: it is what the proxy would answer (complete mediation)."""
     result = guard("check", "-p", str(POLICIES), "-", stdin="{oops")
-    assert result.returncode == 1
+    assert result.returncode == 2
+    assert result.stderr.startswith("guard: standard input is not JSON: ")
+    assert "Traceback" not in result.stderr
     decision = json.loads(result.stdout)
-    assert decision["status"] == 400
+    assert (decision["action"], decision["status"]) == ("deny", 400)
     assert "not valid JSON" in decision["response"]["error"]["message"]
+    for content in (b"model: gpt-5\n", b"\xff\xfe\x00garbage", b'{"model": "x"'):
+        request = tmp_path / "r.json"
+        request.write_bytes(content)
+        result = guard("check", str(POLICIES), str(request))
+        assert result.returncode == 2, content
+        assert f"guard: {request} is not JSON" in result.stderr
+
+
+def test_check_json_guard_refuses_is_still_a_denial() -> None:
+    """Valid JSON that is no valid request (a string, a bad field) is guard's 400: exit 1."""
+    result = guard("check", "-p", str(POLICIES), "-", stdin='"hello"')
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["status"] == 400
+
+
+def test_check_non_json_body_a_set_lets_through_is_no_error(tmp_path: Path) -> None:
+    policies = tmp_path / "p.yaml"
+    policies.write_text('version: 1\nsettings: {passthrough: ["POST /v1/audio/transcriptions"]'
+                        ', decision_log: none}\npolicies: []\n')
+    result = guard("check", str(policies), "-", "--path", "/v1/audio/transcriptions",
+                   stdin="--boundary\r\nnot json\r\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["action"] == "allow"
+
+
+def test_check_empty_body_is_left_to_guard() -> None:
+    result = guard("check", str(POLICIES), "-", "-X", "GET", "--path", "/v1/models", stdin="")
+    assert result.returncode in (0, 1) and "not JSON" not in result.stderr
+    json.loads(result.stdout)
 
 
 def test_check_missing_file_and_bad_policies_exit_2(tmp_path: Path) -> None:
