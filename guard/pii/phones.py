@@ -46,7 +46,13 @@ from guard.pii.recognizers import (
     boosted,
     words,
 )
-from guard.pii.shapes import dates, looks_like_amount, looks_like_date, ssn_shaped
+from guard.pii.shapes import (
+    dates,
+    looks_like_amount,
+    looks_like_date,
+    looks_like_dotted_run,
+    ssn_shaped,
+)
 from guard.pii.spans import Holders, Mask
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
 from guard.regex import compile_regex
@@ -229,7 +235,7 @@ class PhoneNumbers:
         an SSN (``536-22-1234``), only when it is said to be a phone number.
         """
         raw, digits = match.raw_string, _digits(match)
-        if digits < MIN_DIGITS_SAID or looks_like_date(raw):
+        if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
             return False
         if numbered(text, start) and not self._written_as_phone(raw, regions):
             return False

@@ -46,6 +46,9 @@ class Finding:
 
 
 Span = tuple[int, int]
+Refusal = Callable[[str, int, int], bool]
+"""Whether ``text[start:end]``, which a recognizer's pattern matched, is something else
+(guard's checks beside Presidio's, e.g. :func:`guard.pii.versions.not_an_address`)."""
 
 
 class Recognizer(Protocol):
@@ -103,13 +106,15 @@ def words(text: str) -> list[str]:
 
 
 class PresidioPattern:
-    """One of Presidio's predefined recognizers, maybe limited to candidate windows."""
+    """One of Presidio's predefined recognizers, maybe limited to candidate windows;
+    ``refuse`` drops what guard knows is something else (it reads the whole text)."""
 
     max_score = 1.0
 
     def __init__(self, entity: str, recognizer: Any, candidate: str | None,
-                 windowed: bool) -> None:
+                 windowed: bool, refuse: Refusal | None = None) -> None:
         self.entity = entity
+        self.refuse = refuse
         self.recognizer = recognizer
         self.candidate = candidate
         self.windowed = windowed and candidate is not None
@@ -124,7 +129,9 @@ class PresidioPattern:
             found += [self.context.boost(text, Finding(self.entity, r.start + start,
                                                        r.end + start, float(r.score)))
                       for r in results if r.entity_type == self.entity]
-        return found
+        if self.refuse is None:
+            return found
+        return [f for f in found if not self.refuse(text, f.start, f.end)]
 
 
 def windows(text: str, locate: Any,

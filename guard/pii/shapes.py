@@ -1,9 +1,10 @@
 """Shapes of digit strings that say what a number is, whatever region's plan it fits.
 
-A date (``03.04.2024``), an amount grouped in thousands (``12 345 678``) and a US social
-security number written in its groups (``536-22-1234``) are each written in a way no
-configured region writes its phone numbers; :mod:`guard.pii.phones` reads these shapes
-before it calls a national number a phone number.
+A date (``03.04.2024``), an amount grouped in thousands (``12 345 678``), an OID or a
+version (``1.3.6.1.4.1``) and a US social security number written in its groups
+(``536-22-1234``) are each written in a way no configured region writes its phone
+numbers; :mod:`guard.pii.phones` reads these shapes before it calls a national number a
+phone number.
 """
 
 from __future__ import annotations
@@ -53,10 +54,25 @@ def _day_month(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
 
+def looks_like_dotted_run(raw: str) -> bool:
+    """``1.3.6.1.4.1``, ``2.5.4.9.10.15``: four or more numbers joined by dots, one of a
+    single digit: an OID or a version. Phone numbers written with dots group their
+    digits in twos to fours (``06.12.34.56.78``, ``415.555.0123``)."""
+    parts = raw.split(".")
+    return len(parts) >= 4 and all(p.isdigit() for p in parts) and min(map(len, parts)) == 1
+
+
 def ssn_shaped(raw: str) -> bool:
     """``536-22-1234``, ``536 22 1234``: three digits, two, four, one separator. No
     configured region groups its phone numbers so; US social security numbers are."""
     return _SSN.fullmatch(raw) is not None
+
+
+def never_issued(text: str, start: int, end: int) -> bool:
+    """Whether the SSN-shaped ``text[start:end]`` has an area the SSA never issues:
+    900-999 (taxpayer numbers, ITINs, and never assigned). Presidio refuses 000 and 666."""
+    digits = [c for c in text[start:end] if c.isdigit()]
+    return len(digits) == 9 and digits[0] == "9"
 
 
 def dates(text: str) -> list[Span]:
