@@ -7,7 +7,7 @@ phone number, unless more says otherwise (:mod:`guard.pii.phones` decides: a pho
 nearer to it, a ``+country`` prefix, an area code in parentheses, or the grouping its
 region writes phone numbers in, which no order number is written in).
 
-A word labels a number when it is the nearest word before it, skipping at most three
+A word labels a number when it is the nearest word before it, skipping at most two
 small words that sit between a label and its value (``number``, ``no``, ``is``, ``de``:
 ``order number is``, ``numéro de commande``, ``Kundennummer lautet``), and no sentence
 or clause ends between them (a comma, a full stop that ends no abbreviation, a line
@@ -23,6 +23,8 @@ telephone (``Telefonnummer``, ``Handynr``, ``puhelinnumero``).
 from __future__ import annotations
 
 import re
+
+from guard.pii.recognizers import plain
 
 _NUMBERING: dict[str, tuple[str, ...]] = {
     "en": (
@@ -84,11 +86,15 @@ FILLERS = frozenset({
     "numer", "n", "is", "was", "lautet", "ist", "est", "es", "e", "de", "del", "do", "da",
     "di", "d", "du", "des", "of", "the", "my", "your", "our",
 })
-"""Small words between a label and its value; at most :data:`MAX_FILLERS` are skipped."""
-MAX_FILLERS = 3
+"""Small words between a label and its value; at most :data:`MAX_FILLERS` are skipped
+(``order number is``, but not ``the order, my number is``)."""
+ABBREVIATION = 4
+"""A full stop after a numbering word this short ends an abbreviation (``Inv.``, ``Ref.``,
+``Acct.``), after a longer one a sentence (``I placed an order. 4155550123 is my cell``)."""
+MAX_FILLERS = 2
 
-SIGNS = frozenset("#\u2116")
-"""``#`` and ``№`` right before a number say it is a number of something."""
+SIGNS = frozenset("#")
+"""``#`` before a number says it is a number of something (``№`` reads ``No``: a filler)."""
 
 SUFFIXES = ("nummer", "nummern", "numero", "nr")
 PHONE_STEMS = ("tel", "fax", "handy", "mobil", "ruf", "notruf", "puhelin", "gsm", "phone",
@@ -111,8 +117,8 @@ def is_numbering_word(word: str) -> bool:
 
 
 def numbered(text: str, start: int) -> bool:
-    """Whether a numbering word (or ``#``, ``№``) labels the number at ``text[start]``."""
-    tokens = _TOKEN.findall(text[max(0, start - _LOOK_BACK):start].lower())
+    """Whether a numbering word (or ``#``) labels the number at ``text[start]``."""
+    tokens = _TOKEN.findall(plain(text[max(0, start - _LOOK_BACK):start].lower()))
     skipped = 0
     for at in range(len(tokens) - 1, -1, -1):
         token = tokens[at]
@@ -139,5 +145,6 @@ def _continues(token: str, before: str) -> bool:
     ``Inv.``)."""
     if token == "\n":
         return before == ":"
-    return before in FILLERS or is_numbering_word(before)
+    return before in FILLERS or (is_numbering_word(before) and (
+        len(before) <= ABBREVIATION or before.endswith("nr")))
 

@@ -19,6 +19,7 @@ does it itself, from the recognizer's own context list.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -103,6 +104,15 @@ def boosted(score: float) -> float:
 def words(text: str) -> list[str]:
     """The words of ``text``: runs of letters and digits."""
     return _WORD.findall(text)
+
+
+def plain(text: str) -> str:
+    """``text`` without accents. The detector's normalized view has none; a recognizer run
+    on its own may be given some, and its word lists are written without."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
 
 
 class PresidioPattern:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from guard.pii.recognizers import words
+from guard.pii.recognizers import plain, words
 
 VERSION_WORDS = frozenset({
     "version", "versions", "ver", "release", "released", "releases", "build", "builds",
@@ -36,7 +36,7 @@ VERSION_WORDS = frozenset({
 FILLERS = frozenset({"is", "was", "no", "nr", "number", "to", "v"})
 OID_WORDS = frozenset({
     # object identifiers (X.660, SNMP MIBs, LDAP and X.509 schemas), dependency bumps
-    "oid", "oids", "arc", "mib", "objectidentifier", "attributetype", "attributetypes",
+    "oid", "oids", "objectidentifier", "attributetype", "attributetypes",
     "objectclass", "objectclasses", "ldapsyntaxes", "matchingrules", "bump", "bumps",
     "bumped",
 })
@@ -58,7 +58,7 @@ def not_an_address(text: str, start: int, end: int) -> bool:
         return True
     if _TAG.match(text, end) or _SCHEMA_NAME.match(text, end):
         return True
-    before = [w for w in words(text[max(0, start - 80):start].lower()) if not w.isdigit()]
+    before = [w for w in words(plain(text[max(0, start - 80):start].lower())) if not w.isdigit()]
     if any(w in OID_WORDS for w in before[-WORDS_BEFORE:]):
         return True
     label = next((w for w in reversed(before) if w not in FILLERS), "")
