@@ -13,7 +13,10 @@ the OID of an LDAP ``cn``. What is written around the four numbers tells them ap
   farther away it may be about something else (``the build server 10.0.0.5``);
 - an OID word or a dependency bump among the four words before (numbers not counted):
   ``OID 2.5.4.3``, ``attributetypes: ( 2.5.4.3``, ``Bump libfoo from 1.2.3.4 to 1.2.3.5``;
-- a pre-release tag right after: ``1.2.3.4-beta``, ``2.0.0.1rc1``;
+- a pre-release tag right after: ``1.2.3.4-beta``, ``2.0.0.1rc1``; a release date right
+  after, on a line that starts with it, as changelog headings are written: ``### 3.2.1.4
+  (2024-02-11)``, ``## [1.2.3.4] - 2024-02-11``;
+- a version specifier right before: ``foo==1.2.3.4``, ``>=1.2.0.0``, ``^1.2.3.4``;
 - an LDAP schema's ``NAME`` right after (RFC 4512): ``( 2.5.4.3 NAME 'cn' ...``.
 
 Words are matched lower case and without accents; the lists hold the words release
@@ -47,6 +50,8 @@ _TAG = re.compile(r"[-+~_.]?(?:alpha|beta|rc|dev|pre|preview|snapshot|final|nigh
 _DOTTED_AFTER = re.compile(r"(?:\.\d+)*")
 _DOTTED_BEFORE = re.compile(r"(?:\d+\.)+\Z")
 _SCHEMA_NAME = re.compile(r"\s+NAME\s+['(]")
+_RELEASE_DATE = re.compile(r"\]?\s*[(\[\-\u2013\u2014]\s*(?:19|20)\d\d-\d\d-\d\d")
+SPECIFIERS = ("==", ">=", "<=", "~=", "!=", "^", "~", ">", "<")
 
 
 def not_an_address(text: str, start: int, end: int) -> bool:
@@ -56,13 +61,24 @@ def not_an_address(text: str, start: int, end: int) -> bool:
         return False  # IPv6
     if _oid_run(text, start, end):
         return True
-    if _TAG.match(text, end) or _SCHEMA_NAME.match(text, end):
+    if _TAG.match(text, end) or _SCHEMA_NAME.match(text, end) or _heading(text, start, end):
+        return True
+    if text[max(0, start - 2):start].endswith(SPECIFIERS):
         return True
     before = [w for w in words(plain(text[max(0, start - 80):start].lower())) if not w.isdigit()]
     if any(w in OID_WORDS for w in before[-WORDS_BEFORE:]):
         return True
     label = next((w for w in reversed(before) if w not in FILLERS), "")
     return label in VERSION_WORDS or label.endswith("version")
+
+
+def _heading(text: str, start: int, end: int) -> bool:
+    """Whether the quad opens a changelog heading: only ``#``, ``[``, ``v``, ``*`` or
+    spaces before it on its line, a release date after it."""
+    line = text.rfind("\n", max(0, start - 40), start) + 1
+    opens = line > 0 or start < 40
+    return (opens and not text[line:start].strip("#[*v \t")
+            and _RELEASE_DATE.match(text, end) is not None)
 
 
 def _oid_run(text: str, start: int, end: int) -> bool:

@@ -22,6 +22,8 @@ def addresses(text: str) -> list[str]:
     "Release 2.0.1.0 fixes the login bug", "build 10.0.1.5 passed", "Firmware 1.0.2.15",
     '[assembly: AssemblyVersion("1.0.0.0")]', "FileVersion 6.1.7.1", "Versión 4.3.2.1",
     "Bump libfoo from 1.2.3.4 to 1.2.3.5", "1.2.3.4-beta is out", "ship 2.0.0.1rc1",
+    "### 3.2.1.4 (2024-02-11)", "## [1.2.3.4] - 2024-02-11", "pip install foo==1.2.3.4",
+    '"foo": "^1.2.3.4"', "requires bar>=2.0.0.0",
     # object identifiers
     "OID 1.3.6.1.4.1.311.21.8", "sysDescr .1.3.6.1.2.1.1.1.0 = STRING: Linux",
     "sha256WithRSAEncryption 1.2.840.113549.1.1.11", "OID 2.5.4.3 (commonName)",
@@ -42,6 +44,8 @@ def test_versions_and_oids_are_not_addresses(text: str) -> None:
     ("ping 1.1.1.1.", "1.1.1.1"),              # a full stop ends the sentence
     ("route 10.0.0.0/8 via eth0", "10.0.0.0/8"),
     ("host 2001:db8::1 answered", "2001:db8::1"),
+    ('10.0.0.1 - - [17/May/2024:10:22:01 +0000] "GET / HTTP/1.1" 200', "10.0.0.1"),
+    ("ssh root@10.0.0.2 (2024-05-17)", "10.0.0.2"),  # a login date, not after a bare quad
 ])
 def test_addresses_beside_version_and_oid_words_are_still_found(text: str,
                                                                  address: str) -> None:
