@@ -43,7 +43,8 @@ PHONE_SAID = (
     "Chiamami al {} quando puoi.", "Bel me even op {}.", "Phone number on file: {}",
     "Order 5521 arrived damaged - call me at {} please.",
     "Re: invoice 88213. My phone: {}",
-    "Bestellung 40021: bitte rufen Sie mich unter {} an.",
+    "Bestellung 40021: bitte rufen Sie mich unter {} an.", '{"phone": "{}"}',
+    "msisdn={} status=delivered",
 )
 NUMBERING = (
     "Your order {} has shipped.", "Order #{} - payment received.", "Invoice no. {} is attached.",
@@ -56,7 +57,8 @@ NUMBERING = (
     "Votre numéro client est {}.", "número de pedido {}", "Nº de referencia: {}",
     "numero d'ordine {}", "número da encomenda {}", "bestelnummer {}", "ordrenummer {}",
     "tilausnumero {}", "numer zamówienia {}", "Claim {} is under review.",
-    "Membership no. {} expires soon.", "Receipt #{}",
+    "Membership no. {} expires soon.", "Receipt #{}", "order_id={} status=shipped",
+    '{"customerId": "{}", "tier": "gold"}', "created_at={} user=ana",
 )
 IP_SAID = (
     "Failed password for root from {} port 22 ssh2", "client_ip={} status=403",

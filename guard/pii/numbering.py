@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from guard.pii.recognizers import plain
+from guard.pii.telephony import PHONE_WORDS
 
 _NUMBERING: dict[str, tuple[str, ...]] = {
     "en": (
@@ -104,6 +105,16 @@ PHONE_STEMS = ("tel", "fax", "handy", "mobil", "ruf", "notruf", "puhelin", "gsm"
 SKIPPED = frozenset(":-(/'\u2019\u00b0")
 """Punctuation between a label and its value: ``Order: ``, ``numero d'ordine``, ``N°``."""
 
+KEY_CONTACT = frozenset({"contact", "msisdn", "sms", "dial", "number"})
+"""Beside the phone words, parts of key names whose value may be a phone number:
+``contact=``, ``msisdn=``, ``number=``."""
+KEY_STEMS = ("phone", "mobile", "cellphone", "telephone", "telefon", "fax", "msisdn")
+"""Key parts written joined: ``phonenumber``, ``telefonnummer``."""
+_KEY = re.compile(r"(?P<name>[A-Za-z][\w.\-]*)(?P<quote>[\"']?)\s*(?P<sign>[=:])\s*[\"']?\Z")
+_JOINED = re.compile(r"[_.\-]|[a-z][A-Z]")
+"""A key name, not a word: ``order_id``, ``orderId``, ``order.id``."""
+_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]|\n")
 _LOOK_BACK = 80
 
@@ -117,7 +128,11 @@ def is_numbering_word(word: str) -> bool:
 
 
 def numbered(text: str, start: int) -> bool:
-    """Whether a numbering word (or ``#``) labels the number at ``text[start]``."""
+    """Whether a numbering word (or ``#``) labels the number at ``text[start]``, or it is
+    the value of a key that names no telephone (:func:`keyed`)."""
+    key = keyed(text, start)
+    if key is not None:
+        return key
     tokens = _TOKEN.findall(plain(text[max(0, start - _LOOK_BACK):start].lower()))
     skipped = 0
     for at in range(len(tokens) - 1, -1, -1):
@@ -137,6 +152,24 @@ def numbered(text: str, start: int) -> bool:
             continue
         return is_numbering_word(token)
     return False
+
+
+def keyed(text: str, start: int) -> bool | None:
+    """Whether the number at ``start``, the value of a key in code, a log line, JSON or a
+    query string (``created_at=1700000000``, ``"order_id": "4155550123"``, ``orderId:``),
+    is *not* a phone number: ``None`` when no such key stands right before it; ``False``
+    when the key names a telephone or a contact (``phone=``, ``"mobileNumber":``)."""
+    match = _KEY.search(text, max(0, start - _LOOK_BACK), start)
+    if match is None:
+        return None
+    name, quote, sign = match.group("name", "quote", "sign")
+    if sign == ":" and not quote and not _JOINED.search(name):
+        return None  # a label in prose ("Order: ..."): the words decide
+    return not any(_telephone_part(part.lower()) for part in _PARTS.findall(name))
+
+
+def _telephone_part(part: str) -> bool:
+    return part in PHONE_WORDS or part in KEY_CONTACT or part.startswith(KEY_STEMS)
 
 
 def _continues(token: str, before: str) -> bool:

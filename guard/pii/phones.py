@@ -258,10 +258,13 @@ class PhoneNumbers:
     def _introduced(self, text: str, start: int) -> bool:
         """Whether a reach word introduces the number at ``start``: a destination right
         before it, the reach word one or two words before that (``answering at``,
-        ``reach us on``)."""
-        last = words(text[max(0, start - 120):start].lower())[-SAID_WORDS_BEFORE:]
-        return (len(last) > 1 and last[-1] in DESTINATIONS
-                and any(word in self.reach for word in last[:-1]))
+        ``reach us on``), or a phone word up to four (``rufen Sie mich bitte unter``,
+        ``call me back tomorrow on``)."""
+        last = words(text[max(0, start - 120):start].lower())[-CONTEXT_WORDS_BEFORE:]
+        if len(last) < 2 or last[-1] not in DESTINATIONS:
+            return False
+        return (any(word in self.reach for word in last[-SAID_WORDS_BEFORE:-1])
+                or self.said.near(" ".join(last[:-1]), len(" ".join(last[:-1]))))
 
     def _worded(self, text: str, start: int, end: int) -> bool:
         """Whether a match around this candidate may be said to be a phone number.

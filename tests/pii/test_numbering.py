@@ -88,3 +88,21 @@ def test_numbered_reads_the_nearest_word(text: str, expected: bool) -> None:
 def test_an_ssn_shaped_number_is_a_phone_number_only_when_said_to_be() -> None:
     assert phones("my number is 536-22-1234") == []
     assert phones("Phone: 030 12 3456") == ["030 12 3456"]  # a phone word says so
+
+
+@pytest.mark.parametrize("text", [
+    "created_at=1700000000", '{"order_id": "4155550123"}', '{"customerId": 3012345678}',
+    "GET /api/orders?ref=4155550123&x=1", "orderId: 4155550123", "trace.id=3012345678",
+    "fontSize=4155550123",
+])
+def test_the_value_of_a_key_that_names_no_telephone_is_not_a_phone(text: str) -> None:
+    assert phones(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    '{"phone": "4155550123"}', '{"mobileNumber": 4155550123}', "msisdn=4155550123",
+    "contact_phone=4155550123", "phonenumber=4155550123", "tel:4155550123",
+    "Phone: 4155550123",
+])
+def test_the_value_of_a_key_that_names_a_telephone_is_a_phone(text: str) -> None:
+    assert phones(text) == ["4155550123"]
