@@ -90,6 +90,33 @@ SSN_SAID = (
     "SSN: {}", "My social security number is {}.", "SSN#{}", "Social Security No. {}",
     "ssn {} for the W-2", "Employee SSN - {}", "SS# {}",
 )
+FRESH_PHONE = (  # written after the rules above were settled, measured before any change
+    "Kind regards\nPriya Natarajan | Accounts Payable\nT: {}\nwww.example.com",
+    "M: {} (best after 2pm)", "Ph. {}", "Direct line {}", "Switchboard: {}",
+    "Can you text {} when the courier is close?", "Emergency contact - {} (my sister)",
+    "Llámame al {}, gracias.", "Mon numéro : {}", "Ring {} and ask for Sven.",
+    "Order 4471 is late and nobody picks up at {}.", "WhatsApp only: {}",
+)
+FRESH_NEGATIVE = (
+    "Ticket INC0012345 linked to problem 8812093344.", "Batch 20240517 finished in 341 s.",
+    "Parcel id 3310042881 left the hub at 06:12.", "The loan ref. 5092837746 was approved.",
+    "Patient MRN 40018832 admitted to ward 7.", "Voucher code 7712094412 expired.",
+    "Downloaded by 1204331 users since 2019.", "unix time 1716000000 = 2024-05-18",
+    "Rechnung Nr. 2024-88120 vom 17.05.2024", "Numéro de dossier 9931002211",
+    "Pedido nº 4410293381 enviado.", "SKU 8711253001 back in stock",
+    "nginx/1.25.3.1 started", "Kernel 5.15.0.107 booted", "OID 2.5.29.19 basicConstraints",
+    "snmpget .1.3.6.1.2.1.1.3.0", "libcurl==8.4.0.1", "release 10.0.22631.3447 (Windows)",
+)
+FRESH_IP = (
+    '203.0.113.9 - - [17/May/2024:10:22:01 +0000] "GET / HTTP/1.1" 200 512',
+    "allow {} via eth0", "deny from {}", "Connection reset by {} port 443",
+    "DHCPACK on {} to 3c:22:fb:11:0a:9e", "my home IP is {} if you need to whitelist it",
+)
+FRESH_IBAN = (
+    "Bankverbindung: Sparkasse · IBAN {} · BIC COBADEFFXXX", "Wire to {} (ref INV-2291)",
+    "iban:{}", "Payee account {}, please confirm.",
+)
+
 BENIGN = (
     "The build took 12 minutes and 345678 tests ran.", "Meeting moved to 10:30 on 2024-05-17.",
     "Total due: 12 345 678 EUR incl. VAT.", "for i in range(10000000): total += i",
@@ -239,10 +266,23 @@ def rows(seed: int = SEED, per_class: int = 60) -> list[Row]:
         "ssn": lambda: _fill(rng.choice(SSN_SAID), "US_SSN", ssn(rng), "ssn"),
         "ssn invalid": lambda: _fill(rng.choice(SSN_SAID), None, ssn(rng, False), "ssn invalid"),
         "benign": lambda: _row("benign", rng.choice(BENIGN)),
+        "fresh phone": lambda: _fill(rng.choice(FRESH_PHONE), "PHONE_NUMBER",
+                                     phone(rng, rng.choice(list(PHONE_SHAPES))), "fresh phone"),
+        "fresh negative": lambda: _row("fresh negative", rng.choice(FRESH_NEGATIVE)),
+        "fresh ip": lambda: _fresh_ip(rng),
+        "fresh iban": lambda: _fill(rng.choice(FRESH_IBAN), "IBAN_CODE", iban_written(
+            rng, iban(rng, rng.choice(list(IBAN_FORMATS)))), "fresh iban"),
     }
     for make in classes.values():
         made += [make() for _ in range(per_class)]
     return made
+
+
+def _fresh_ip(rng: random.Random) -> Row:
+    template = rng.choice(FRESH_IP)
+    if "{}" not in template:
+        return _row("fresh ip", ("IP_ADDRESS", template[:11]), template[11:])
+    return _fill(template, "IP_ADDRESS", ipv4(rng), "fresh ip")
 
 
 def _broken(value: str) -> str:

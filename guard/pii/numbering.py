@@ -44,7 +44,8 @@ _NUMBERING: dict[str, tuple[str, ...]] = {
         "isbn", "issn", "ean", "upc", "asin", "gtin", "ssn", "ss", "security", "sin", "nin",
         "tax", "vat", "tin", "ein", "itin", "routing", "aba", "iban", "bic", "swift",
         "pin", "otp", "code", "build", "version", "bill", "statement", "payment", "cheque",
-        "transfer", "wire", "delivery", "dispatch", "shipping",
+        "transfer", "wire", "delivery", "dispatch", "shipping", "problem", "task", "defect",
+        "timestamp", "epoch", "unix", "unixtime",
     ),
     "de": (
         "bestellung", "rechnung", "kunde", "kunden", "auftrag", "auftrags", "vertrag",
@@ -85,7 +86,7 @@ NUMBERING_WORDS = frozenset(word for words in _NUMBERING.values() for word in wo
 FILLERS = frozenset({
     "number", "numbers", "no", "nos", "nr", "nro", "nbr", "num", "numero", "nummer",
     "numer", "n", "is", "was", "lautet", "ist", "est", "es", "e", "de", "del", "do", "da",
-    "di", "d", "du", "des", "of", "the", "my", "your", "our",
+    "di", "d", "du", "des", "of", "the", "my", "your", "our", "time",
 })
 """Small words between a label and its value; at most :data:`MAX_FILLERS` are skipped
 (``order number is``, but not ``the order, my number is``)."""

@@ -16,7 +16,9 @@ the OID of an LDAP ``cn``. What is written around the four numbers tells them ap
 - a pre-release tag right after: ``1.2.3.4-beta``, ``2.0.0.1rc1``; a release date right
   after, on a line that starts with it, as changelog headings are written: ``### 3.2.1.4
   (2024-02-11)``, ``## [1.2.3.4] - 2024-02-11``;
-- a version specifier right before: ``foo==1.2.3.4``, ``>=1.2.0.0``, ``^1.2.3.4``;
+- a version specifier right before: ``foo==1.2.3.4``, ``>=1.2.0.0``, ``^1.2.3.4``, or a
+  product name and a slash, as User-Agent and Server headers write versions:
+  ``nginx/1.25.3.1``, ``Chrome/120.0.6099.109``;
 - an LDAP schema's ``NAME`` right after (RFC 4512): ``( 2.5.4.3 NAME 'cn' ...``.
 
 Words are matched lower case and without accents; the lists hold the words release
@@ -51,6 +53,7 @@ _DOTTED_AFTER = re.compile(r"(?:\.\d+)*")
 _DOTTED_BEFORE = re.compile(r"(?:\d+\.)+\Z")
 _SCHEMA_NAME = re.compile(r"\s+NAME\s+['(]")
 _RELEASE_DATE = re.compile(r"\]?\s*[(\[\-\u2013\u2014]\s*(?:19|20)\d\d-\d\d-\d\d")
+_PRODUCT = re.compile(r"(?<![\w/.:-])[A-Za-z][\w.+-]*/\Z")
 SPECIFIERS = ("==", ">=", "<=", "~=", "!=", "^", "~", ">", "<")
 
 
@@ -63,7 +66,8 @@ def not_an_address(text: str, start: int, end: int) -> bool:
         return True
     if _TAG.match(text, end) or _SCHEMA_NAME.match(text, end) or _heading(text, start, end):
         return True
-    if text[max(0, start - 2):start].endswith(SPECIFIERS):
+    if text[max(0, start - 2):start].endswith(SPECIFIERS) or _PRODUCT.search(
+            text, max(0, start - 40), start):
         return True
     before = [w for w in words(plain(text[max(0, start - 80):start].lower())) if not w.isdigit()]
     if any(w in OID_WORDS for w in before[-WORDS_BEFORE:]):

@@ -23,7 +23,8 @@ def addresses(text: str) -> list[str]:
     '[assembly: AssemblyVersion("1.0.0.0")]', "FileVersion 6.1.7.1", "Versión 4.3.2.1",
     "Bump libfoo from 1.2.3.4 to 1.2.3.5", "1.2.3.4-beta is out", "ship 2.0.0.1rc1",
     "### 3.2.1.4 (2024-02-11)", "## [1.2.3.4] - 2024-02-11", "pip install foo==1.2.3.4",
-    '"foo": "^1.2.3.4"', "requires bar>=2.0.0.0",
+    '"foo": "^1.2.3.4"', "requires bar>=2.0.0.0", "Server: nginx/1.25.3.1",
+    "python-requests/2.31.0.1", "Mozilla/5.0 Chrome/120.0.6099.109",
     # object identifiers
     "OID 1.3.6.1.4.1.311.21.8", "sysDescr .1.3.6.1.2.1.1.1.0 = STRING: Linux",
     "sha256WithRSAEncryption 1.2.840.113549.1.1.11", "OID 2.5.4.3 (commonName)",
@@ -45,7 +46,9 @@ def test_versions_and_oids_are_not_addresses(text: str) -> None:
     ("route 10.0.0.0/8 via eth0", "10.0.0.0/8"),
     ("host 2001:db8::1 answered", "2001:db8::1"),
     ('10.0.0.1 - - [17/May/2024:10:22:01 +0000] "GET / HTTP/1.1" 200', "10.0.0.1"),
-    ("ssh root@10.0.0.2 (2024-05-17)", "10.0.0.2"),  # a login date, not after a bare quad
+    ("ssh root@10.0.0.2 (2024-05-17)", "10.0.0.2"),  # a date, not a changelog heading
+    ("http://10.0.0.3/admin", "10.0.0.3"),    # a URL's host, after //
+    ("GET /hosts/10.0.0.4 404", "10.0.0.4"),  # a path segment, after a slash and a word
 ])
 def test_addresses_beside_version_and_oid_words_are_still_found(text: str,
                                                                  address: str) -> None:
