@@ -115,7 +115,8 @@ class PhoneNumbers:
         getattr(phonenumbers, "enable_pattern_cache", lambda: None)()
         self.phonenumbers: Any = phonenumbers
         self.candidate: str | None = candidate
-        self.locate = compile_regex(candidate) if windowed else None
+        self.shapes = compile_regex(candidate)
+        self.locate = self.shapes if windowed else None
         self.regions = tuple(dict.fromkeys(regions))
         self.context_regions = tuple(r for r in dict.fromkeys(context_regions)
                                      if r not in self.regions)
@@ -133,7 +134,8 @@ class PhoneNumbers:
         spans = whole if self.locate is None else around(text, [
             c for c in candidates if not self._loses(text, *c, holders)])
         seen = _blank(text, [(f.start, f.end) for f in kept if f.score > self.max_score]
-                      + dates(text))
+                      + dates(text) + _labelled_ids(text, candidates or [
+                          m.span() for m in self.shapes.finditer(text)]))
         valid: set[Span] = set()
         for start, end in spans:
             valid |= self._valid(text, seen, start, end)
@@ -312,6 +314,13 @@ def _field(text: str, start: int) -> bool:
     label = words(before[:-1].lower())
     return bool(label) and label[-1] in PHONE_WORDS and before[:-1].rstrip(". ").lower(
     ).endswith(label[-1])
+
+
+def _labelled_ids(text: str, candidates: list[Span]) -> list[Span]:
+    """Runs of bare digits a numbering word labels (``Order #4155550123``): no region may
+    call them phone numbers (:func:`~guard.pii.numbering.numbered`), so, like dates, they
+    are blanked rather than parsed and refused in every region in turn."""
+    return [(s, e) for s, e in candidates if text[s:e].isdigit() and numbered(text, s)]
 
 
 def _blank(text: str, spans: list[Span]) -> str:

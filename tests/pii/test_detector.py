@@ -116,7 +116,8 @@ PIECES = ["jane.roe@example.com", "+1 (415) 555-0199", "415.555.0199", "+49 30 9
           "(", ")", "-", ".", "+", ":", "@"]
 WORDS = st.sampled_from(["the", "call", "card", "ip", "ssn", "mail", "x", "\n", "  ", "42",
                          "phone:", "iban", "to", "at", "office", "(fax)", "-Mobile", "tel.",
-                         "reach me at", "Telefon", "whatsapp", "number"])
+                         "reach me at", "Telefon", "whatsapp", "number", "Order", "#",
+                         "ticket", "created_at=", "phone=", "no."])
 SEPARATORS = st.sampled_from([" ", " ", "", ",", "\n", ": ", "; ", "\t", "/", "-"])
 TEXTS = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, st.text(max_size=6)),
                            SEPARATORS), max_size=30).map(
