@@ -116,6 +116,9 @@ _JOINED = re.compile(r"[_.\-]|[a-z][A-Z]")
 """A key name, not a word: ``order_id``, ``orderId``, ``order.id``."""
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
+_IBAN_HEAD = re.compile(r"(?<![^\W_])[A-Za-z]{2}\d{2}(?:[ -][A-Za-z0-9]{4})+[ -]\Z")
+"""A country code, check digits and groups of four: the head of an IBAN written in groups,
+whose digit groups after it are the account number's, not a phone number."""
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]|\n")
 _LOOK_BACK = 80
 
@@ -153,6 +156,12 @@ def numbered(text: str, start: int) -> bool:
             continue
         return is_numbering_word(token)
     return False
+
+
+def continues_account(text: str, start: int) -> bool:
+    """Whether the number at ``start`` follows the head of an IBAN written in groups
+    (``NL54 VFOH 0891 9177 26``): the rest of an account number, however it is grouped."""
+    return _IBAN_HEAD.search(text, max(0, start - _LOOK_BACK), start) is not None
 
 
 def keyed(text: str, start: int) -> bool | None:

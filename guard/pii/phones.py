@@ -36,7 +36,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
-from guard.pii.numbering import numbered
+from guard.pii.numbering import continues_account, numbered
 from guard.pii.recognizers import (
     CONTEXT_WORDS_BEFORE,
     ContextWords,
@@ -239,7 +239,8 @@ class PhoneNumbers:
         raw, digits = match.raw_string, _digits(match)
         if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
             return False
-        if numbered(text, start) and not self._written_as_phone(raw, regions):
+        if continues_account(text, start) or (
+                numbered(text, start) and not self._written_as_phone(raw, regions)):
             return False
         said = None if digits >= MIN_DIGITS and not said_only and not ssn_shaped(raw) else (
             self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)

@@ -106,3 +106,11 @@ def test_the_value_of_a_key_that_names_no_telephone_is_not_a_phone(text: str) ->
 ])
 def test_the_value_of_a_key_that_names_a_telephone_is_a_phone(text: str) -> None:
     assert phones(text) == ["4155550123"]
+
+
+@pytest.mark.parametrize("text", [
+    "Please transfer the refund to NL54 VFOH 0891 9177 26.",  # a check digit off: no IBAN
+    "Iban: Nl91 Abna 0417 1643 00",
+])
+def test_the_digit_groups_of_an_account_number_are_not_a_phone(text: str) -> None:
+    assert phones(text) == []
