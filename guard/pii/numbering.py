@@ -78,16 +78,33 @@ _NUMBERING: dict[str, tuple[str, ...]] = {
     "fi": ("tilaus", "lasku", "asiakas", "viite", "varaus", "tili"),
     "pl": ("zamowienia", "zamowienie", "faktury", "klienta", "zgloszenia", "rezerwacji",
            "konta", "umowy", "przesylki"),
+    "cs, ro, tr, hu": ("objednavky", "zakaznika", "smlouvy", "zasilky", "comanda", "comenzii",
+                       "facturii", "clientului", "siparis", "musteri", "fatura", "kargo",
+                       "takip", "rendeles", "szamla", "ugyfel"),
+    "ru": ("заказа", "заказ", "счета", "счет", "договора", "клиента", "накладнои", "заявки",
+           "посылки", "отслеживания"),
 }
 
-NUMBERING_WORDS = frozenset(word for words in _NUMBERING.values() for word in words)
-"""Words that label a number as something other than a phone number."""
+def _as_read(word: str) -> str:
+    """``word`` as the detector's normalized view writes it (Cyrillic look-alikes of Latin
+    letters folded: ``заказа`` reads ``зaкaзa``)."""
+    from guard.content.normalize import normalize
 
-FILLERS = frozenset({
+    return normalize(word, fold_case=False).text.lower()
+
+
+NUMBERING_WORDS = frozenset(form for words in _NUMBERING.values() for word in words
+                            for form in (word, _as_read(word)))
+"""Words that label a number as something other than a phone number, as written and as
+the normalized view reads them."""
+
+_FILLERS = (
     "number", "numbers", "no", "nos", "nr", "nro", "nbr", "num", "numero", "nummer",
     "numer", "n", "is", "was", "lautet", "ist", "est", "es", "e", "de", "del", "do", "da",
-    "di", "d", "du", "des", "of", "the", "my", "your", "our", "time",
-})
+    "di", "d", "du", "des", "of", "the", "my", "your", "our", "time", "numar", "cislo",
+    "numarasi", "numara", "szama", "szam", "номер",
+)
+FILLERS = frozenset(form for word in _FILLERS for form in (word, _as_read(word)))
 """Small words between a label and its value; at most :data:`MAX_FILLERS` are skipped
 (``order number is``, but not ``the order, my number is``)."""
 ABBREVIATION = 4
@@ -98,9 +115,9 @@ MAX_FILLERS = 2
 SIGNS = frozenset("#")
 """``#`` before a number says it is a number of something (``№`` reads ``No``: a filler)."""
 
-SUFFIXES = ("nummer", "nummern", "numero", "nr")
+SUFFIXES = ("nummer", "nummern", "numero", "nr", "szam", "szama", "numarasi")
 PHONE_STEMS = ("tel", "fax", "handy", "mobil", "ruf", "notruf", "puhelin", "gsm", "phone",
-               "cell", "durchwahl", "festnetz", "tlf", "tfn", "whatsapp")
+               "cell", "durchwahl", "festnetz", "tlf", "tfn", "whatsapp", "hivo")
 """A compound with one of these stems names a telephone: ``Telefonnummer``, ``Faxnr``."""
 
 SKIPPED = frozenset(":-(/'\u2019\u00b0")

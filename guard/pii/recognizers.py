@@ -112,7 +112,12 @@ def plain(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))
+                   if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
+
+
+_UNDECOMPOSED = str.maketrans({"\u0131": "i", "\u0142": "l", "\u00f8": "o", "\u0111": "d"})
+"""Letters with a stroke or without a dot, which Unicode does not decompose: Turkish dotless
+i, Polish l, Danish o, Croatian d."""
 
 
 class PresidioPattern:

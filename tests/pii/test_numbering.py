@@ -37,6 +37,8 @@ def test_the_digits_are_phone_numbers_where_nothing_labels_them(number: str) -> 
     "numéro de commande :", "N° de facture", "Votre numéro client est", "número de pedido",
     "Nº de referencia:", "numero d'ordine", "número da encomenda", "bestelnummer",
     "ordrenummer", "tilausnumero", "numer zamówienia", "Order number:\n",
+    "sipariş numaras\u0131", "rendelésszám:", "číslo objednávky", "număr comandă", "номер заказа",
+    "Номер договора:",
 ])
 @pytest.mark.parametrize("number", ["4155550123", "3012345678", "2024-000173"])
 def test_a_number_a_numbering_word_labels_is_not_a_phone(label: str, number: str) -> None:
@@ -68,10 +70,11 @@ def test_a_phone_word_or_a_clause_between_keeps_the_phone_number(text: str) -> N
 
 
 def test_words_of_the_lexicon() -> None:
-    for word in ("order", "kundennummer", "tilausnumero", "bestellnr", "pedido", "commande"):
+    for word in ("order", "kundennummer", "tilausnumero", "bestellnr", "pedido", "commande",
+                 "rendelesszam"):
         assert is_numbering_word(word)
     for word in ("telefonnummer", "handynr", "faxnummer", "puhelinnumero", "nummer", "number",
-                 "hello", "at"):
+                 "hello", "at", "telefonszam"):
         assert not is_numbering_word(word)
     assert not any(is_numbering_word(w) for w in PHONE_WORDS if " " not in w)
 
