@@ -10,6 +10,11 @@ EVALSETS_DIR defaults to ``../shared/evalsets`` beside the repository. Two sets:
   tests): recall on its hard positives and rejection of its look-alikes (label 0: bad
   checksums, partial IPs, invalid SSNs).
 
+A third table measures the set made here from templates and generated values
+(:mod:`benchmarks.pii_made`: numbering words in many languages, versions and OIDs, IBANs
+of many countries in any case and spacing, cards inside longer runs, SSN writings), per
+entity and per class of input; it checks on writing the public sets do not contain.
+
 Both detectors are measured in the same run with the same entities, phone regions and
 score threshold: guard's (``build_detector`` of a default ``type: pii`` policy: its own
 phone rules, the card networks' issuer ranges beside Presidio's card pattern, candidate
@@ -141,6 +146,41 @@ def synth_quality(root: Path, detector: str = "guard") -> dict[str, dict[str, An
     return counts
 
 
+def made_quality(detector: str = "guard") -> dict[str, Any]:
+    """Per entity precision and recall on :mod:`benchmarks.pii_made`, and per class of input
+    its misses and false positives."""
+    from benchmarks.pii_made import rows
+
+    find = DETECTORS[detector]()
+    counts: dict[str, dict[str, Any]] = {
+        e: {"gold": 0, "found": 0, "predicted": 0, "correct": 0, "misses": [], "fps": []}
+        for e in ENTITIES}
+    by_class: dict[str, dict[str, int]] = defaultdict(lambda: {"rows": 0, "missed": 0, "fp": 0})
+    for row in rows():
+        text, gold = row["text"], [tuple(s) for s in row["spans"]]
+        predicted = find(text)
+        klass = by_class[row["cls"]]
+        klass["rows"] += 1
+        for span in gold:
+            hit = any(_overlaps(span, p) for p in predicted)
+            counts[span[0]]["gold"] += 1
+            counts[span[0]]["found"] += hit
+            klass["missed"] += not hit
+            if not hit:
+                counts[span[0]]["misses"].append(_show(text, [span]))
+        for span in predicted:
+            hit = any(_overlaps(span, g) for g in gold)
+            counts[span[0]]["predicted"] += 1
+            counts[span[0]]["correct"] += hit
+            klass["fp"] += not hit
+            if not hit:
+                counts[span[0]]["fps"].append(_show(text, [span]))
+    for c in counts.values():
+        c["recall"] = c["found"] / c["gold"] if c["gold"] else 1.0
+        c["precision"] = c["correct"] / c["predicted"] if c["predicted"] else 1.0
+    return {"entities": counts, "classes": dict(by_class)}
+
+
 def lookalike_quality(root: Path, detector: str = "guard") -> dict[str, dict[str, Any]]:
     """Per entity of the recognizer cases: recall on positives, rejection of look-alikes.
 
@@ -206,6 +246,22 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
                      f"{_pct(p['rejection']):>12}  {_pct(g['clean_rate']):>11} "
                      f"{_pct(p['clean_rate']):>14}")
         lines += _examples(cases, entity, show_misses)
+    made = {d: made_quality(d) for d in DETECTORS}
+    lines += ["", "made here (benchmarks/pii_made.py: templates and generated values)",
+              f"{'entity':<15} {'n':>4}  {'guard P':>8} {'guard R':>8}  {'presidio P':>10} "
+              f"{'presidio R':>10}"]
+    entities = {d: m["entities"] for d, m in made.items()}
+    for entity in ENTITIES:
+        g, p = entities["guard"][entity], entities["presidio"][entity]
+        lines.append(f"{entity:<15} {g['gold']:>4}  {_pct(g['precision']):>8} "
+                     f"{_pct(g['recall']):>8}  {_pct(p['precision']):>10} {_pct(p['recall']):>10}")
+        lines += _examples(entities, entity, show_misses)
+    lines += [f"{'class':<28} {'rows':>4}  {'guard missed':>12} {'guard fp':>8}  "
+              f"{'presidio missed':>15} {'presidio fp':>11}"]
+    for name, g in made["guard"]["classes"].items():
+        p = made["presidio"]["classes"][name]
+        lines.append(f"{name:<28} {g['rows']:>4}  {g['missed']:>12} {g['fp']:>8}  "
+                     f"{p['missed']:>15} {p['fp']:>11}")
     return lines
 
 

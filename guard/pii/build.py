@@ -22,6 +22,7 @@ from guard.errors import GuardError
 from guard.pii.cards import card_pattern
 from guard.pii.catalog import CONTEXT_PHONE_REGIONS, NER_ENTITIES, PATTERN_ENTITIES
 from guard.pii.detector import Detector
+from guard.pii.ibans import AnyCase
 from guard.pii.phones import PhoneNumbers
 from guard.pii.recognizers import (
     CustomPattern,
@@ -29,7 +30,10 @@ from guard.pii.recognizers import (
     NerRecognizer,
     PresidioPattern,
     Recognizer,
+    Refusal,
 )
+from guard.pii.shapes import never_issued
+from guard.pii.versions import not_an_address
 from guard.policy.types import PiiPolicy
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -82,17 +86,37 @@ def pattern_recognizer(entity: str, phone_regions: tuple[str, ...],
     from presidio_analyzer import predefined_recognizers
 
     factory = getattr(predefined_recognizers, spec.recognizer)
-    recognizer = _card_recognizer() if entity == "CREDIT_CARD" else factory()
-    return PresidioPattern(entity, recognizer, spec.candidate, spec.windowed and windowed)
+    return PresidioPattern(entity, _presidio_recognizer(entity, factory), spec.candidate,
+                           spec.windowed and windowed, REFUSALS.get(entity))
+
+
+REFUSALS: dict[str, Refusal] = {"IP_ADDRESS": not_an_address, "US_SSN": never_issued}
+"""guard's checks after Presidio's: versions and OIDs are not addresses, SSNs of areas
+the SSA never issues (9xx: ITINs and unassigned) are not SSNs."""
+
+SSN_CONTEXT = ("ss",)
+"""Added to Presidio's SSN context words: ``SS#``, ``SS No.``."""
+
+
+def _presidio_recognizer(entity: str, factory: Any) -> Any:
+    if entity == "CREDIT_CARD":
+        return _card_recognizer()
+    if entity == "IBAN_CODE":
+        return AnyCase(factory())
+    if entity == "US_SSN":
+        return factory(context=[*factory.CONTEXT, *SSN_CONTEXT])
+    return factory()
 
 
 def _card_recognizer() -> Any:
-    """Presidio's card recognizer (Luhn), with guard's issuer ranges beside its pattern."""
+    """Presidio's card recognizer (Luhn) on guard's pattern of issuer ranges, lengths and
+    groupings alone: Presidio's own pattern also takes 4-3-3-3 and 7-7 groupings and a
+    card's digits out of a longer run of groups (``1234 4111 1111 1111 1111``)."""
     from presidio_analyzer import Pattern
     from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 
     ranges = Pattern("Card networks' issuer ranges and lengths (guard)", card_pattern(), 0.3)
-    return CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, ranges])
+    return CreditCardRecognizer(patterns=[ranges])
 
 
 @cache

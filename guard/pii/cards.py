@@ -1,12 +1,14 @@
 """Payment card numbers: the issuer ranges and lengths the card networks publish.
 
-Presidio's card pattern takes 13 to 17 digits starting with 1, 3, 4, 50-55 or 6.
-Networks issue cards outside it: Visa with 19 digits, Mastercard's 2-series
-(2221-2720), Maestro with 12 to 19 digits, the 15-digit JCB range 2131, Mir
-(2200-2204), and 18- or 19-digit JCB, Discover, UnionPay and Diners Club cards.
-guard hands Presidio's ``CreditCardRecognizer`` one more pattern, built from the
-table below, beside its own; the recognizer still checks the Luhn digit of every
-match, so a number that merely fits a range is not reported.
+Presidio's card pattern takes 13 to 17 digits starting with 1, 3, 4, 50-55 or 6, in
+groups of 3 to 5 digits (``4111111-1111111``), and takes them out of a longer run of
+groups (``1234 4111 1111 1111 1111``); it misses cards networks do issue: Visa with 19
+digits, Mastercard's 2-series (2221-2720), Maestro with 12 to 19 digits, the 15-digit
+JCB range 2131, Mir (2200-2204), and 18- or 19-digit JCB, Discover, UnionPay and Diners
+Club cards. guard hands Presidio's ``CreditCardRecognizer`` one pattern in place of
+its own, built from the table below: the networks' ranges and lengths, in the groupings
+cards are printed in, never inside a longer run. The recognizer still checks the Luhn
+digit of every match, so a number that merely fits a range is not reported.
 
 The pattern is guard's fixed text (never a policy's), run by Presidio on Python
 ``re``. Every match is 12 to 19 digits with at most one space or hyphen between
@@ -27,36 +29,57 @@ ISSUER_RANGES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
     ("UnionPay", r"62\d{2}", (16, 17, 18, 19)),
     ("Maestro", r"50\d{2}|5[6-9]\d{2}|6\d{3}", (12, 13, 14, 15, 16, 17, 18, 19)),
     ("Mir", r"220[0-4]", (16, 17, 18, 19)),
+    ("UATP", r"1\d{3}", (15,)),
+    ("Other 3-series ranges (Presidio's pattern)", r"3\d{3}", (14, 15, 16)),
 )
 """Issuer identification numbers by network. A number the table does not cover may
 still be found by Presidio's own pattern."""
 
-SEPARATOR = "[ -]?"
+SEPARATORS = ("", " ", "-")
+"""Cards are written unbroken or in groups split by spaces or by hyphens, one kind per card."""
 
 
-def layouts(length: int) -> list[str]:
-    """How a card of ``length`` digits is written after its first four: unbroken or
-    in groups of four, and 4-6-5 / 4-6-4 for 15 and 14 digits (Amex, Diners)."""
+def layouts(length: int, sep: str) -> list[str]:
+    """How a card of ``length`` digits is written after its first four, its groups split
+    by ``sep``: unbroken or in groups of four, and 4-6-5 / 4-6-4 for 15 and 14 digits
+    (Amex, Diners)."""
     fours, rest = divmod(length - 4, 4)
-    shapes = [f"(?:{SEPARATOR}\\d{{4}}){{{fours}}}" + (f"{SEPARATOR}\\d{{{rest}}}" if rest else "")]
-    if length in (14, 15):
-        shapes.append(f"{SEPARATOR}\\d{{6}}{SEPARATOR}\\d{{{length - 10}}}")
+    shapes = [f"(?:{sep}\\d{{4}}){{{fours}}}" + (f"{sep}\\d{{{rest}}}" if rest else "")]
+    if length in (14, 15) and sep:
+        shapes.append(f"{sep}\\d{{6}}{sep}\\d{{{length - 10}}}")
     return shapes
 
 
 def card_pattern() -> str:
-    """One regex for every (range, length) of :data:`ISSUER_RANGES`, longest first.
+    """One regex for every (range, length, separator) of :data:`ISSUER_RANGES`, longest
+    first.
 
     Longest first because ``re`` takes the first alternative that matches: a 19-digit
     Visa must not be read as its first 16 digits. A number right after ``+`` is a
     phone number written in E.164, not a card; and a card number is neither the end
-    nor the start of a longer run of digit groups (``RS35 2600 0560 1001 6113 70`` is
-    an account number whose middle passes Luhn).
+    nor the start of a longer run of groups split the way its own are (``RS35 2600 0560
+    1001 6113 70`` is an account number whose middle passes Luhn), while cards listed
+    one after another (``4012888888881881 4012-8888-8888-1881``) are each a card.
     """
     by_length: dict[int, list[str]] = {}
     for _, first_four, lengths in ISSUER_RANGES:
         for length in lengths:
             by_length.setdefault(length, []).append(first_four)
-    alternatives = [f"(?:{'|'.join(firsts)})(?:{'|'.join(layouts(length))})"
-                    for length, firsts in sorted(by_length.items(), reverse=True)]
-    return rf"(?<!\+)(?<!\d[ -])\b(?:{'|'.join(alternatives)})\b(?![ -]\d)"
+    runs = []
+    for sep in SEPARATORS:
+        alternatives = [f"(?:{'|'.join(firsts)})(?:{'|'.join(layouts(length, sep))})"
+                        for length, firsts in sorted(by_length.items(), reverse=True)]
+        runs.append(rf"{_EDGES[sep][0]}\b(?:{'|'.join(alternatives)})\b{_EDGES[sep][1]}")
+    return rf"(?<!\+)(?:{'|'.join(runs)})"
+
+
+_GROUP_BEFORE = "".join(rf"(?<![^\d-]\d{{{n}}} )(?<!^\d{{{n}}} )" for n in range(1, 5))
+_EDGES = {
+    "": ("", ""),  # \b: no digit either side
+    "-": (r"(?<!\d-)", r"(?!-\d)"),
+    # a group of up to four digits standing alone before or after (not the end of a
+    # number written otherwise: 4012-8888-8888-1881 4012 8888 8888 1881 are two cards)
+    " ": (_GROUP_BEFORE, r"(?! \d{1,4}(?![\d-]))"),
+}
+"""What may not stand before and after a card whose groups are split by each separator:
+another group of its run."""

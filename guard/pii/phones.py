@@ -32,11 +32,11 @@ lets the detector skip candidates inside a kept finding that outscores that boun
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
+from guard.pii.numbering import continues_account, numbered
 from guard.pii.recognizers import (
     CONTEXT_WORDS_BEFORE,
     ContextWords,
@@ -45,6 +45,13 @@ from guard.pii.recognizers import (
     around,
     boosted,
     words,
+)
+from guard.pii.shapes import (
+    dates,
+    looks_like_amount,
+    looks_like_date,
+    looks_like_dotted_run,
+    ssn_shaped,
 )
 from guard.pii.spans import Holders, Mask
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
@@ -70,8 +77,6 @@ SHAPE_REGION = "DE"
 """The region rule 3 cuts text into phone-shaped strings with: its numbers may have
 4 to 15 digits, so libphonenumber's matcher keeps whole strings rather than judging them."""
 
-_DATE = re.compile(r"(?<![\d+])(?<![\d+][./-])\d{1,4}([./-])\d{1,2}\1\d{1,4}(?![\d.\-/]?\d)")
-
 BOOST_WORDS = (*PHONE_WORDS, "number")
 """Words that raise a finding's score: the phone words and Presidio's ``number`` (too
 vague to make a number a phone number: cards, SSNs and licences have numbers too)."""
@@ -81,9 +86,6 @@ SAID_WORDS_BEFORE = 3
 words before (``Tel.: ...``, ``call me on ...``, ``my phone number is ...``); a reach
 word, when it does so with a preposition (``not answering at ...``): see
 :mod:`guard.pii.telephony`."""
-
-AMOUNT_SEPARATORS = " .,'\u00a0\u202f\u2019"
-"""Thousands separators: space, dot, comma, apostrophe, no-break and narrow spaces."""
 
 LABELS = frozenset({"phone", "tel", "mobile", "cell", "fax", "home", "work", "office",
                     "pager", "landline", "voice"})
@@ -113,7 +115,8 @@ class PhoneNumbers:
         getattr(phonenumbers, "enable_pattern_cache", lambda: None)()
         self.phonenumbers: Any = phonenumbers
         self.candidate: str | None = candidate
-        self.locate = compile_regex(candidate) if windowed else None
+        self.shapes = compile_regex(candidate)
+        self.locate = self.shapes if windowed else None
         self.regions = tuple(dict.fromkeys(regions))
         self.context_regions = tuple(r for r in dict.fromkeys(context_regions)
                                      if r not in self.regions)
@@ -131,7 +134,8 @@ class PhoneNumbers:
         spans = whole if self.locate is None else around(text, [
             c for c in candidates if not self._loses(text, *c, holders)])
         seen = _blank(text, [(f.start, f.end) for f in kept if f.score > self.max_score]
-                      + _dates(text))
+                      + dates(text) + _labelled_ids(text, candidates or [
+                          m.span() for m in self.shapes.finditer(text)]))
         valid: set[Span] = set()
         for start, end in spans:
             valid |= self._valid(text, seen, start, end)
@@ -176,7 +180,7 @@ class PhoneNumbers:
             for m in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID,
                                            min_candidate_length=MIN_CANDIDATE):
                 s, e = m.start + start, m.end + start
-                if m.raw_string.startswith("+") or self._national(text, m, s, e):
+                if m.raw_string.startswith("+") or self._national(text, m, s, e, (region,)):
                     found.add((s, e))
         return found
 
@@ -193,8 +197,8 @@ class PhoneNumbers:
                                        leniency=pn.Leniency.POSSIBLE,
                                        min_candidate_length=MIN_CANDIDATE):
             span = (m.start + start, m.end + start)
-            if (m.raw_string.startswith("+") or taken.overlaps(*span)
-                    or not self._national(text, m, *span, said_only=True)):
+            if (m.raw_string.startswith("+") or taken.overlaps(*span) or not self._national(
+                    text, m, *span, self.context_regions, said_only=True)):
                 continue
             field = _field(text, span[0])
             if any(self._written_in(m.raw_string, region, field)
@@ -225,23 +229,45 @@ class PhoneNumbers:
         return reason == pn.ValidationResult.IS_POSSIBLE and _digits(match) >= MIN_DIGITS_POSSIBLE
 
     def _national(self, text: str, match: Any, start: int, end: int,
-                  said_only: bool = False) -> bool:
-        """Whether a national number (a match not written with ``+``) is kept."""
-        digits = _digits(match)
-        if digits < MIN_DIGITS_SAID or looks_like_date(match.raw_string):
+                  regions: Sequence[str], said_only: bool = False) -> bool:
+        """Whether a national number (a match not written with ``+``) is kept.
+
+        A number a numbering word labels (``Order 4155550123``) is kept only when written
+        as a phone number of ``regions`` is (:meth:`_written_as_phone`); one written like
+        an SSN (``536-22-1234``), only when it is said to be a phone number.
+        """
+        raw, digits = match.raw_string, _digits(match)
+        if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
             return False
-        if digits >= MIN_DIGITS and not said_only:
+        if continues_account(text, start) or (
+                numbered(text, start) and not self._written_as_phone(raw, regions)):
+            return False
+        said = None if digits >= MIN_DIGITS and not said_only and not ssn_shaped(raw) else (
+            self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
+            or _labelled(text, end))
+        return said is None or said
+
+    def _written_as_phone(self, raw: str, regions: Sequence[str]) -> bool:
+        """Whether ``raw`` has what no order or invoice number has: an area code in
+        parentheses, or digit groups the way one of ``regions`` groups phone numbers."""
+        if raw.startswith("("):
             return True
-        return (self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
-                or _labelled(text, end))
+        if raw.isdigit():
+            return False
+        pn = self.phonenumbers
+        return any(m.raw_string == raw for region in regions for m in pn.PhoneNumberMatcher(
+            raw, region, leniency=pn.Leniency.STRICT_GROUPING))
 
     def _introduced(self, text: str, start: int) -> bool:
         """Whether a reach word introduces the number at ``start``: a destination right
         before it, the reach word one or two words before that (``answering at``,
-        ``reach us on``)."""
-        last = words(text[max(0, start - 120):start].lower())[-SAID_WORDS_BEFORE:]
-        return (len(last) > 1 and last[-1] in DESTINATIONS
-                and any(word in self.reach for word in last[:-1]))
+        ``reach us on``), or a phone word up to four (``rufen Sie mich bitte unter``,
+        ``call me back tomorrow on``)."""
+        last = words(text[max(0, start - 120):start].lower())[-CONTEXT_WORDS_BEFORE:]
+        if len(last) < 2 or last[-1] not in DESTINATIONS:
+            return False
+        return (any(word in self.reach for word in last[-SAID_WORDS_BEFORE:-1])
+                or self.said.near(" ".join(last[:-1]), len(" ".join(last[:-1]))))
 
     def _worded(self, text: str, start: int, end: int) -> bool:
         """Whether a match around this candidate may be said to be a phone number.
@@ -258,39 +284,6 @@ class PhoneNumbers:
         make of it."""
         holder = kept.holding(start, end)
         return holder is not None and holder.score > self.context.ceiling(text, start, BASE_SCORE)
-
-
-def looks_like_date(raw: str) -> bool:
-    """``03.04.2024``, ``2024-05-17``, ``4/3/2024``: three parts, one separator, a year
-    of 1900-2099 first or last, and a day and a month that exist."""
-    for separator in "./-":
-        parts = raw.split(separator)
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            continue
-        if len(parts[0]) == 4:
-            year, first, second = parts
-        elif len(parts[2]) == 4:
-            first, second, year = parts
-        else:
-            continue
-        a, b = int(first), int(second)
-        if 1900 <= int(year) <= 2099 and (_day_month(a, b) or _day_month(b, a)):
-            return True
-    return False
-
-
-def looks_like_amount(raw: str) -> bool:
-    """``12 345 678``, ``1.234.567``: one to three digits, then groups of three, all
-    separated by the same space, dot, comma or apostrophe."""
-    head = len(raw) - len(raw.lstrip("0123456789"))
-    if not 1 <= head <= 3 or head == len(raw) or raw[head] not in AMOUNT_SEPARATORS:
-        return False
-    groups = raw[head + 1:].split(raw[head])
-    return all(len(g) == 3 and g.isdigit() for g in groups)
-
-
-def _day_month(day: int, month: int) -> bool:
-    return 1 <= day <= 31 and 1 <= month <= 12
 
 
 def _digits(match: Any) -> int:
@@ -324,15 +317,11 @@ def _field(text: str, start: int) -> bool:
     ).endswith(label[-1])
 
 
-def _dates(text: str) -> list[Span]:
-    """The dates in ``text`` (:func:`looks_like_date`, not after a ``+`` or a digit).
-
-    They are blanked for the matcher with the findings that outscore any phone finding
-    (whose numbers, unblanked, join the numbers next to them into longer strings the
-    matcher parses, fails and splits, in every region): no date is a national number,
-    yet each cost a parse and a split in every region.
-    """
-    return [m.span() for m in _DATE.finditer(text) if looks_like_date(m.group())]
+def _labelled_ids(text: str, candidates: list[Span]) -> list[Span]:
+    """Runs of bare digits a numbering word labels (``Order #4155550123``): no region may
+    call them phone numbers (:func:`~guard.pii.numbering.numbered`), so, like dates, they
+    are blanked rather than parsed and refused in every region in turn."""
+    return [(s, e) for s, e in candidates if text[s:e].isdigit() and numbered(text, s)]
 
 
 def _blank(text: str, spans: list[Span]) -> str:

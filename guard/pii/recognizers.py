@@ -19,6 +19,7 @@ does it itself, from the recognizer's own context list.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +47,9 @@ class Finding:
 
 
 Span = tuple[int, int]
+Refusal = Callable[[str, int, int], bool]
+"""Whether ``text[start:end]``, which a recognizer's pattern matched, is something else
+(guard's checks beside Presidio's, e.g. :func:`guard.pii.versions.not_an_address`)."""
 
 
 class Recognizer(Protocol):
@@ -102,14 +106,30 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def plain(text: str) -> str:
+    """``text`` without accents. The detector's normalized view has none; a recognizer run
+    on its own may be given some, and its word lists are written without."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
+
+
+_UNDECOMPOSED = str.maketrans({"\u0131": "i", "\u0142": "l", "\u00f8": "o", "\u0111": "d"})
+"""Letters with a stroke or without a dot, which Unicode does not decompose: Turkish dotless
+i, Polish l, Danish o, Croatian d."""
+
+
 class PresidioPattern:
-    """One of Presidio's predefined recognizers, maybe limited to candidate windows."""
+    """One of Presidio's predefined recognizers, maybe limited to candidate windows;
+    ``refuse`` drops what guard knows is something else (it reads the whole text)."""
 
     max_score = 1.0
 
     def __init__(self, entity: str, recognizer: Any, candidate: str | None,
-                 windowed: bool) -> None:
+                 windowed: bool, refuse: Refusal | None = None) -> None:
         self.entity = entity
+        self.refuse = refuse
         self.recognizer = recognizer
         self.candidate = candidate
         self.windowed = windowed and candidate is not None
@@ -124,7 +144,9 @@ class PresidioPattern:
             found += [self.context.boost(text, Finding(self.entity, r.start + start,
                                                        r.end + start, float(r.score)))
                       for r in results if r.entity_type == self.entity]
-        return found
+        if self.refuse is None:
+            return found
+        return [f for f in found if not self.refuse(text, f.start, f.end)]
 
 
 def windows(text: str, locate: Any,

@@ -161,7 +161,7 @@ FLAWS = ("comments", "bad_json", "after_done", "no_separator", "cut", "huge", "d
 def answers(draw: st.DrawFn, request: Request) -> tuple[Answer, str]:
     """An answer to ``request`` (streamed if it asked for a stream) and the PII value in it."""
     value = draw(st.sampled_from(PLANTED))
-    text = f"{draw(odd_text)} {value} {draw(odd_text)}"
+    text = f"{draw(odd_text)} ; {value} ; {draw(odd_text)}"  # cut off: see planted_text
     shape = request.shape.name
     cuts = draw(st.lists(st.integers(0, 1 << 20), max_size=12))
     kind = draw(st.sampled_from(["stream", "stream", "json", "garbage"]) if request.stream

@@ -88,12 +88,14 @@ huge_text = st.builds(lambda unit, n: unit * n, st.sampled_from(["a", "word ", "
 
 @st.composite
 def planted_text(draw: st.DrawFn) -> tuple[str, str]:
-    """(text, the PII value in it): the value cut off from its neighbours by spaces, so it
-    is the value a detector must find, whatever odd text surrounds it."""
+    """(text, the PII value in it): the value cut off from its neighbours by spaces and a
+    semicolon, so it is the value a detector must find, whatever odd text surrounds it (a
+    space alone does not cut a card written in groups from a digit group next to it: the
+    card is then part of a longer number, which guard does not report as a card)."""
     value = draw(st.sampled_from(PLANTED))
     before = draw(odd_text | st.just("mail"))
     after = draw(odd_text | huge_text if draw(st.integers(0, 9)) == 0 else odd_text)
-    return f"{before} {value} {after}", value
+    return f"{before} ; {value} ; {after}", value
 
 
 # numbers written as raw JSON text: parsers disagree on them, or they are out of range

@@ -65,3 +65,38 @@ def test_every_match_contains_the_candidate(text: str) -> None:
     for pattern in (card_pattern(), *(p.regex for p in CARDS.recognizer.patterns)):
         for match in re.finditer(pattern, text):
             assert candidate.search(match.group()), (pattern, match.group())
+
+
+VISA = "4012888888881881"
+FOURS = "4012 8888 8888 1881"
+FOURTEEN = "5144195114815" + luhn_digit("5144195114815")  # Luhn-valid, Mastercard's range
+
+
+@pytest.mark.parametrize("text", [
+    f"ref 1234 {FOURS}",                      # a group of the same run before
+    f"{FOURS} 22",                            # ... or after
+    f"{FOURS} 0000 1111",
+    "4012-8888-8888-1881-7", "9-4012-8888-8888-1881",
+    f"ID {FOURTEEN[:7]}-{FOURTEEN[7:]}",       # 7-7: no network prints cards so
+    "4012888-8888881881", "401 288 888 888 1881",  # 3-3-3-3-4: not a card's grouping
+    f"{VISA}00011",                           # inside a longer unbroken run
+])
+def test_a_cards_digits_inside_a_longer_run_or_in_other_groupings_are_not_a_card(
+        text: str) -> None:
+    assert CARDS.find(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    f"{VISA} 4012-8888-8888-1881 {FOURS}",    # a list of cards, each written its own way
+    f"cards: {FOURS}, {FOURS}",
+    f"{FOURS}\n{FOURS}",
+    f"{FOURS} 4012-8888-8888-1881",
+    f"{FOURS} {VISA}",
+])
+def test_cards_listed_one_after_another_are_each_a_card(text: str) -> None:
+    values = [text[f.start:f.end] for f in CARDS.find(text)]
+    assert len(values) == text.count("4012") and all(v.startswith("4012") for v in values)
+
+
+def test_only_guards_pattern_runs() -> None:
+    assert [p.regex for p in CARDS.recognizer.patterns] == [card_pattern()]

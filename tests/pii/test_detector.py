@@ -110,10 +110,14 @@ PIECES = ["jane.roe@example.com", "+1 (415) 555-0199", "415.555.0199", "+49 30 9
           "GB82WEST12345698765432", "FR14 2004 1010 0505 0001 3M02 606",
           "AL47 2121 1009 0000 0002 3569 8741", "10.0.0.1", "2001:db8::8a2e:370:7334",
           "536-22-1234", "536 22 1234", "2024-03-01", "v1.2.3", "order #100234", "12:30:45", "a@b",
+          "4012-8888-8888-1881", "4012888888881881", "gb82 west 1234 5698 7654 32",
+          "1.3.6.1.4.1.311", "2.5.4.3", "version 4.3.2.1", "Bestellnummer", "4155550123",
+          "SS#", "900-12-3456", "034327050",
           "(", ")", "-", ".", "+", ":", "@"]
 WORDS = st.sampled_from(["the", "call", "card", "ip", "ssn", "mail", "x", "\n", "  ", "42",
                          "phone:", "iban", "to", "at", "office", "(fax)", "-Mobile", "tel.",
-                         "reach me at", "Telefon", "whatsapp", "number"])
+                         "reach me at", "Telefon", "whatsapp", "number", "Order", "#",
+                         "ticket", "created_at=", "phone=", "no."])
 SEPARATORS = st.sampled_from([" ", " ", "", ",", "\n", ": ", "; ", "\t", "/", "-"])
 TEXTS = st.lists(st.tuples(st.one_of(st.sampled_from(PIECES), WORDS, st.text(max_size=6)),
                            SEPARATORS), max_size=30).map(

@@ -77,9 +77,9 @@ def ibans(draw: st.DrawFn) -> str:
     country = draw(st.sampled_from(sorted(IBAN_FORMATS)))
     bban = "".join(draw(_chars(alphabet, n)) for alphabet, n in IBAN_FORMATS[country])
     compact = country + iban_check(country, bban) + bban
-    if draw(st.booleans()):
-        return compact
-    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+    written = compact if draw(st.booleans()) else " ".join(
+        compact[i:i + 4] for i in range(0, len(compact), 4))
+    return written.lower() if draw(st.booleans()) else written  # typed in lower case too
 
 
 DOMAINS = ["example.com", "example.org", "example.net", "example.co.uk", "example.de"]
