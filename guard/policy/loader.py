@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from guard.errors import PolicyError, Problem
 from guard.policy.document import Identity, PolicyFile, Price
 from guard.policy.problems import model_keys, problems_from_validation
+from guard.policy.salvage import salvage
 from guard.policy.settings import Settings
 from guard.policy.source import (
     MAX_FILE_BYTES,
@@ -47,10 +48,16 @@ class Located:
 
 @dataclass(frozen=True)
 class PolicyEntry:
-    """One policy and where it was written."""
+    """One policy and where it was written.
+
+    ``repaired``: the key paths :func:`~guard.policy.salvage.salvage` replaced or dropped
+    because they were invalid (already reported); such an entry is compiled only to find
+    the policy's other problems.
+    """
 
     policy: Policy
     where: Located
+    repaired: frozenset[Path] = frozenset()
 
 
 @dataclass
@@ -150,11 +157,12 @@ def _merge_file(merged: PolicySet, file: FsPath, text: str, problems: list[Probl
                                 "`version: 1` and `policies:`"))
         return
     raw_policies = doc.data.get("policies")
+    top = {**doc.data, "policies": []}
     try:  # policies are validated one by one below, so one bad policy hides nothing
-        model = PolicyFile.model_validate({**doc.data, "policies": []})
+        model: PolicyFile | None = PolicyFile.model_validate(top)
     except ValidationError as exc:
         problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS))
-        model = None
+        model = salvage(PolicyFile.model_validate, top, exc)[0]  # to check the rest too
     if model is not None:
         _merge_model(merged, model, doc, problems)
     if isinstance(raw_policies, list):
@@ -171,6 +179,9 @@ def _merge_policies(merged: PolicySet, raw: list[Any], doc: Document,
             policy = _POLICY.validate_python(data)
         except ValidationError as exc:
             problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS, where.path))
+            salvaged, repaired = salvage(_POLICY.validate_python, data, exc)
+            if salvaged is not None:  # checked on, so its other mistakes show in this run
+                _add_policy(merged, PolicyEntry(salvaged, where, repaired), problems)
             continue
         _add_policy(merged, PolicyEntry(policy, where), problems)
 
@@ -209,6 +220,8 @@ def _add_variable(merged: PolicySet, name: str, source: str, where: Located,
 
 def _add_policy(merged: PolicySet, entry: PolicyEntry, problems: list[Problem]) -> None:
     for other in merged.policies:
+        if ("name",) in entry.repaired or ("name",) in other.repaired:
+            continue  # a stand-in name, not the user's
         if other.policy.name == entry.policy.name:
             first = other.where
             problems.append(entry.where.problem(

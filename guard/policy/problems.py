@@ -31,7 +31,7 @@ def problems_from_validation(
 def _problem(
     error: ErrorDetails, doc: Document, known_keys: KeyIndex, prefix: Path
 ) -> Problem:
-    path = _data_path(doc.data, (*prefix, *error["loc"]))
+    path = data_path(doc.data, (*prefix, *error["loc"]))
     if error["type"] == "union_tag_invalid":
         path = (*path, "type")
     message = _message(error, path, known_keys)
@@ -40,12 +40,12 @@ def _problem(
     return Problem(doc.file, doc.line_of(path), format_path(path), message)
 
 
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
+def data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     """Follow ``loc`` through ``data``, skipping union tags pydantic inserted."""
     path: list[str | int] = []
     node = data
     for part in loc:
-        if _contains(node, part):
+        if contains(node, part):
             node = node[part]
         elif _is_tag(part, node) or (isinstance(part, str) and "[" in part):
             continue  # a union tag, or pydantic's label for a function validator
@@ -55,7 +55,7 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     return tuple(path)
 
 
-def _contains(node: Any, part: int | str) -> bool:
+def contains(node: Any, part: int | str) -> bool:
     if isinstance(node, dict):
         return part in node
     return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
@@ -87,7 +87,7 @@ def _home_of(data: Any, path: Path) -> tuple[str, Any]:
     holds it."""
     node = data
     for part in path[:-1]:
-        node = node[part] if _contains(node, part) else None
+        node = node[part] if contains(node, part) else None
     where = ""
     for i, part in enumerate(path[:-1]):
         if isinstance(part, str):

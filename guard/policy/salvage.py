@@ -1,0 +1,128 @@
+"""Repair a block that failed validation just enough to check the rest of it.
+
+Why: a policy with one bad key (``action: blok``) used to be dropped whole, so its CEL,
+regexes, entities and name were only checked on the next run, after the user fixed the
+first mistake. Lint must report everything in one run. So once pydantic's errors are
+recorded, we repair a copy of the data (drop the bad optional keys, put a harmless
+stand-in where a required one is missing or wrong, replace a bad item of a list of
+mappings in place so indices, hence lines, do not move) and validate again. The repaired
+model is only ever used to find more problems: a set with problems never compiles.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from guard.policy.problems import contains, data_path
+from guard.policy.source import Path
+
+T = TypeVar("T")
+
+_DROP = object()
+_STAND_INS: dict[str, Any] = {
+    "version": 1, "name": "salvaged", "deny_if": "true", "per": "true", "window": "day",
+    "detect": {"max_chars": 1}, "model": "salvaged", "regex": "x", "entity": "SALVAGED",
+}
+"""Valid values of required keys, by key name (the same in every model that has it)."""
+_ITEMS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "patterns": lambda old: {"name": "x", "regex": "x"},
+    "recognizers": lambda old: {"entity": _entity_of(old), "deny_list": ["x"]},
+}
+"""A valid stand-in for a bad item of a list of mappings, by the list's key."""
+_ROOT_FIXES: dict[str, dict[str, Any]] = {
+    "budget": {"limit_usd": 1, "limit_tokens": _DROP},
+    "rate_limit": {"requests": 1},
+    "llm": {"template": "secrets", "prompt": _DROP},
+}
+"""What satisfies a policy type's cross-field rule, when that is what failed."""
+_ROUNDS = 8
+
+
+def salvage(validate: Callable[[Any], T], data: Any, exc: ValidationError
+            ) -> tuple[T | None, frozenset[Path]]:
+    """The model ``validate`` makes of a repaired copy of ``data``, and the paths repaired.
+
+    ``(None, ...)`` when no repair helps (an unknown policy type, say)."""
+    data = copy.deepcopy(data)
+    repaired: set[Path] = set()
+    for _ in range(_ROUNDS):
+        paths = sorted({data_path(data, e["loc"]) for e in exc.errors()}, key=len,
+                       reverse=True)
+        if not any([_repair(data, path, repaired) for path in paths]):
+            return None, frozenset(repaired)
+        try:
+            return validate(data), frozenset(repaired)
+        except ValidationError as again:
+            exc = again
+    return None, frozenset(repaired)
+
+
+def _repair(root: Any, path: Path, repaired: set[Path]) -> bool:
+    if not path:
+        return _fix_root(root, repaired)
+    parent = _node(root, path[:-1])
+    key = path[-1]
+    if isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent):
+        return _repair_item(root, parent, path, repaired)
+    if not isinstance(parent, dict):
+        return _repair(root, path[:-1], repaired) if len(path) > 1 else False
+    if isinstance(key, str) and key in _STAND_INS and parent.get(key) != _STAND_INS[key]:
+        parent[key] = copy.deepcopy(_STAND_INS[key])
+    elif key in parent and not (isinstance(key, str) and key in _STAND_INS):
+        del parent[key]
+    else:  # missing without a stand-in: the mapping that needs it goes instead
+        return _repair(root, path[:-1], repaired) if len(path) > 1 else False
+    repaired.add(path)
+    return True
+
+
+def _repair_item(root: Any, items: list[Any], path: Path, repaired: set[Path]) -> bool:
+    """A bad item of a list of mappings gets a stand-in in place; any other bad item makes
+    the whole list bad (dropping it would renumber the items after it)."""
+    index = path[-1]
+    assert isinstance(index, int)
+    owner = path[-2] if len(path) > 1 else None
+    make = _ITEMS.get(owner) if isinstance(owner, str) else None
+    if make is not None and isinstance(items[index], dict):
+        stand_in = make(items[index])
+        if items[index] != stand_in:
+            items[index] = stand_in
+            repaired.add(path)
+            return True
+    return _repair(root, path[:-1], repaired)
+
+
+def _fix_root(root: Any, repaired: set[Path]) -> bool:
+    fixes = _ROOT_FIXES.get(root.get("type")) if isinstance(root, dict) else None
+    if not fixes or all(root.get(k, _DROP) == v for k, v in fixes.items()):
+        return False
+    for key, value in fixes.items():
+        if value is _DROP:
+            root.pop(key, None)
+        else:
+            root[key] = value
+        repaired.add((key,))
+    return True
+
+
+def _node(root: Any, path: Path) -> Any:
+    node = root
+    for part in path:
+        if not contains(node, part):
+            return None
+        node = node[part]
+    return node
+
+
+def _entity_of(old: Any) -> str:
+    """Keep a recognizer's entity name when it is a valid one, so the policy's
+    ``entities`` that name it are not reported unknown."""
+    entity = old.get("entity") if isinstance(old, dict) else None
+    if isinstance(entity, str) and entity[:1].isupper() and entity.replace("_", "").isalnum() \
+            and entity.isupper():
+        return entity
+    return str(_STAND_INS["entity"])
