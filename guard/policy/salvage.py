@@ -97,7 +97,7 @@ def _repair_item(root: Any, items: list[Any], path: Path, repaired: set[Path]) -
 
 
 def _fix_root(root: Any, repaired: set[Path]) -> bool:
-    fixes = _ROOT_FIXES.get(root.get("type")) if isinstance(root, dict) else None
+    fixes = _ROOT_FIXES.get(str(root.get("type"))) if isinstance(root, dict) else None
     if not fixes or all(root.get(k, _DROP) == v for k, v in fixes.items()):
         return False
     for key, value in fixes.items():
