@@ -40,10 +40,11 @@ class Located:
     doc: Document
     path: Path
 
-    def problem(self, message: str, *sub: str | int) -> Problem:
+    def problem(self, message: str, *sub: str | int, warning: bool = False) -> Problem:
         """A problem pointing at this value (or at ``sub`` inside it)."""
         full = (*self.path, *sub)
-        return Problem(self.doc.file, self.doc.line_of(full), format_path(full), message)
+        return Problem(self.doc.file, self.doc.line_of(full), format_path(full), message,
+                       "warning" if warning else "error")
 
 
 @dataclass(frozen=True)
@@ -227,5 +228,5 @@ def _add_policy(merged: PolicySet, entry: PolicyEntry, problems: list[Problem]) 
             problems.append(entry.where.problem(
                 f"duplicate policy name {entry.policy.name!r}, first defined at "
                 f"{first.doc.file}:{first.doc.line_of((*first.path, 'name'))}", "name"))
-            return
+            break  # still compiled, for its own problems: the set will not load anyway
     merged.policies.append(entry)

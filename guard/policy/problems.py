@@ -7,7 +7,6 @@ recover the real key path and its line, and reword the messages users see most.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -15,6 +14,7 @@ from pydantic_core import ErrorDetails
 
 from guard.errors import Problem
 from guard.policy.source import Document, Path, format_path
+from guard.policy.suggest import closest, did_you_mean
 
 KeyIndex = dict[str, frozenset[str]]
 """Every key of a model tree → the keys it may appear under (``""``: the top level, the
@@ -71,8 +71,10 @@ def _message(error: ErrorDetails, path: Path, known_keys: KeyIndex) -> str:
         return "required key is missing"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return (f"unknown policy type {ctx.get('tag')!r}; expected one of "
-                f"{ctx.get('expected_tags', '').replace(chr(39), '')}")
+        expected = ctx.get("expected_tags", "").replace(chr(39), "")
+        return (f"unknown policy type {ctx.get('tag')!r}"
+                f"{did_you_mean(str(ctx.get('tag')), expected.split(', '))}; "
+                f"expected one of {expected}")
     if kind == "union_tag_not_found":
         return "`type` is required (route, pii, content, budget, rate_limit, llm, rule)"
     if kind == "literal_error":
@@ -106,8 +108,9 @@ def _unknown_key(key: str, home: tuple[str, Any], keys: KeyIndex) -> str:
         return f"unknown key {key!r} for type {kind!r}"
     if homes:
         return f"unknown key {key!r} here; it is a key of {_homes(homes)}"
-    close = difflib.get_close_matches(key, sorted(keys), n=1, cutoff=0.7)
-    hint = f"; did you mean {close[0]!r}?" if close and close[0] != key else ""
+    here = [k for k, at in keys.items() if where in at]
+    close = closest(key, here, 0.7) if here else closest(key, keys, 0.7)
+    hint = f"; did you mean {close!r}?" if close and close != key else ""
     return f"unknown key {key!r}{hint}"
 
 

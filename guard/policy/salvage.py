@@ -19,6 +19,8 @@ from pydantic import ValidationError
 
 from guard.policy.problems import contains, data_path
 from guard.policy.source import Path
+from guard.policy.suggest import closest
+from guard.policy.types import POLICY_TYPES
 
 T = TypeVar("T")
 
@@ -70,6 +72,13 @@ def _repair(root: Any, path: Path, repaired: set[Path]) -> bool:
         return _repair_item(root, parent, path, repaired)
     if not isinstance(parent, dict):
         return _repair(root, path[:-1], repaired) if len(path) > 1 else False
+    if path == ("type",):  # an unknown policy type: check it as the one it resembles
+        guess = closest(str(parent.get("type")), POLICY_TYPES)
+        if guess is None:
+            return False
+        parent["type"] = guess
+        repaired.add(path)
+        return True
     if isinstance(key, str) and key in _STAND_INS and parent.get(key) != _STAND_INS[key]:
         parent[key] = copy.deepcopy(_STAND_INS[key])
     elif key in parent and not (isinstance(key, str) and key in _STAND_INS):
