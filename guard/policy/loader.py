@@ -8,6 +8,7 @@ them at once. The result still has to be compiled (CEL, regexes) by
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -16,8 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from guard.errors import PolicyError, Problem
 from guard.policy.document import Identity, PolicyFile, Price
-from guard.policy.problems import model_keys, problems_from_validation
-from guard.policy.salvage import salvage
+from guard.policy.problems import model_keys, problem_at, problems_from_validation
+from guard.policy.salvage import Salvaged, salvage
 from guard.policy.settings import Settings
 from guard.policy.source import (
     MAX_FILE_BYTES,
@@ -163,7 +164,7 @@ def _merge_file(merged: PolicySet, file: FsPath, text: str, problems: list[Probl
         model: PolicyFile | None = PolicyFile.model_validate(top)
     except ValidationError as exc:
         problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS))
-        model = salvage(PolicyFile.model_validate, top, exc)[0]  # to check the rest too
+        model = _salvage(PolicyFile.model_validate, top, exc, Located(doc, ()), problems)
     if model is not None:
         _merge_model(merged, model, doc, problems)
     if isinstance(raw_policies, list):
@@ -180,11 +181,24 @@ def _merge_policies(merged: PolicySet, raw: list[Any], doc: Document,
             policy = _POLICY.validate_python(data)
         except ValidationError as exc:
             problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS, where.path))
-            salvaged, repaired = salvage(_POLICY.validate_python, data, exc)
-            if salvaged is not None:  # checked on, so its other mistakes show in this run
-                _add_policy(merged, PolicyEntry(salvaged, where, repaired), problems)
+            found = salvage(_POLICY.validate_python, data, exc)
+            _late_problems(found, where, problems)
+            if found.model is not None:  # checked on, so its other mistakes show in this run
+                _add_policy(merged, PolicyEntry(found.model, where, found.repaired), problems)
             continue
         _add_policy(merged, PolicyEntry(policy, where), problems)
+
+
+def _salvage(validate: Callable[[Any], PolicyFile], data: Any, exc: ValidationError,
+             where: Located, problems: list[Problem]) -> PolicyFile | None:
+    found = salvage(validate, data, exc)
+    _late_problems(found, where, problems)
+    return found.model
+
+
+def _late_problems(found: Salvaged[Any], where: Located, problems: list[Problem]) -> None:
+    problems.extend(problem_at(error, (*where.path, *path), where.doc, _KNOWN_KEYS)
+                    for path, error in found.late)
 
 
 def _merge_model(merged: PolicySet, model: PolicyFile, doc: Document,

@@ -34,6 +34,18 @@ def _problem(
     path = data_path(doc.data, (*prefix, *error["loc"]))
     if error["type"] == "union_tag_invalid":
         path = (*path, "type")
+    return problem_at(error, path, doc, known_keys)
+
+
+def error_path(data: Any, error: ErrorDetails) -> Path:
+    """Where in ``data`` (the data validated) pydantic's ``error`` is."""
+    path = data_path(data, error["loc"])
+    return (*path, "type") if error["type"] == "union_tag_invalid" else path
+
+
+def problem_at(error: ErrorDetails, path: Path, doc: Document, known_keys: KeyIndex
+               ) -> Problem:
+    """The problem ``error`` is, at ``path`` (from the top of ``doc``)."""
     message = _message(error, path, known_keys)
     if error["type"] == "extra_forbidden" and path:
         message = _unknown_key(str(path[-1]), _home_of(doc.data, path), known_keys)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from guard.policy.problems import contains, data_path
+from guard.policy.problems import contains, error_path
 from guard.policy.source import Path
 from guard.policy.suggest import closest
 from guard.policy.types import POLICY_TYPES
@@ -44,23 +46,43 @@ _ROOT_FIXES: dict[str, dict[str, Any]] = {
 _ROUNDS = 8
 
 
-def salvage(validate: Callable[[Any], T], data: Any, exc: ValidationError
-            ) -> tuple[T | None, frozenset[Path]]:
-    """The model ``validate`` makes of a repaired copy of ``data``, and the paths repaired.
+@dataclass
+class Salvaged(Generic[T]):
+    """What :func:`salvage` made: the model (``None``: beyond repair), the paths it
+    repaired, and the errors that showed only once those were repaired (pydantic checks
+    a model's cross-field rules only when its fields are valid), with their paths."""
 
-    ``(None, ...)`` when no repair helps (an unknown policy type, say)."""
+    model: T | None
+    repaired: frozenset[Path]
+    late: list[tuple[Path, ErrorDetails]] = field(default_factory=list)
+
+
+def salvage(validate: Callable[[Any], T], data: Any, exc: ValidationError) -> Salvaged[T]:
+    """The model ``validate`` makes of a repaired copy of ``data``."""
     data = copy.deepcopy(data)
     repaired: set[Path] = set()
-    for _ in range(_ROUNDS):
-        paths = sorted({data_path(data, e["loc"]) for e in exc.errors()}, key=len,
-                       reverse=True)
+    late: list[tuple[Path, ErrorDetails]] = []
+    for round_ in range(_ROUNDS):
+        located = [(error_path(data, e), e) for e in exc.errors()]
+        if round_:
+            late += [(p, e) for p, e in located if _untouched(p, repaired, data)]
+        paths = sorted({p for p, _ in located}, key=len, reverse=True)
         if not any([_repair(data, path, repaired) for path in paths]):
-            return None, frozenset(repaired)
+            return Salvaged(None, frozenset(repaired), late)
         try:
-            return validate(data), frozenset(repaired)
+            return Salvaged(validate(data), frozenset(repaired), late)
         except ValidationError as again:
             exc = again
-    return None, frozenset(repaired)
+    return Salvaged(None, frozenset(repaired), late)
+
+
+def _untouched(path: Path, repaired: set[Path], data: Any) -> bool:
+    """An error no repair of ours can have caused: not at, above or below a repaired path
+    (a cross-field rule of a policy, at its top, is ours when it names a repaired key)."""
+    if not path:
+        fixes = _ROOT_FIXES.get(str(data.get("type"))) if isinstance(data, dict) else None
+        return not any(r[:1] in {(k,) for k in fixes or ()} for r in repaired)
+    return not any(r[:len(path)] == path or path[:len(r)] == r for r in repaired)
 
 
 def _repair(root: Any, path: Path, repaired: set[Path]) -> bool:
@@ -72,7 +94,7 @@ def _repair(root: Any, path: Path, repaired: set[Path]) -> bool:
         return _repair_item(root, parent, path, repaired)
     if not isinstance(parent, dict):
         return _repair(root, path[:-1], repaired) if len(path) > 1 else False
-    if path == ("type",):  # an unknown policy type: check it as the one it resembles
+    if path == ("type",) and "type" in parent:  # check it as the type it resembles
         guess = closest(str(parent.get("type")), POLICY_TYPES)
         if guess is None:
             return False
