@@ -27,8 +27,8 @@ def closest(name: str, choices: Iterable[str], cutoff: float = 0.6) -> str | Non
         return folded[_fold(name)]
     words = _words(name)
     holding = [o for o in options if words and words <= _words(o)]
-    if len(holding) == 1:
-        return holding[0]
+    if holding:  # a short form: of exactly one choice, or too vague to name one
+        return holding[0] if len(holding) == 1 else None
     lowered = {option.lower(): option for option in options}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=cutoff)
     return lowered[close[0]] if close else None
