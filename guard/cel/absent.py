@@ -20,7 +20,9 @@ _OPEN_MAPS = frozenset({("request", "body"), ("request", "headers"), ("request",
                         ("request", "metadata"), ("response", "usage")})
 _NULLABLE = frozenset({("request", "model"), ("request", "provider"),
                        ("request", "max_tokens"), ("request", "operation"),
-                       ("response", "finish_reason")})
+                       ("request", "api_key"), ("response", "finish_reason"),
+                       ("identity", "key"), ("identity", "user"), ("identity", "team"),
+                       ("identity", "project")})
 _ORDERING = frozenset({"relation_lt", "relation_le", "relation_gt", "relation_ge"})
 
 

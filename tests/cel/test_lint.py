@@ -101,6 +101,7 @@ def test_other_syntax_errors_get_no_assignment_hint(source: str) -> None:
     ("request.max_tokens > 1000", "request.max_tokens != null"),
     ('request.model.startsWith("gpt")', "request.model != null"),
     ("request.body.a.b > 1", "has(request.body.a)"),
+    ('identity.team.startsWith("eu-")', "identity.team != null"),
 ])
 def test_reads_of_often_absent_keys_are_warned_with_the_guarded_form(source: str,
                                                                     guard: str) -> None:
@@ -116,6 +117,7 @@ def test_reads_of_often_absent_keys_are_warned_with_the_guarded_form(source: str
     "request.max_tokens != null && request.max_tokens > 1000",
     'request.model == "gpt"', "request.tokens > 10", "size(request.body) > 2",
     "has(request.body.user)", "request.messages.exists(m, m.role == 'user')",
+    'identity.team == "eu"', 'identity.team != null && identity.team.startsWith("eu-")',
 ])
 def test_guarded_or_always_present_reads_are_not_warned(source: str) -> None:
     assert warnings(source) == []
