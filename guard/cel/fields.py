@@ -9,7 +9,7 @@ those fixed-shape variables, plus every top-level name, at load time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from guard.errors import CelError
@@ -35,15 +35,21 @@ def check_fields(source: str) -> None:
         raise CelError(messages[0])
 
 
-def field_messages(tree: Any) -> list[str]:
+def field_messages(tree: Any, variables: Collection[str] | None = None) -> list[str]:
     """Every unknown name and unknown field of the parsed expression, one message each
-    (``guard lint`` reports them all in one run)."""
+    (``guard lint`` reports them all in one run); ``variables``: the names the set defines,
+    when known (``variables.NAME`` of another name can only fail or be false)."""
     bound = set(_macro_variables(tree))
     messages = [f"undeclared reference to {name!r}{_hint(name, DECLARED)}; "
                 f"available: {', '.join(DECLARED)}"
                 for name in dict.fromkeys(_top_level_names(tree))
                 if name not in DECLARED and name not in bound]
     for variable, field in dict.fromkeys(_selected_fields(tree)):
+        if variable == "variables" and variables is not None and field not in variables \
+                and variable not in bound:
+            defined = ", ".join(sorted(variables)) or "none"
+            messages.append(f"undefined variable {field!r}"
+                            f"{_hint(field, tuple(variables))}; the set defines: {defined}")
         known = FIELDS.get(variable)
         if variable not in bound and known is not None and field not in known:
             messages.append(f"unknown field {field!r} of {variable}{_hint(field, known)}; "

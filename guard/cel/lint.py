@@ -10,6 +10,7 @@ on those requests; the message shows the guarded form).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,15 +34,16 @@ class CelFinding:
     warning: bool = False
 
 
-def lint_cel(source: str, expect: ResultKind = "any", *,
-             absent_fails: bool = False) -> list[CelFinding]:
+def lint_cel(source: str, expect: ResultKind = "any", *, absent_fails: bool = False,
+             variables: Collection[str] | None = None) -> list[CelFinding]:
     """Errors first; warnings (``absent_fails``: an evaluation error fails the policy, so
-    reads of often-absent keys are reported) only when there is no error."""
+    reads of often-absent keys are reported) only when there is no error. ``variables``:
+    the names the set defines (``None``: not checked)."""
     try:
         tree = parse(source)
     except CelError as exc:
         return [CelFinding(f"invalid CEL: {exc}{_assign_hint(source)}")]
-    errors = [f"invalid CEL: {m}" for m in field_messages(tree)]
+    errors = [f"invalid CEL: {m}" for m in field_messages(tree, variables)]
     errors += _kind_messages(tree, source, expect)
     if errors:
         return [CelFinding(m) for m in errors]

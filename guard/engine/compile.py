@@ -70,6 +70,7 @@ class _Compiler:
         self.store = StoreRef(os.environ.get(STORE_ENV) or settings.store)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.variables: frozenset[str] | None = None  # the names the set defines
         self.request_fields: set[str] | None = set()
 
     def cel_program(self, source: str | None, kind: ResultKind, where: Located,
@@ -82,7 +83,7 @@ class _Compiler:
         """
         if source is None:
             return None
-        findings = lint_cel(source, kind, absent_fails=absent_fails)
+        findings = lint_cel(source, kind, absent_fails=absent_fails, variables=self.variables)
         for finding in findings:
             found = where.problem(finding.message, *key, warning=finding.warning)
             (self.warnings if finding.warning else self.problems).append(found)
@@ -139,6 +140,7 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     compiler = _Compiler(engine(cel_engine), policies.settings, policies.revision,
                          judge_endpoint)
     compiler.problems.extend(problems)
+    compiler.variables = frozenset(policies.variables)
     compiler.problems.extend(order_problems(policies))
     model_problem = check_nlp_model(policies.settings, policies.carried_by.get("settings"))
     if model_problem is not None:

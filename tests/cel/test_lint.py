@@ -192,3 +192,12 @@ def test_no_kind_error_for_an_expression_that_gives_a_bool(parts: list[tuple[str
             return
     if all(isinstance(value, bool) for value in values):
         assert errors(source) == [], source
+
+
+def test_undefined_variables_are_errors_with_a_suggestion() -> None:
+    found = lint_cel("variables.bigg && has(variables.nope)", "bool", variables={"big"})
+    assert [f.message for f in found] == [
+        "invalid CEL: undefined variable 'bigg' (did you mean 'big'?); the set defines: big",
+        "invalid CEL: undefined variable 'nope'; the set defines: big"]
+    assert lint_cel("variables.big", "bool", variables={"big"}) == []
+    assert lint_cel("variables.anything", "bool") == []  # names unknown: not checked

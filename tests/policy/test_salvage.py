@@ -125,3 +125,12 @@ def test_any_policies_give_problems_never_an_exception(policies: list[Any]) -> N
     if found:
         with pytest.raises(PolicyError):
             build_policy_text(text, "p.yaml")
+
+
+def test_an_unknown_key_is_matched_against_the_keys_of_its_place_first() -> None:
+    found = problems("""policies:
+  - {name: a, type: rule, deny_if: "true", mesage: hi}
+  - {name: b, type: rule, deny_if: "true", unknown_key: 1}
+""")
+    assert found[0].endswith("unknown key 'mesage'; did you mean 'message'?")
+    assert found[1].endswith("unknown key 'unknown_key'")  # not settings' 'unknown_api'
