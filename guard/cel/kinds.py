@@ -95,6 +95,10 @@ def _leaf(node: Any) -> str:
     if data == "member_dot":
         base = selected_variable(node)
         return FIELD_KINDS.get(base or "", {}).get(_name(node), DYN)
+    if data == "member_index":  # request["model"] is request.model
+        base = selected_variable(node)
+        key = _literal(node.children[1])
+        return FIELD_KINDS.get(base or "", {}).get(key[1:-1] if key else "", DYN)
     return {"list_lit": "list", "map_lit": "map"}.get(data, DYN)
 
 
@@ -107,6 +111,13 @@ def selected_variable(member_dot: Any) -> str | None:
         return None
     name = _name(inner)
     return name if name in FIELD_KINDS else None
+
+
+def _literal(node: Any) -> str | None:
+    """The quoted string literal ``node`` is made of alone, if it is one."""
+    while hasattr(node, "data") and len(node.children) == 1:
+        node = node.children[0]
+    return str(node) if getattr(node, "type", None) == "STRING_LIT" else None
 
 
 def _name(node: Any) -> str:

@@ -36,7 +36,8 @@ def warnings(source: str, expect: Any = "bool") -> list[str]:
     ("request.messages", "a list"), ("request.headers", "a map"),
     ("size(request.messages)", "an int"), ('"yes"', "a string"),
     ('request.model + "-x"', "a string"), ("[1, 2]", "a list"),
-    ('request.stream ? "a" : "b"', "a string"),
+    ('request.stream ? "a" : "b"', "a string"), ("(request.model)", "a string"),
+    ('request["model"]', "a string"), ("identity['team']", "a string"),
 ])
 def test_a_non_bool_where_a_bool_is_needed_is_an_error(source: str, kind: str) -> None:
     [message] = errors(source)
@@ -58,6 +59,7 @@ def test_operands_of_logic_must_be_bools(source: str) -> None:
     "request.body.flag", 'request.messages.exists(m, m.role == "system")',
     "findings.pii.size() > 0", 'request.api in ["openai.chat"]', "has(request.body.x)",
     "request.stream ? true : false", "request.body.a ? request.body.b : false",
+    'request["stream"]', 'request.body["model"]', "request[request.text]",
 ])
 def test_bools_and_unknowables_pass(source: str) -> None:
     assert errors(source) == []
