@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from guard.pii.catalog import NER_ENTITIES, PATTERN_ENTITIES
 from guard.policy.suggest import closest
@@ -32,3 +34,10 @@ def test_no_suggestion_when_ambiguous_unknown_or_right(name: str) -> None:
 ])
 def test_policy_types(name: str, meant: str) -> None:
     assert closest(name, POLICY_TYPES) == meant
+
+
+@given(st.text(max_size=20), st.lists(st.text(max_size=20), max_size=10))
+def test_a_suggestion_is_one_of_the_choices_and_never_the_name_itself(
+        name: str, choices: list[str]) -> None:
+    found = closest(name, choices)
+    assert found is None or (found in choices and found != name)
