@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 class GuardError(Exception):
@@ -18,23 +21,31 @@ class GuardError(Exception):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with a policy set, located as precisely as we can."""
+    """One thing wrong with a policy set, located as precisely as we can.
+
+    An ``error`` stops the set from loading; a ``warning`` (something that will fail at
+    run time for some requests) does not, and is shown by ``guard lint``.
+    """
 
     file: str
     line: int
     path: str
     message: str
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{where}: {self.path}: {message}" if self.path else f"{where}: {message}"
 
 
 class PolicyError(GuardError):
-    """A policy set could not be loaded; carries every problem found."""
+    """A policy set could not be loaded; carries every problem found (``problems``: the
+    errors, ``warnings``: what lint would also report)."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], warnings: Sequence[Problem] = ()) -> None:
         self.problems = tuple(problems)
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

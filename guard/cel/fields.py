@@ -9,11 +9,11 @@ those fixed-shape variables, plus every top-level name, at load time.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from guard.errors import CelError
+from guard.policy.suggest import did_you_mean
 
 DECLARED = ("request", "identity", "variables", "findings", "response", "now")
 
@@ -30,19 +30,31 @@ _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 
 def check_fields(source: str) -> None:
     """Raise :class:`CelError` for a syntax error, an unknown name or an unknown field."""
-    tree = parse(source)
+    messages = field_messages(parse(source))
+    if messages:
+        raise CelError(messages[0])
+
+
+def field_messages(tree: Any, variables: Collection[str] | None = None) -> list[str]:
+    """Every unknown name and unknown field of the parsed expression, one message each
+    (``guard lint`` reports them all in one run); ``variables``: the names the set defines,
+    when known (``variables.NAME`` of another name can only fail or be false)."""
     bound = set(_macro_variables(tree))
-    for name in _top_level_names(tree):
-        if name not in DECLARED and name not in bound:
-            raise CelError(f"undeclared reference to {name!r}{_hint(name, DECLARED)}; "
-                           f"available: {', '.join(DECLARED)}")
-    for variable, field in _selected_fields(tree):
-        if variable in bound:
-            continue
+    messages = [f"undeclared reference to {name!r}{_hint(name, DECLARED)}; "
+                f"available: {', '.join(DECLARED)}"
+                for name in dict.fromkeys(_top_level_names(tree))
+                if name not in DECLARED and name not in bound]
+    for variable, field in dict.fromkeys(_selected_fields(tree)):
+        if variable == "variables" and variables is not None and field not in variables \
+                and variable not in bound:
+            defined = ", ".join(sorted(variables)) or "none"
+            messages.append(f"undefined variable {field!r}"
+                            f"{_hint(field, tuple(variables))}; the set defines: {defined}")
         known = FIELDS.get(variable)
-        if known is not None and field not in known:
-            raise CelError(f"unknown field {field!r} of {variable}{_hint(field, known)}; "
-                           f"expected one of {', '.join(known)}")
+        if variable not in bound and known is not None and field not in known:
+            messages.append(f"unknown field {field!r} of {variable}{_hint(field, known)}; "
+                            f"expected one of {', '.join(known)}")
+    return messages
 
 
 def request_fields(source: str) -> frozenset[str] | None:
@@ -75,8 +87,7 @@ def _parse_message(exc: Exception) -> str:
 
 
 def _hint(name: str, choices: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(name, choices)
 
 
 def _walk(tree: Any) -> Iterator[Any]:

@@ -8,34 +8,48 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from guard.cli.render import render_decision
-from guard.errors import GuardError, PolicyError
+from guard.errors import GuardError, PolicyError, Problem
 
 if TYPE_CHECKING:
     from guard.library import Guard
 
 
 def lint(args: argparse.Namespace) -> int:
+    """Every error and warning of the set in one run. Exit 2 on errors; warnings (what
+    will fail for some requests) exit 0, or 1 under ``--strict``."""
     from guard.engine.compile import build_policies
 
     try:
         compiled = build_policies(args.policies)
     except PolicyError as exc:
-        if not args.json:
-            raise
-        problems = [{"file": p.file, "line": p.line, "path": p.path, "message": p.message}
-                    for p in exc.problems]
-        print(json.dumps({"ok": False, "problems": problems}, indent=2))
+        _print_problems(args, exc.problems, exc.warnings, {"ok": False})
         return 2
-    count = len(compiled.checks)
-    if args.json:
-        print(json.dumps({"ok": True, "policies": count, "revision": compiled.revision}))
-    else:
-        print(f"ok: {count} policies, revision {compiled.revision} "
+    summary = {"ok": True, "policies": len(compiled.checks), "revision": compiled.revision}
+    if args.json or compiled.warnings:
+        _print_problems(args, (), compiled.warnings, summary)
+    if not args.json:
+        print(f"ok: {len(compiled.checks)} policies, revision {compiled.revision} "
               f"(CEL engine: {compiled.cel.name})")
-    return 0
+    return 1 if compiled.warnings and args.strict else 0
+
+
+def _print_problems(args: argparse.Namespace, errors: Sequence[Problem],
+                    warnings: Sequence[Problem], summary: dict[str, Any]) -> None:
+    """Errors and warnings in file order: as lines on stderr, or one JSON document."""
+    found = sorted((*errors, *warnings))
+    if args.json:
+        problems = [{"file": p.file, "line": p.line, "path": p.path, "message": p.message,
+                     "severity": p.severity} for p in found]
+        print(json.dumps({**summary, "errors": len(errors), "warnings": len(warnings),
+                          "problems": problems}, indent=2))
+        return
+    for problem in found:
+        print(problem, file=sys.stderr)
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
 
 
 def check(args: argparse.Namespace) -> int:

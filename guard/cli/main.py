@@ -41,9 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_lint(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("lint", help="validate a policy set; report every problem at once")
+    p = sub.add_parser("lint", help="validate a policy set; report every problem at once",
+                       description="Validate a policy set and report every error and warning "
+                       "in one run. Exit 0: no errors (warnings are printed); 1: warnings "
+                       "under --strict; 2: errors.")
     add_policies(p)
     add_format(p)
+    p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings "
+                   "(expressions that fail on requests lacking a key they read)")
     p.set_defaults(func=commands.lint)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from guard.cel import CelEngine, Program, ResultKind, engine
 from guard.cel.fields import request_fields
+from guard.cel.lint import lint_cel
 from guard.checks.base import Check, PolicyMeta
 from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
@@ -53,6 +54,7 @@ class CompiledPolicies:
     store: StoreRef = field(default_factory=lambda: StoreRef("memory://"))
     request_fields: frozenset[str] | None = None  # what CEL reads of `request`; None = all
     judge: JudgeClient | None = None  # shared by the set's llm policies, if any
+    warnings: tuple[Problem, ...] = ()  # what will fail for some requests (`guard lint`)
 
 
 class _Compiler:
@@ -67,11 +69,25 @@ class _Compiler:
         self.judge = JudgeParts()
         self.store = StoreRef(os.environ.get(STORE_ENV) or settings.store)
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.variables: frozenset[str] | None = None  # the names the set defines
         self.request_fields: set[str] | None = set()
 
     def cel_program(self, source: str | None, kind: ResultKind, where: Located,
-                    *key: str) -> Program | None:
+                    *key: str, absent_fails: bool = False) -> Program | None:
+        """``source`` compiled, or ``None`` with every problem it has recorded.
+
+        ``absent_fails``: an evaluation error fails the policy (``when``, ``deny_if``), so
+        reads of keys a request may lack are warned about; identity, variables and
+        buckets treat a failed read as absent.
+        """
         if source is None:
+            return None
+        findings = lint_cel(source, kind, absent_fails=absent_fails, variables=self.variables)
+        for finding in findings:
+            found = where.problem(finding.message, *key, warning=finding.warning)
+            (self.warnings if finding.warning else self.problems).append(found)
+        if any(not finding.warning for finding in findings):
             return None
         try:
             program = self.cel.compile(source, expect=kind)
@@ -124,6 +140,7 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     compiler = _Compiler(engine(cel_engine), policies.settings, policies.revision,
                          judge_endpoint)
     compiler.problems.extend(problems)
+    compiler.variables = frozenset(policies.variables)
     compiler.problems.extend(order_problems(policies))
     model_problem = check_nlp_model(policies.settings, policies.carried_by.get("settings"))
     if model_problem is not None:
@@ -131,13 +148,14 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     identity = _compile_identity(compiler, policies)
     variables = _compile_variables(compiler, policies)
     checks = [c for e in policies.policies if (c := _compile_check(compiler, policies, e))]
+    warnings = sorted(set(compiler.warnings))
     if compiler.problems:
-        raise PolicyError(sorted(compiler.problems))
+        raise PolicyError(sorted(set(compiler.problems)), warnings)
     fields = None if compiler.request_fields is None else frozenset(compiler.request_fields)
     return CompiledPolicies(policies.source, policies.revision, policies.settings,
                             compiler.cel, identity, variables, checks,
                             PriceTable(policies.pricing), compiler.store, fields,
-                            compiler.judge.client)
+                            compiler.judge.client, tuple(warnings))
 
 
 def _compile_identity(compiler: _Compiler, policies: PolicySet) -> dict[str, Program]:
@@ -184,7 +202,7 @@ def _meta(compiler: _Compiler, settings: Settings, entry: PolicyEntry) -> Policy
         stages=frozenset(stages),
         mode=policy.mode or settings.mode,
         on_error=policy.on_error or settings.on_error,
-        when=compiler.cel_program(policy.when, "bool", where, "when"),
+        when=compiler.cel_program(policy.when, "bool", where, "when", absent_fails=True),
         location=f"{where.doc.file}:{where.doc.line_of(where.path)}",
     )
 
@@ -198,14 +216,16 @@ def _build_route(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> C
         fallbacks=tuple(policy.fallbacks), message=policy.message,
         gateway=compiler.settings.gateway,
     )
-    set_model = compiler.cel_program(policy.set_model, "string", entry.where, "set_model")
+    set_model = compiler.cel_program(policy.set_model, "string", entry.where, "set_model",
+                                     absent_fails=True)
     return RouteCheck(meta, rules, set_model)
 
 
 def _build_rule(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
     policy = entry.policy
     assert isinstance(policy, RulePolicy)
-    deny_if = compiler.cel_program(policy.deny_if, "bool", entry.where, "deny_if")
+    deny_if = compiler.cel_program(policy.deny_if, "bool", entry.where, "deny_if",
+                                   absent_fails=True)
     return RuleCheck(meta, deny_if, policy.message, policy.status)  # type: ignore[arg-type]
 
 

@@ -9,7 +9,6 @@ Only a policy without problems loads Presidio and builds its detector.
 
 from __future__ import annotations
 
-import difflib
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from guard.pii.catalog import NER_ENTITIES, PATTERN_ENTITIES
 from guard.pii.operators import OperatorConfig
 from guard.policy.loader import Located, PolicyEntry
 from guard.policy.settings import Settings
+from guard.policy.suggest import did_you_mean
 from guard.policy.types import PiiPolicy
 
 if TYPE_CHECKING:
@@ -60,8 +60,7 @@ def _entity_problem(entity: str, custom: set[str], nlp_model: str | None, where:
                              "settings.pii.nlp_model to an installed spaCy pipeline",
                              "entities", index)
     known = sorted({*PATTERN_ENTITIES, *NER_ENTITIES})
-    close = difflib.get_close_matches(entity, known, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(entity, known)
     return where.problem(f"unknown entity {entity!r}{hint}; built-in entities are listed by "
                          "`guard schema`, or add a `recognizers:` entry for it",
                          "entities", index)

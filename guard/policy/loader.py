@@ -8,6 +8,7 @@ them at once. The result still has to be compiled (CEL, regexes) by
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -16,7 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from guard.errors import PolicyError, Problem
 from guard.policy.document import Identity, PolicyFile, Price
-from guard.policy.problems import model_keys, problems_from_validation
+from guard.policy.problems import model_keys, problem_at, problems_from_validation
+from guard.policy.salvage import Salvaged, salvage
 from guard.policy.settings import Settings
 from guard.policy.source import (
     MAX_FILE_BYTES,
@@ -39,18 +41,25 @@ class Located:
     doc: Document
     path: Path
 
-    def problem(self, message: str, *sub: str | int) -> Problem:
+    def problem(self, message: str, *sub: str | int, warning: bool = False) -> Problem:
         """A problem pointing at this value (or at ``sub`` inside it)."""
         full = (*self.path, *sub)
-        return Problem(self.doc.file, self.doc.line_of(full), format_path(full), message)
+        return Problem(self.doc.file, self.doc.line_of(full), format_path(full), message,
+                       "warning" if warning else "error")
 
 
 @dataclass(frozen=True)
 class PolicyEntry:
-    """One policy and where it was written."""
+    """One policy and where it was written.
+
+    ``repaired``: the key paths :func:`~guard.policy.salvage.salvage` replaced or dropped
+    because they were invalid (already reported); such an entry is compiled only to find
+    the policy's other problems.
+    """
 
     policy: Policy
     where: Located
+    repaired: frozenset[Path] = frozenset()
 
 
 @dataclass
@@ -150,11 +159,12 @@ def _merge_file(merged: PolicySet, file: FsPath, text: str, problems: list[Probl
                                 "`version: 1` and `policies:`"))
         return
     raw_policies = doc.data.get("policies")
+    top = {**doc.data, "policies": []}
     try:  # policies are validated one by one below, so one bad policy hides nothing
-        model = PolicyFile.model_validate({**doc.data, "policies": []})
+        model: PolicyFile | None = PolicyFile.model_validate(top)
     except ValidationError as exc:
         problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS))
-        model = None
+        model = _salvage(PolicyFile.model_validate, top, exc, Located(doc, ()), problems)
     if model is not None:
         _merge_model(merged, model, doc, problems)
     if isinstance(raw_policies, list):
@@ -171,8 +181,24 @@ def _merge_policies(merged: PolicySet, raw: list[Any], doc: Document,
             policy = _POLICY.validate_python(data)
         except ValidationError as exc:
             problems.extend(problems_from_validation(exc, doc, _KNOWN_KEYS, where.path))
+            found = salvage(_POLICY.validate_python, data, exc)
+            _late_problems(found, where, problems)
+            if found.model is not None:  # checked on, so its other mistakes show in this run
+                _add_policy(merged, PolicyEntry(found.model, where, found.repaired), problems)
             continue
         _add_policy(merged, PolicyEntry(policy, where), problems)
+
+
+def _salvage(validate: Callable[[Any], PolicyFile], data: Any, exc: ValidationError,
+             where: Located, problems: list[Problem]) -> PolicyFile | None:
+    found = salvage(validate, data, exc)
+    _late_problems(found, where, problems)
+    return found.model
+
+
+def _late_problems(found: Salvaged[Any], where: Located, problems: list[Problem]) -> None:
+    problems.extend(problem_at(error, (*where.path, *path), where.doc, _KNOWN_KEYS)
+                    for path, error in found.late)
 
 
 def _merge_model(merged: PolicySet, model: PolicyFile, doc: Document,
@@ -209,10 +235,12 @@ def _add_variable(merged: PolicySet, name: str, source: str, where: Located,
 
 def _add_policy(merged: PolicySet, entry: PolicyEntry, problems: list[Problem]) -> None:
     for other in merged.policies:
+        if ("name",) in entry.repaired or ("name",) in other.repaired:
+            continue  # a stand-in name, not the user's
         if other.policy.name == entry.policy.name:
             first = other.where
             problems.append(entry.where.problem(
                 f"duplicate policy name {entry.policy.name!r}, first defined at "
                 f"{first.doc.file}:{first.doc.line_of((*first.path, 'name'))}", "name"))
-            return
+            break  # still compiled, for its own problems: the set will not load anyway
     merged.policies.append(entry)

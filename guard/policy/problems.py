@@ -7,7 +7,6 @@ recover the real key path and its line, and reword the messages users see most.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -15,6 +14,7 @@ from pydantic_core import ErrorDetails
 
 from guard.errors import Problem
 from guard.policy.source import Document, Path, format_path
+from guard.policy.suggest import closest, did_you_mean
 
 KeyIndex = dict[str, frozenset[str]]
 """Every key of a model tree → the keys it may appear under (``""``: the top level, the
@@ -31,21 +31,33 @@ def problems_from_validation(
 def _problem(
     error: ErrorDetails, doc: Document, known_keys: KeyIndex, prefix: Path
 ) -> Problem:
-    path = _data_path(doc.data, (*prefix, *error["loc"]))
+    path = data_path(doc.data, (*prefix, *error["loc"]))
     if error["type"] == "union_tag_invalid":
         path = (*path, "type")
+    return problem_at(error, path, doc, known_keys)
+
+
+def error_path(data: Any, error: ErrorDetails) -> Path:
+    """Where in ``data`` (the data validated) pydantic's ``error`` is."""
+    path = data_path(data, error["loc"])
+    return (*path, "type") if error["type"] == "union_tag_invalid" else path
+
+
+def problem_at(error: ErrorDetails, path: Path, doc: Document, known_keys: KeyIndex
+               ) -> Problem:
+    """The problem ``error`` is, at ``path`` (from the top of ``doc``)."""
     message = _message(error, path, known_keys)
     if error["type"] == "extra_forbidden" and path:
         message = _unknown_key(str(path[-1]), _home_of(doc.data, path), known_keys)
     return Problem(doc.file, doc.line_of(path), format_path(path), message)
 
 
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
+def data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     """Follow ``loc`` through ``data``, skipping union tags pydantic inserted."""
     path: list[str | int] = []
     node = data
     for part in loc:
-        if _contains(node, part):
+        if contains(node, part):
             node = node[part]
         elif _is_tag(part, node) or (isinstance(part, str) and "[" in part):
             continue  # a union tag, or pydantic's label for a function validator
@@ -55,7 +67,7 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     return tuple(path)
 
 
-def _contains(node: Any, part: int | str) -> bool:
+def contains(node: Any, part: int | str) -> bool:
     if isinstance(node, dict):
         return part in node
     return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
@@ -71,8 +83,10 @@ def _message(error: ErrorDetails, path: Path, known_keys: KeyIndex) -> str:
         return "required key is missing"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return (f"unknown policy type {ctx.get('tag')!r}; expected one of "
-                f"{ctx.get('expected_tags', '').replace(chr(39), '')}")
+        expected = ctx.get("expected_tags", "").replace(chr(39), "")
+        return (f"unknown policy type {ctx.get('tag')!r}"
+                f"{did_you_mean(str(ctx.get('tag')), expected.split(', '))}; "
+                f"expected one of {expected}")
     if kind == "union_tag_not_found":
         return "`type` is required (route, pii, content, budget, rate_limit, llm, rule)"
     if kind == "literal_error":
@@ -87,7 +101,7 @@ def _home_of(data: Any, path: Path) -> tuple[str, Any]:
     holds it."""
     node = data
     for part in path[:-1]:
-        node = node[part] if _contains(node, part) else None
+        node = node[part] if contains(node, part) else None
     where = ""
     for i, part in enumerate(path[:-1]):
         if isinstance(part, str):
@@ -106,8 +120,9 @@ def _unknown_key(key: str, home: tuple[str, Any], keys: KeyIndex) -> str:
         return f"unknown key {key!r} for type {kind!r}"
     if homes:
         return f"unknown key {key!r} here; it is a key of {_homes(homes)}"
-    close = difflib.get_close_matches(key, sorted(keys), n=1, cutoff=0.7)
-    hint = f"; did you mean {close[0]!r}?" if close and close[0] != key else ""
+    here = [k for k, at in keys.items() if where in at]
+    close = closest(key, here, 0.7) if here else closest(key, keys, 0.7)
+    hint = f"; did you mean {close!r}?" if close and close != key else ""
     return f"unknown key {key!r}{hint}"
 
 

@@ -34,7 +34,7 @@ def test_lint_reports_all_problems_with_exit_2(tmp_path: Path) -> None:
     assert lines[0].startswith(f"{tmp_path}/a.yaml:5: policies[0].deny_if: invalid CEL")
     assert lines[1] == f"{tmp_path}/a.yaml:8: policies[1].alow: unknown key 'alow'; " \
                        "did you mean 'allow'?"
-    assert lines[2] == "2 problem(s)"
+    assert lines[2] == "2 error(s), 0 warning(s)"
 
 
 def test_lint_json(tmp_path: Path) -> None:
