@@ -49,9 +49,14 @@ class ServeOptions:
 
 
 def refuse_unshared_state(options: ServeOptions, store: str) -> None:
-    """N > 1 workers must share state: a ``memory://`` store is per process."""
-    if options.workers > 1 and store.startswith("memory://"):
-        raise GuardError(f"--workers {options.workers} needs a shared store: settings.store is "
+    """N > 1 workers must share state: a ``memory://`` store is per process. ``store`` is
+    ``settings.store``; ``GUARD_STORE``, which overrides it, is what counts when set."""
+    from guard.engine.compile import STORE_ENV
+
+    effective = os.environ.get(STORE_ENV) or store
+    where = STORE_ENV if os.environ.get(STORE_ENV) else "settings.store"
+    if options.workers > 1 and effective.startswith("memory://"):
+        raise GuardError(f"--workers {options.workers} needs a shared store: {where} is "
                          "memory://, so each worker would count budgets and rate limits on "
                          "its own (N times the limit). Use sqlite:///PATH (one host) or "
                          "redis://HOST:PORT/DB, or --workers 1")
