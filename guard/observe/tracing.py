@@ -65,14 +65,21 @@ def tracing_from_env(environ: Mapping[str, str] | None = None) -> Tracing | None
         return None
     if env.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":
         return None
-    if importlib.util.find_spec("opentelemetry") is None or \
-            importlib.util.find_spec("opentelemetry.sdk") is None:
+    if not _installed("opentelemetry.sdk"):
         log.warning("OTEL_* variables are set but OpenTelemetry is not installed: no traces "
                     "(pip install 'guard[otel]')")
         return None
     from guard.observe.otel_setup import provider_from_env
 
     return Tracing(provider_from_env(env), owned=True)
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it (its parent is, if found)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent missing, or blocked in sys.modules
+        return False
 
 
 class Tracing:
