@@ -16,20 +16,20 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
 
-from guard.observe.tracing import Tracing, known_model, tracing_from_env  # noqa: E402
-from guard.serve.app import build_app  # noqa: E402
-from tests.observe.traffic import API_KEY, EMAIL, MARKER, TEAM, USER  # noqa: E402
-from tests.serve.servers import running  # noqa: E402
-from tests.serve.test_proxy import Recorder  # noqa: E402
+from guard.observe.tracing import Tracing, known_model, tracing_from_env
+from guard.serve.app import build_app
+from tests.observe.traffic import API_KEY, EMAIL, MARKER, TEAM, USER
+from tests.serve.servers import running
+from tests.serve.test_proxy import Recorder
 
 POLICIES = """version: 1
-settings: {store: "memory://", decision_log: none}
+settings: {{store: "memory://", decision_log: none}}
 identity:
   key: request.headers["authorization"]
   user: request.body.user
@@ -44,13 +44,13 @@ policies:
     action: redact
   - name: marker-words
     type: content
-    detect: {keywords: ["%s"]}
+    detect: {{keywords: ["{marker}"]}}
     action: block
   - name: only-big-teams
     type: rule
     when: identity.team == "nobody"
     deny_if: "true"
-""" % MARKER
+""".format(marker=MARKER)
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -85,7 +85,7 @@ def _chat(url: str, content: str, **extra: Any) -> httpx.Response:
 
 
 def test_one_span_per_request_with_genai_attributes(traced: Any) -> None:
-    url, exporter, upstream = traced
+    url, exporter, _ = traced
     assert _chat(url, f"write to {EMAIL}").status_code == 200
     (span,) = _spans(exporter)
     attributes = dict(span.attributes or {})
