@@ -28,7 +28,7 @@ from tests.observe.traffic import API_KEY, EMAIL, MARKER, TEAM, USER
 from tests.serve.servers import running
 from tests.serve.test_proxy import Recorder
 
-POLICIES = """version: 1
+POLICIES = f"""version: 1
 settings: {{store: "memory://", decision_log: none}}
 identity:
   key: request.headers["authorization"]
@@ -44,13 +44,13 @@ policies:
     action: redact
   - name: marker-words
     type: content
-    detect: {{keywords: ["{marker}"]}}
+    detect: {{keywords: ["{MARKER}"]}}
     action: block
   - name: only-big-teams
     type: rule
     when: identity.team == "nobody"
     deny_if: "true"
-""".format(marker=MARKER)
+"""
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
