@@ -138,8 +138,9 @@ class Supervisor:
         sock = uvicorn.Config("guard", host=self.options.host,
                               port=self.options.port).bind_socket()
         announce(self.options)
+        names = ("SIGTERM", "SIGINT", "SIGHUP")  # no SIGHUP on Windows
         handlers = {sig: signal.signal(sig, self._on_signal)
-                    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+                    for sig in (getattr(signal, n) for n in names if hasattr(signal, n))}
         try:
             self.workers = [self._start(sock, i) for i in range(self.options.workers)]
             return self._watch(sock)
@@ -171,8 +172,8 @@ class Supervisor:
         return 0
 
     def _on_signal(self, signum: int, frame: Any) -> None:
-        if signum == signal.SIGHUP:
-            self._send(signal.SIGHUP)
+        if signum == getattr(signal, "SIGHUP", None):
+            self._send(signum)
             return
         self.stopping = True
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("opentelemetry.sdk")
 
@@ -213,3 +215,28 @@ def test_serving_imports_no_opentelemetry_when_absent_or_not_asked(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     if absent:
         assert "OpenTelemetry is not installed" in result.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=st.text(max_size=40), extra=st.dictionaries(
+    st.sampled_from(["max_tokens", "temperature", "top_p", "user", "stop", "seed"]),
+    st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False), st.text(max_size=20),
+              st.booleans(), st.none())))
+def test_span_attributes_never_carry_a_callers_string(model: str, extra: dict[str, Any]) -> None:
+    """Whatever the caller writes, a span's attributes are guard's enums, a price-table model
+    name, numbers and guard's own ids: no string of the request reaches them."""
+    from guard.engine.decision import Decision
+    from guard.observe.tracing import request_attributes
+    from guard.pricing.prices import builtin_prices
+
+    body = {"model": model, "messages": [{"role": "user", "content": "x"}], **extra}
+    decision = Decision(decision_id="d", revision="r", api="openai.chat", action="allow",
+                        status=200, violations=[], body=body, model=model)
+    attributes = request_attributes(decision)
+    if "gen_ai.request.model" in attributes:
+        assert attributes["gen_ai.request.model"] in {*builtin_prices(), "other"}
+    for key, value in attributes.items():
+        if isinstance(value, str) and key != "gen_ai.request.model":
+            assert value in {"d", "r", "openai.chat", "chat", "openai"}, (key, value)
+        else:
+            assert isinstance(value, int | float | str)
