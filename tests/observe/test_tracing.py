@@ -240,3 +240,26 @@ def test_span_attributes_never_carry_a_callers_string(model: str, extra: dict[st
             assert value in {"d", "r", "openai.chat", "chat", "openai", "guard"}, (key, value)
         else:
             assert isinstance(value, int | float | str)
+
+
+def test_an_unknown_exporter_is_a_clear_error() -> None:
+    from guard.errors import GuardError
+
+    with pytest.raises(GuardError, match="unknown exporter 'zipkin'"):
+        tracing_from_env({"OTEL_TRACES_EXPORTER": "zipkin"})
+    with pytest.raises(GuardError, match="'thrift' is not supported"):
+        tracing_from_env({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "thrift"})
+
+
+def test_the_otlp_exporter_is_used_or_named_for_installing() -> None:
+    from guard.errors import GuardError
+    from guard.observe.tracing import _installed
+
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+    if not _installed("opentelemetry.exporter.otlp.proto.http"):
+        with pytest.raises(GuardError, match="pip install opentelemetry-exporter-otlp-proto-http"):
+            tracing_from_env(env)
+    else:
+        tracing = tracing_from_env(env)
+        assert tracing is not None
+        tracing.close()
