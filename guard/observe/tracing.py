@@ -53,6 +53,7 @@ VERDICTS = {"pass": "allow", "deny": "deny", "modify": "modify", "flag": "warn",
             "error": "error"}
 NUMBERS = (("temperature", "gen_ai.request.temperature"), ("top_p", "gen_ai.request.top_p"))
 PROPAGATED = (b"traceparent", b"tracestate")
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 def tracing_from_env(environ: Mapping[str, str] | None = None) -> Tracing | None:
@@ -211,7 +212,8 @@ class TracingMiddleware:
         carrier = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers
                    if k.lower() in PROPAGATED}
         parent = self.tracing.propagator.extract(carrier)
-        method = str(scope.get("method", "GET"))
+        method = str(scope.get("method", "GET")).upper()
+        method = method if method in METHODS else "_OTHER"  # the convention's bounded set
         with self.tracing.tracer.start_as_current_span(
                 method, context=parent, kind=SpanKind.CLIENT, record_exception=False,
                 set_status_on_exception=False,
