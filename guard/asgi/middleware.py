@@ -27,6 +27,8 @@ from guard.library import Guard
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
 GuardSource = Guard | Callable[[], Guard]
+_BODY_CODES = {413: "body_too_large"}
+"""Error codes of a body that breaks a limit: what a client's code can branch on."""
 
 
 class GuardMiddleware:
@@ -202,7 +204,8 @@ class GuardedExchange:
         except BodyError as exc:
             if exc.status != 499:  # a client that left gets no answer
                 found = for_path(target.path)
-                await self._refuse(found, exc.status, str(exc), "invalid_request")
+                await self._refuse(found, exc.status, str(exc), _BODY_CODES.get(exc.status,
+                                                                                "invalid_request"))
             return None
 
     async def _refuse(self, found: Any, status: int, message: str, code: str) -> None:

@@ -100,22 +100,18 @@ async def _evaluate(guard: Guard, body: bytes, path: str, method: str,
 
 def serve(args: argparse.Namespace) -> int:
     """Run the proxy on uvicorn (uvloop and httptools, with the set's header and body read
-    limits: :mod:`guard.serve.protocol`); the set is compiled before listening."""
-    import uvicorn
+    limits: :mod:`guard.serve.protocol`), in ``--workers`` processes; the set is read before
+    listening (and compiled, with one worker). Options come from flags or ``GUARD_*``."""
+    from guard.cli.serve_options import flag
+    from guard.policy.loader import load_policy_set
+    from guard.serve.workers import ServeOptions, refuse_unshared_state, run
 
-    from guard.serve.app import build_app, freeze_heap
-    from guard.serve.protocol import ReadLimits, protocol_class
-
+    options = ServeOptions(args.policies, args.upstream, args.host, args.port, args.workers,
+                           args.metrics_port, args.metrics_host, args.stream_holdback,
+                           flag(args.reload, "GUARD_RELOAD"))
+    refuse_unshared_state(options, load_policy_set(options.policies).settings.store)
     _log_to_stderr()
-    app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
-                    reload=args.reload)
-    http = protocol_class(ReadLimits.from_settings(app.source().settings))
-    freeze_heap()
-    logging.getLogger("guard").info("starting on http://%s:%d, forwarding to %s", args.host,
-                                    args.port, _without_credentials(args.upstream))
-    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http=http,
-                log_level="warning")
-    return 0
+    return run(options)
 
 
 def _log_to_stderr() -> None:

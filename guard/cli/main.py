@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from guard.cli import commands
-from guard.cli.options import Parser, add_format, add_policies, resolve_policies, upstream_url
+from guard.cli.options import Parser, add_format, add_policies, resolve_policies
 from guard.cli.pipes import tolerate_closed_stdout
+from guard.cli.serve_options import add_serve_options
 from guard.errors import GuardError, PolicyError
 
 EXIT_ERROR = 2
@@ -78,18 +79,9 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        description="Run the guarding reverse proxy in front of a gateway. "
                        "What a client may send comes from the policy set's settings: "
                        "max_header_bytes (431 past it), header_timeout and body_timeout "
-                       "(408 past them, on every path), max_body_bytes (413).")
-    add_policies(p, usage_tail="--upstream URL")
-    p.add_argument("--upstream", required=True, metavar="URL", type=upstream_url,
-                   help="the OpenAI- or Anthropic-compatible gateway to forward to")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--port", type=int, default=8080, help="port to listen on")
-    p.add_argument("--stream-holdback", type=int, default=0, metavar="CHARS",
-                   help="with output policies, hold back at least this many characters of "
-                   "streamed text (beyond the word being written and trailing number groups)")
-    p.add_argument("--reload", action="store_true", help="recompile the policy set when its "
-                   "files change (SIGHUP always does); a set that does not compile is logged "
-                   "and the old one keeps serving")
+                       "(408 past them, on every path), max_body_bytes (413). Every option "
+                       "can also come from its GUARD_* environment variable; a flag wins.")
+    add_serve_options(p)
     p.set_defaults(func=commands.serve)
 
 

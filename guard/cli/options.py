@@ -58,6 +58,8 @@ def resolve_policies(args: argparse.Namespace) -> None:
     with the command's usage) when one is missing or the policies are given twice."""
     parser: argparse.ArgumentParser = args.parser
     first, second = args.first, args.second
+    if args.policies is None and first is None and getattr(args, "policies_env", None):
+        args.policies = args.policies_env  # `guard serve`'s GUARD_POLICIES: a flag wins
     if args.policies is None:
         if first is None:
             parser.error("the policy set is required: give it as the first argument or "

@@ -1,10 +1,14 @@
 """Assemble ``guard serve``: the proxy, wrapped in the middleware, with guard's own routes.
 
-``/healthz`` and ``/metrics`` are answered by guard itself and never forwarded.
-Every exchange is written to the decision log (``settings.decision_log``) and
-counted in the metrics. The policy set is reloaded on SIGHUP, and on every
-change of its files with ``reload=True``; a set that does not compile is
-logged with all its problems and the old one keeps serving.
+guard's own paths (:data:`RESERVED`: ``/healthz``, ``/readyz``, ``/metrics``) are answered
+by guard itself on the proxy port and never forwarded, whatever the method, body or upstream:
+an upstream's own ``/healthz`` is not reachable through guard (probe the upstream directly).
+With ``metrics=False`` (``--metrics-port``) ``/metrics`` is served elsewhere and answers 404
+here. A request to any other path, however close its spelling, is LLM traffic: the
+middleware decides it before it may be forwarded. Every exchange is written to the decision
+log (``settings.decision_log``) and counted in the metrics. The policy set is reloaded on
+SIGHUP, and on every change of its files with ``reload=True``; a set that does not compile
+is logged with all its problems and the old one keeps serving.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from guard.asgi.middleware import GuardMiddleware
 from guard.library import Guard
 from guard.observe import DecisionLog, Metrics, Observer, PolicyReloader
 from guard.serve.proxy import ProxyOptions, build_proxy
+from guard.serve.ready import Readiness
 
 log = logging.getLogger("guard")
 
@@ -43,15 +48,31 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
+RESERVED = ("/healthz", "/readyz", "/metrics")
+"""Answered by guard on the proxy port, never forwarded (nor traced)."""
+
+
+def warn(guard: Guard) -> None:
+    """Log the set's lint warnings (reads that fail on requests lacking a key): it serves
+    anyway, as `guard lint` without `--strict` passes it."""
+    for problem in guard.compiled.warnings:
+        log.warning("policy set: %s", problem)
+
+
 def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
-              reload: bool = False, reload_interval: float = 1.0) -> Any:
+              reload: bool = False, reload_interval: float = 1.0, metrics: bool = True,
+              tracing: Any = None) -> Any:
     """The whole ``guard serve`` app for a policy path and an upstream URL.
+
+    ``metrics``: serve ``/metrics`` here (else 404: :func:`serve_metrics` serves it on a
+    port of its own). ``tracing``: a :class:`guard.observe.tracing.Tracing`, or None.
 
     ``upstream`` is also the default judge endpoint of ``llm`` policies (a set's
     ``settings.llm.endpoint`` wins). Judge calls go straight to it with httpx, never
     through this app, so they are not guarded again (see :mod:`guard.judge.client`).
     """
     def swapped(guard: Guard) -> None:  # a reloaded set may name another decision log
+        warn(guard)
         fresh = DecisionLog.from_setting(guard.settings.decision_log)
         old, observer.decision_log = observer.decision_log, fresh
         if old is not None:
@@ -62,13 +83,19 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
 
     build = partial(Guard.from_path, judge_endpoint=upstream)
     reloader = PolicyReloader(policies, build, on_swap=swapped)
+    warn(reloader.current)
     observer = Observer(DecisionLog.from_setting(reloader.current.settings.decision_log),
-                        Metrics())
+                        Metrics(), tracing)
+    readiness = Readiness(lambda: reloader.current, upstream)
 
-    async def metrics(request: Request) -> Response:
+    async def metrics_here(request: Request) -> Response:
         assert observer.metrics is not None
         body, content_type = observer.metrics.render()
         return Response(body, media_type=content_type)
+
+    async def ready(request: Request) -> Response:
+        ok, report = await readiness.report()
+        return JSONResponse(report, status_code=200 if ok else 503)
 
     @contextlib.asynccontextmanager
     async def background() -> AsyncIterator[None]:
@@ -87,8 +114,25 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
             await reloader.aclose()
             if observer.decision_log is not None:
                 observer.decision_log.close()
+            if tracing is not None:
+                tracing.close()
 
-    proxy = build_proxy(ProxyOptions(upstream), [Route("/metrics", metrics, methods=["GET"])],
-                        background)
-    return GuardMiddleware(proxy, guard=lambda: reloader.current,
-                           stream_holdback=stream_holdback, observer=observer)
+    routes = [Route("/readyz", ready, methods=["GET"]),
+              Route("/metrics", metrics_here if metrics else _not_here, methods=["GET"])]
+    proxy = build_proxy(ProxyOptions(upstream), routes, background)
+    app = GuardMiddleware(proxy, guard=lambda: reloader.current,
+                          stream_holdback=stream_holdback, observer=observer)
+    return app if tracing is None else tracing.middleware(app, RESERVED)
+
+
+def serve_metrics(app: Any, host: str, port: int) -> None:
+    """``app``'s ``/metrics`` on ``host:port`` too, from a thread of its own (the standard
+    library's HTTP server, as ``prometheus_client`` runs it): a scrape never waits on the
+    proxy's event loop, and the proxy port need not be reachable by the scraper."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=host, registry=app.observer.metrics.registry)
+
+
+async def _not_here(request: Request) -> Response:
+    return JSONResponse({"error": "metrics are served on the metrics port"}, status_code=404)

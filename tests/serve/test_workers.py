@@ -1,0 +1,82 @@
+"""``guard serve --workers N`` as an operator runs it: one socket, N processes sharing the
+store, each with its metrics port, SIGHUP to every worker, SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.test_serve import eventually
+from tests.serve.servers import free_port, running
+from tests.serve.test_proxy import Recorder
+
+POLICIES = """version: 1
+settings: {{store: "sqlite:///{db}", decision_log: none}}
+policies:
+  - name: three-a-minute
+    type: rate_limit
+    per: request.headers["x-team"]
+    requests: 3
+    window: minute
+    algorithm: fixed
+"""
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+
+
+def _children(pid: int) -> list[int]:
+    """The spawned workers of ``pid`` (not multiprocessing's resource tracker)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [int(p) for p in path.read_text().split()] if path.exists() else []
+    return [p for p in pids if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux /proc")
+def test_two_workers_share_one_port_one_store_and_stop_together(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GUARD_STORE", raising=False)  # the set's own store, not the suite's
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICIES.format(db=tmp_path / "state.db"))
+    port, metrics = free_port(), free_port()
+    while metrics + 1 == port:
+        metrics = free_port()
+    log = tmp_path / "err.log"
+    upstream = Recorder()
+    with running(upstream) as up, log.open("wb") as err:
+        env = {**os.environ, "GUARD_POLICIES": str(policy), "GUARD_UPSTREAM": up,
+               "GUARD_PORT": str(port), "GUARD_WORKERS": "2",
+               "GUARD_METRICS_PORT": str(metrics)}
+        proc = subprocess.Popen([sys.executable, "-m", "guard.cli.main", "serve"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            eventually(lambda: log.read_text().count("serving policies from") == 2
+                       or proc.poll() is not None)
+            assert proc.poll() is None, log.read_text()
+            workers = _children(proc.pid)
+            assert len(workers) == 2
+            statuses = [httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions",
+                                   json={"model": "m", "messages": []},
+                                   headers={"x-team": "a", "connection": "close"})
+                        for _ in range(8)]
+            codes = [r.status_code for r in statuses]
+            assert codes.count(200) == 3 and codes.count(429) == 5, codes  # one shared count
+            scraped = [httpx.get(f"http://127.0.0.1:{p}/metrics").text
+                       for p in (metrics, metrics + 1)]
+            assert all("guard_decisions_total" in text for text in scraped)
+            assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 404
+            proc.send_signal(signal.SIGHUP)
+            eventually(lambda: log.read_text().count("policies unchanged") == 2)
+        finally:
+            proc.terminate()
+            code = proc.wait(timeout=40)
+    assert code == 0, log.read_text()
+    assert all(not Path(f"/proc/{pid}").exists() or
+               "zombie" in Path(f"/proc/{pid}/status").read_text() for pid in workers)
+    assert "Traceback" not in log.read_text()
+    assert len(upstream.seen) == 3
