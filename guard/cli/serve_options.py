@@ -83,8 +83,9 @@ def _named(convert: Callable[[str], Any], var: str) -> Callable[[str], Any]:
         try:
             return convert(text)
         except (ValueError, argparse.ArgumentTypeError) as exc:
-            reason = str(exc) if isinstance(exc, argparse.ArgumentTypeError) else "not a number"
-            raise argparse.ArgumentTypeError(f"{text!r} (flag or {var}): {reason}") from None
+            if isinstance(exc, argparse.ArgumentTypeError):  # it quotes the text itself
+                raise argparse.ArgumentTypeError(f"{exc} (flag or {var})") from None
+            raise argparse.ArgumentTypeError(f"{text!r} (flag or {var}): not a number") from None
 
     typed.__name__ = getattr(convert, "__name__", "value")
     return typed

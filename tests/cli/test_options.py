@@ -68,8 +68,9 @@ def test_check_format_defaults_to_automatic_lint_to_text() -> None:
 
 
 def test_help_shows_defaults() -> None:
-    text = guard("serve", "--help").stdout
-    assert "(default: 127.0.0.1)" in text and "(default: 8080)" in text
+    text = " ".join(guard("serve", "--help").stdout.split())
+    assert "(default: 127.0.0.1; env GUARD_HOST)" in text  # serve's name their variable
+    assert "(default: 8080; env GUARD_PORT)" in text
     assert "(default: None)" not in text and "(default: False)" not in text
     replay = guard("replay", "--help").stdout
     assert "(default: 3)" in replay and "(default: text)" in replay

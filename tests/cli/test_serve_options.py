@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from guard.cli.main import main
+from guard.cli.options import resolve_policies
 from guard.cli.serve_options import add_serve_options, env_name, flag
 from guard.errors import GuardError
 
@@ -21,7 +22,9 @@ ENV = {"GUARD_POLICIES": "/etc/guard", "GUARD_UPSTREAM": "http://gw:4000",
 def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(exit_on_error=False)
     add_serve_options(parser, environ)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    resolve_policies(args)  # the set: its argument, -p, or GUARD_POLICIES
+    return args
 
 
 def test_every_option_comes_from_its_variable() -> None:
@@ -112,3 +115,8 @@ def test_many_workers_refuse_a_memory_store_from_guard_store(
     code = main(["serve", "-p", str(policy), "--upstream", "http://127.0.0.1:9",
                  "--workers", "2"])
     assert code == 2 and "GUARD_STORE is memory://" in capsys.readouterr().err
+
+
+def test_the_set_given_as_argument_or_flag_wins_over_its_variable() -> None:
+    assert parse(["/other"], ENV).policies == "/other"
+    assert parse(["-p", "/flagged"], ENV).policies == "/flagged"
