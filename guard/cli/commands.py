@@ -86,6 +86,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from guard.serve.app import build_app, freeze_heap
     from guard.serve.protocol import ReadLimits, protocol_class
+    from guard.urls import shown_url
 
     _log_to_stderr()
     app = build_app(args.policies, args.upstream, stream_holdback=args.stream_holdback,
@@ -93,7 +94,7 @@ def serve(args: argparse.Namespace) -> int:
     http = protocol_class(ReadLimits.from_settings(app.source().settings))
     freeze_heap()
     logging.getLogger("guard").info("starting on http://%s:%d, forwarding to %s", args.host,
-                                    args.port, _without_credentials(args.upstream))
+                                    args.port, shown_url(args.upstream))
     uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http=http,
                 log_level="warning")
     return 0
@@ -109,15 +110,6 @@ def _log_to_stderr() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-
-
-def _without_credentials(url: str) -> str:
-    """``url`` without a ``user:password@`` part, which has no place in a log."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=host))
 
 
 def schema(args: argparse.Namespace) -> int:

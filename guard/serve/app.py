@@ -43,6 +43,15 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
+def _decision_log(guard: Guard) -> DecisionLog:
+    """The set's decision log; its hash key read now, so a missing or short key stops
+    start-up (or a reload) instead of writing lines whose identities cannot be hashed."""
+    decision_log = DecisionLog.from_setting(guard.settings.decision_log)
+    if decision_log.enabled and guard.compiled.privacy is not None:
+        guard.compiled.privacy.key()
+    return decision_log
+
+
 def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
               reload: bool = False, reload_interval: float = 1.0) -> Any:
     """The whole ``guard serve`` app for a policy path and an upstream URL.
@@ -52,7 +61,7 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
     through this app, so they are not guarded again (see :mod:`guard.judge.client`).
     """
     def swapped(guard: Guard) -> None:  # a reloaded set may name another decision log
-        fresh = DecisionLog.from_setting(guard.settings.decision_log)
+        fresh = _decision_log(guard)
         old, observer.decision_log = observer.decision_log, fresh
         if old is not None:
             old.close()
@@ -62,8 +71,7 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
 
     build = partial(Guard.from_path, judge_endpoint=upstream)
     reloader = PolicyReloader(policies, build, on_swap=swapped)
-    observer = Observer(DecisionLog.from_setting(reloader.current.settings.decision_log),
-                        Metrics())
+    observer = Observer(_decision_log(reloader.current), Metrics())
 
     async def metrics(request: Request) -> Response:
         assert observer.metrics is not None

@@ -32,6 +32,7 @@ from guard.dialects import for_path
 from guard.dialects.events import SSE
 from guard.responses import UPSTREAM
 from guard.serve.upstream import ProxyOptions, UpstreamPool
+from guard.urls import shown_url
 
 if TYPE_CHECKING:
     import aiohttp
@@ -253,12 +254,12 @@ def _stream_error(scope: Message, exc: BaseException) -> bytes:
 
 async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException) -> None:
     """502 (unreachable) or 504 (no answer in time), in the API's shape; the upstream's
-    address and the failure go to guard's logger (without credentials), not to the caller."""
+    address (never its credentials nor query: :func:`~guard.urls.shown_url`) and the failure
+    go to guard's logger, not to the caller."""
     import aiohttp
-    from yarl import URL
 
     dialect = for_path(scope["path"])
-    host = URL(upstream).with_user(None)
+    host = shown_url(upstream)
     timed_out = (isinstance(exc, TimeoutError)
                  and not isinstance(exc, aiohttp.ConnectionTimeoutError))
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
