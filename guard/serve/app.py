@@ -48,7 +48,11 @@ def _decision_log(guard: Guard) -> DecisionLog:
     start-up (or a reload) instead of writing lines whose identities cannot be hashed."""
     decision_log = DecisionLog.from_setting(guard.settings.decision_log)
     if decision_log.enabled and guard.compiled.privacy is not None:
-        guard.compiled.privacy.key()
+        try:
+            guard.compiled.privacy.key()
+        except BaseException:
+            decision_log.close()
+            raise
     return decision_log
 
 
