@@ -14,7 +14,6 @@ models and aliases), else as a keyed hash.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -37,7 +36,8 @@ SNAPSHOT = re.compile(r"-(?:20[2-3]\d-?[01]\d-?[0-3]\d|[01]\d-?[0-3]\d|latest|pr
 """A dated or tagged variant of a known model (``-2024-08-06``, ``-20250514``, ``-0613``,
 ``-latest``): the only suffixes a known name may carry and still be written as it is."""
 GLOB = frozenset("*?[")
-MAX_REMEMBERED = 1024
+MAX_REMEMBERED = 4096
+"""Hashes and model verdicts kept (a bounded table: the caller chooses the values)."""
 
 
 class Privacy:
@@ -48,6 +48,7 @@ class Privacy:
         self.models = frozenset(models)
         self._shown: dict[tuple[str, str | None], bool] = {}
         self._failed = False
+        self._hashes: dict[str, str] = {}  # a line hashes the same few callers again and again
 
     @classmethod
     def from_settings(cls, settings: Settings, models: Iterable[str] = ()) -> Privacy:
@@ -60,6 +61,9 @@ class Privacy:
     def hash(self, value: str) -> str:
         """``hmac:`` + 128 bits of HMAC-SHA256 of ``value``; never raises (a log line must
         still be written when the key cannot be read: then :data:`UNAVAILABLE`)."""
+        known = self._hashes.get(value)
+        if known is not None:
+            return known
         try:
             key = self.key()
         except GuardError as exc:
@@ -67,8 +71,12 @@ class Privacy:
                 log.warning("decision log: identity hashes unavailable (%s)", exc)
                 self._failed = True
             return UNAVAILABLE
-        digest = hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
-        return PREFIX + digest.hexdigest()[:32]
+        digest = hmac.digest(key, value.encode("utf-8", "surrogatepass"), "sha256")
+        hashed = PREFIX + digest[:16].hex()
+        if len(self._hashes) >= MAX_REMEMBERED:
+            self._hashes.clear()  # callers are few and repeat: a full table is rare
+        self._hashes[value] = hashed
+        return hashed
 
     def identity(self, identity: Mapping[str, str | None]) -> dict[str, str]:
         """Present identity fields, each as a keyed hash (the key too: it arrives as an

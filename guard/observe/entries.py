@@ -29,13 +29,15 @@ from guard.engine.decision import PolicyTrace
 Detail = Mapping[str, Any]
 
 
-def entry(trace: PolicyTrace) -> str:
-    """One policy's outcome as a JSON object: constant part, duration, allowed detail."""
+def entry(trace: PolicyTrace, detail: Detail | None = None) -> str:
+    """One policy's outcome as a JSON object: constant part, duration, allowed detail
+    (``detail`` in place of the trace's own, when given)."""
     text = _prefix(trace.policy, trace.type, trace.stage, trace.verdict, trace.enforced)
     text += milliseconds(trace.duration_ms)
     write = DETAIL.get(trace.type)
-    if write is not None and trace.detail:
-        text += write(trace.detail)
+    detail = trace.detail if detail is None else detail
+    if write is not None and detail:
+        text += write(detail)
     return text + "}"
 
 

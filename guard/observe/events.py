@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +40,7 @@ Event = dict[str, Any]
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 SAFE_MESSAGE_TYPES = frozenset({"rule", "budget", "rate_limit"})
 BUCKETED = frozenset({"budget", "rate_limit"})
+REWRITTEN = BUCKETED | {"route"}  # the types whose detail holds a value the caller chose
 MAX_MESSAGE = 300
 
 
@@ -76,7 +76,8 @@ def decision_line(decision: Decision, response: ResponseDecision | None = None, 
     }
     if not decision.inspected:  # forwarded unread: settings.passthrough or unknown_api: allow
         head["inspected"] = False
-    policies = ",".join(entry(_private(t, privacy, native)) for t in traces)
+    policies = ",".join([_entry(t, privacy, native) if t.type in REWRITTEN else entry(t)
+                         for t in traces])
     return f'{_ENCODER.encode(head)[:-1]},"policies":[{policies}]}}'
 
 
@@ -123,17 +124,18 @@ def _model(privacy: Privacy | None, model: str | None, native: str | None) -> st
     return _text(privacy.model(model, native))
 
 
-def _private(trace: PolicyTrace, privacy: Privacy | None, native: str | None) -> PolicyTrace:
-    """``trace`` with what the caller chose in its detail replaced: a bucket by its keyed
-    hash, a route's model as :func:`_model` writes it."""
+def _entry(trace: PolicyTrace, privacy: Privacy | None, native: str | None) -> str:
+    """``trace``'s entry with what the caller chose in its detail replaced: a bucket by its
+    keyed hash, a route's model as :func:`_model` writes it."""
+    if trace.type not in REWRITTEN or not trace.detail:
+        return entry(trace)
     detail = trace.detail
     if trace.type in BUCKETED and isinstance(detail.get("bucket"), str):
         bucket = privacy.hash(detail["bucket"]) if privacy is not None else None
-        return replace(trace, detail={**detail, "bucket": bucket})
+        return entry(trace, {**detail, "bucket": bucket})
     if trace.type == "route" and isinstance(detail.get("model"), str):
-        return replace(trace, detail={**detail, "model": _model(privacy, detail["model"],
-                                                                  native)})
-    return trace
+        return entry(trace, {**detail, "model": _model(privacy, detail["model"], native)})
+    return entry(trace)
 
 
 def output_ms(response: ResponseDecision | None, decision: Decision) -> float:
