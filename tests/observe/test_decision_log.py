@@ -330,3 +330,28 @@ async def test_a_judge_reason_is_never_logged(tmp_path: Path, open_log: Opener) 
     [entry] = lines(path)[0]["policies"]
     assert entry["flagged"] is True and entry["model"] == "j/m" and "reason" not in entry
     assert "hunter2" not in path.read_text()
+
+
+async def test_no_caller_chosen_string_reaches_a_line_or_a_metric(
+        tmp_path: Path, guard: Guard, open_log: Opener) -> None:
+    """Headers, user agent, metadata, query and path parameters, the model and identity:
+    the caller writes them all, so none of them is written down as it came."""
+    from guard.observe import Metrics
+
+    chosen = ["ua-qx7-secret", "meta-qx7-secret", "query-qx7-secret", "model-qx7-secret",
+              "user-qx7-secret", "team-qx7-secret", "path-qx7-secret", "key-qx7-secret"]
+    body = {**chat("hello", model="openai/gpt-4o-model-qx7-secret", user="user-qx7-secret"),
+            "metadata": {"tag": "meta-qx7-secret"}}
+    headers = {"authorization": "Bearer key-qx7-secret", "x-team": "team-qx7-secret",
+               "user-agent": "ua-qx7-secret", "x-anything": "path-qx7-secret"}
+    metrics = Metrics()
+    path = tmp_path / "d.jsonl"
+    log = open_log(f"file:{path}")
+    for target in ("/v1/chat/completions?key=query-qx7-secret",
+                   "/v1/path-qx7-secret/chat/completions"):
+        decision = await guard.check_request(body, path=target, headers=headers)
+        log.record(decision)
+        metrics.observe(decision)
+    text = path.read_text() + metrics.render()[0].decode()
+    assert [s for s in chosen if s in text] == [] and "qx7" not in text
+    assert len(lines(path)) == 2
