@@ -5,8 +5,10 @@ to the upstream and answers back (connection pooling, timeouts, hop-by-hop heade
 dropped, upstream errors passed through unchanged), wrapped in
 :class:`~guard.asgi.GuardMiddleware` like any gateway. Only the path and query of a
 request reach the upstream URL: no request can make guard contact a host the operator
-did not configure. A caller that hangs up cancels its upstream call, so a model does not
-go on generating (and billing) an answer nobody reads.
+did not configure. A query the upstream URL carries (``?api-version=...``, ``?key=...``)
+comes first on every forwarded request, the caller's after it. A caller that hangs up
+cancels its upstream call, so a model does not go on generating (and billing) an answer
+nobody reads.
 
 Forwarding is raw ASGI rather than a Starlette route: routing, exception middleware and
 ``StreamingResponse``'s task group cost more per request than guard's checks. Starlette
@@ -108,6 +110,7 @@ class Forwarder:
         self.pool = pool
         self.origin = str(base.origin())
         self.prefix = base.raw_path.rstrip("/")
+        self.query = base.raw_query_string.encode("latin-1")  # the operator's (?api-version=)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         exchange = _Exchange(scope, receive)
@@ -123,7 +126,7 @@ class Forwarder:
 
         scope = exchange.scope
         path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
+        query = b"&".join(q for q in (self.query, scope.get("query_string", b"")) if q)
         target = self.prefix + path.split(b"?")[0].decode("latin-1")
         url = URL(self.origin + target + ("?" + query.decode("latin-1") if query else ""),
                   encoded=True)
