@@ -4,8 +4,8 @@ An event is built by *allow-listing*, never by dumping a decision: every field
 is copied from a place known to hold only names, counts, hashes or numbers, and
 coerced to that type on the way. What never appears: request or response text,
 bodies, PII values, pseudonym tokens or their mappings, API keys, identity
-values in the clear, budget bucket values (only the hashes the checks already
-made), error texts of failed checks (a store error can carry a URL with a
+values in the clear, budget bucket values (only keyed hashes of the checks' own
+hashes), a judge's reason, error texts of failed checks (a store error can carry a URL with a
 password; a CEL error can quote a value).
 
 Violation messages are kept only for ``rule``, ``budget`` and ``rate_limit``
