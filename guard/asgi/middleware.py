@@ -23,6 +23,7 @@ from guard.asgi.watch import WATCH_BYTES, while_connected
 from guard.dialects import PathError, RequestPath, dialect, for_path, normalize
 from guard.engine.decision import Decision
 from guard.library import Guard
+from guard.limits.headers import combined
 
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
@@ -185,9 +186,8 @@ class GuardedExchange:
         async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = int(message.get("status", 200))
-                extra = [(k.encode("latin-1"), v.encode("latin-1"))
-                         for k, v in decision.headers.items()]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": combined(list(message.get("headers", [])),
+                                                          decision.headers)}
             await self.send(message)
 
         try:

@@ -31,6 +31,7 @@ from guard.engine.output import TextScan, judge_answer, scan_text
 from guard.engine.run import Denial, Run
 from guard.envelope.reading import Reading, drop_token_echoes, read_answer
 from guard.library import answered_usage
+from guard.limits.headers import combined
 from guard.responses import UPSTREAM
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class ResponseGuard:
         if self.mode == "stream":
             assert framing is not None
             self.stream = self._stream_guard(framing)
-        self.start = {**message, "headers": headers + self._guard_headers()}
+        self.start = {**message, "headers": combined(headers, self.decision.headers)}
         if self.mode != "buffer":
             await self.downstream(self.start)
 

@@ -2,8 +2,9 @@
 
 Tokens are counted before the call (input tokens + the output it may produce),
 as providers count them against a tokens-per-minute limit. A refused request
-gets 429 with ``Retry-After``; every counted request carries the remaining
-allowance in ``x-ratelimit-*`` headers, as OpenAI's API does.
+gets 429 with ``Retry-After``; every counted request carries its limit, the remaining
+allowance and the time until it is whole again in ``x-ratelimit-*`` headers, as
+OpenAI's API does (merged with the upstream's: :mod:`guard.limits.headers`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import TYPE_CHECKING
 from guard.checks.base import Outcome
 from guard.checks.bucket import BucketCheck
 from guard.errors import CheckError
+from guard.limits.headers import duration
 from guard.limits.windows import RATE_WINDOWS
 from guard.stores.base import RateResult, StoreError
+from guard.stores.rules import window_at
 
 if TYPE_CHECKING:
     from guard.engine.context import Context
@@ -53,9 +56,17 @@ class RateLimitCheck(BucketCheck):
                                      ctx.now.timestamp())
             headers[f"x-ratelimit-limit-{kind}"] = str(limit)
             headers[f"x-ratelimit-remaining-{kind}"] = str(math.floor(result.remaining))
+            headers[f"x-ratelimit-reset-{kind}"] = duration(self._reset(ctx.now.timestamp()))
             if not result.allowed:
                 return self._refused(kind, limit, amount, result, headers, bucket)
         return Outcome("pass", headers=headers, detail={"bucket": bucket})
+
+    def _reset(self, now: float) -> float:
+        """Seconds until this bucket is back to its full allowance: the end of the window
+        (a sliding window also forgets this one's count only a window later)."""
+        window = window_at(now, self.rules.seconds, self.rules.sliding)
+        left = window.length - window.elapsed
+        return left + window.length if self.rules.sliding else left
 
     async def _counters(self, ctx: Context) -> list[tuple[str, int, float]]:
         counters: list[tuple[str, int, float]] = []

@@ -126,15 +126,6 @@ def _log_to_stderr() -> None:
     logger.propagate = False
 
 
-def _without_credentials(url: str) -> str:
-    """``url`` without a ``user:password@`` part, which has no place in a log."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=host))
-
-
 def schema(args: argparse.Namespace) -> int:
     from guard.policy.document import PolicyFile
 

@@ -24,6 +24,7 @@ from guard.checks.rule import RuleCheck
 from guard.engine.compile_limits import build_budget_check, build_rate_limit_check
 from guard.engine.compile_llm import JudgeParts, build_llm_check, order_problems
 from guard.engine.compile_pii import build_pii_check, check_nlp_model
+from guard.engine.privacy import Privacy, literal_models
 from guard.errors import CelError, PolicyError, Problem
 from guard.limits.store import StoreRef
 from guard.policy.loader import Located, PolicyEntry, PolicySet, read_policy_set, read_policy_text
@@ -55,6 +56,7 @@ class CompiledPolicies:
     request_fields: frozenset[str] | None = None  # what CEL reads of `request`; None = all
     judge: JudgeClient | None = None  # shared by the set's llm policies, if any
     warnings: tuple[Problem, ...] = ()  # what will fail for some requests (`guard lint`)
+    privacy: Privacy | None = None  # keyed hashes and known models, for the decision log
 
 
 class _Compiler:
@@ -152,10 +154,23 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
     if compiler.problems:
         raise PolicyError(sorted(set(compiler.problems)), warnings)
     fields = None if compiler.request_fields is None else frozenset(compiler.request_fields)
+    prices = PriceTable(policies.pricing)
+    privacy = Privacy.from_settings(policies.settings, _known_models(prices, checks))
     return CompiledPolicies(policies.source, policies.revision, policies.settings,
-                            compiler.cel, identity, variables, checks,
-                            PriceTable(policies.pricing), compiler.store, fields,
-                            compiler.judge.client, tuple(warnings))
+                            compiler.cel, identity, variables, checks, prices, compiler.store,
+                            fields, compiler.judge.client, tuple(warnings), privacy)
+
+
+def _known_models(prices: PriceTable, checks: Sequence[Check]) -> set[str]:
+    """Model names the set itself names: priced ones and those its route policies name
+    literally (a glob names no model); the decision log writes only these as they are."""
+    names = set(prices.prices)
+    for check in checks:
+        if isinstance(check, RouteCheck):
+            rules = check.rules
+            names |= literal_models([*rules.allow, *rules.deny, *rules.fallbacks,
+                                     rules.default_model, *(n for p in rules.aliases for n in p)])
+    return names
 
 
 def _compile_identity(compiler: _Compiler, policies: PolicySet) -> dict[str, Program]:

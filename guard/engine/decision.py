@@ -9,7 +9,10 @@ identity key is already a hash by the time it gets here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from guard.engine.privacy import Privacy
 
 Action = Literal["allow", "modify", "deny"]
 Verdict = Literal["pass", "skip", "deny", "modify", "flag", "error"]
@@ -97,6 +100,7 @@ class Decision:
     path: str = ""  # the normalized path the upstream receives ("" when none was given)
     inspected: bool = True  # False: forwarded unread (settings.passthrough, unknown_api: allow)
     state: dict[str, Any] = field(default_factory=dict, repr=False)  # for the output stage
+    privacy: Privacy | None = field(default=None, repr=False, compare=False)  # for the log
 
     @property
     def allowed(self) -> bool:

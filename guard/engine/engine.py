@@ -115,6 +115,7 @@ class Engine:
             duration_ms=seconds * 1000,
             headers={"x-guard-decision-id": decision_id, **run.headers},
             path=env.path,
+            privacy=self.compiled.privacy,
         )
         if denial:
             decision.error = error_body(env.api, denial.status, denial.message, denial.policy)

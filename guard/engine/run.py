@@ -34,6 +34,7 @@ from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
 from guard.engine.decision import PolicyTrace, Verdict, Violation
 from guard.errors import CelEvaluationError, CheckError
+from guard.limits.headers import merge
 
 log = logging.getLogger("guard")
 
@@ -69,7 +70,7 @@ class Run:
         self.violations.append(Violation(check.meta.name, outcome.message, action,  # type: ignore[arg-type]
                                          status=outcome.status))
         self.denial = Denial(check.meta.name, outcome.message, outcome.status)
-        self.headers.update(outcome.headers)
+        merge(self.headers, outcome.headers)
 
 
 async def run_checks(checks: list[Check], ctx: Context, apply: Apply) -> Run:
@@ -183,7 +184,7 @@ def _record(run: Run, check: Check, ctx: Context, outcome: Outcome | None,
                                enforced)
     if outcome.verdict == "pass":
         ctx.add_findings(outcome.findings)
-        run.headers.update(outcome.headers)
+        merge(run.headers, outcome.headers)
         return "pass"
     if not enforced:
         run.violations.append(Violation(check.meta.name, outcome.message, outcome.verdict,
@@ -198,7 +199,7 @@ def _record(run: Run, check: Check, ctx: Context, outcome: Outcome | None,
             apply(outcome, ctx)
         run.violations.append(Violation(check.meta.name, outcome.message, outcome.verdict,
                                         status=outcome.status))
-        run.headers.update(outcome.headers)
+        merge(run.headers, outcome.headers)
     return outcome.verdict
 
 

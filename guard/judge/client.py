@@ -33,13 +33,14 @@ so a reload does not open (and leak) another pool."""
 
 
 def chat_completions_url(endpoint: str) -> str:
-    """``…/chat/completions`` under a base URL given with or without its ``/v1``."""
-    base = endpoint.rstrip("/")
-    if base.endswith("/chat/completions"):
-        return base
-    if base.rsplit("/", 1)[-1] in ("v1", "openai"):
-        return base + "/chat/completions"
-    return base + "/v1/chat/completions"
+    """``…/chat/completions`` under a base URL given with or without its ``/v1``; a query
+    (``?api-version=...``, ``?key=...``) stays a query, after the path."""
+    base, mark, query = endpoint.partition("?")
+    base = base.rstrip("/")
+    if not base.endswith("/chat/completions"):
+        last = base.rsplit("/", 1)[-1]
+        base += "/chat/completions" if last in ("v1", "openai") else "/v1/chat/completions"
+    return base + mark + query
 
 
 class JudgeClient:

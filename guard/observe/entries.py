@@ -2,8 +2,9 @@
 
 What an entry may hold is an allow-list per policy type (:data:`DETAIL`):
 named keys with flat values (names, counts, numbers, hashes). Budget and
-rate-limit ``bucket`` values are the checks' own hashes (SHA-256, 64 bits),
-never the bucket's value; a failed check's ``error`` text is never copied.
+rate-limit ``bucket`` values arrive as keyed hashes (:mod:`guard.observe.events`
+replaces the checks' own), never the bucket's value; a failed check's ``error``
+text is never copied, nor an llm judge's ``reason`` (written after reading the text).
 Empty findings are left out, so a passing policy costs a short entry.
 
 Why by hand and not ``json.dumps`` of a dict: each call of json's encoder costs
@@ -28,13 +29,15 @@ from guard.engine.decision import PolicyTrace
 Detail = Mapping[str, Any]
 
 
-def entry(trace: PolicyTrace) -> str:
-    """One policy's outcome as a JSON object: constant part, duration, allowed detail."""
+def entry(trace: PolicyTrace, detail: Detail | None = None) -> str:
+    """One policy's outcome as a JSON object: constant part, duration, allowed detail
+    (``detail`` in place of the trace's own, when given)."""
     text = _prefix(trace.policy, trace.type, trace.stage, trace.verdict, trace.enforced)
     text += milliseconds(trace.duration_ms)
     write = DETAIL.get(trace.type)
-    if write is not None and trace.detail:
-        text += write(trace.detail)
+    detail = trace.detail if detail is None else detail
+    if write is not None and detail:
+        text += write(detail)
     return text + "}"
 
 
@@ -112,6 +115,7 @@ DETAIL: dict[str, Callable[[Detail], str]] = {
     "budget": _scalars("counted", "bucket", "amount", "used", "limit", "unit"),
     "rate_limit": _scalars("counted", "bucket", "limited"),
     "route": _scalars("model"),
-    "llm": _scalars("flagged", "reason", "judged", "cached", "model"),  # a reason, never text
+    # never the judge's reason: the judge writes it after reading the text, and may quote it
+    "llm": _scalars("flagged", "judged", "cached", "model"),
 }
 """Per policy type, the writer of what its trace ``detail`` may contribute."""

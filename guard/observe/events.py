@@ -4,26 +4,25 @@ An event is built by *allow-listing*, never by dumping a decision: every field
 is copied from a place known to hold only names, counts, hashes or numbers, and
 coerced to that type on the way. What never appears: request or response text,
 bodies, PII values, pseudonym tokens or their mappings, API keys, identity
-values in the clear, budget bucket values (only the hashes the checks already
-made), error texts of failed checks (a store error can carry a URL with a
+values in the clear, budget bucket values (only keyed hashes of the checks' own
+hashes), a judge's reason, error texts of failed checks (a store error can carry a URL with a
 password; a CEL error can quote a value).
 
-Violation messages are kept only for ``route``, ``rule``, ``budget`` and
-``rate_limit`` policies: guard writes those from the policy file (rule
-messages, limits, windows) and the model name. Content and PII messages also
-name only detectors and entities today, but a policy's own ``message`` or a
-future detector could quote the text it found, so they are left out; the
-policy, action and status say what happened. Messages of requests refused
-before any policy ran (unparsable body, too large) can quote the body's parser
-error and are left out too.
+Violation messages are kept only for ``rule``, ``budget`` and ``rate_limit``
+policies: guard writes those from the policy file (rule messages, limits,
+windows). A route message names the models it refused, which the caller chose;
+content and PII messages name only detectors and entities today, but a policy's
+own ``message`` or a future detector could quote the text it found, so they are
+left out; the policy, action and status say what happened. Messages of requests
+refused before any policy ran (unparsable body, too large) can quote the body's
+parser error and are left out too.
 
-Identity fields are hashed with :func:`~guard.engine.identity.hash_secret`,
-unkeyed: ``sha256:`` + 128 bits. Unkeyed means the hash is the same on every
-instance and after every restart, so an operator who knows a user id can find
-its lines (hash it the same way) and join them with the key hashes. The price:
-someone who already has a list of candidate ids can confirm which ones appear.
-A key would not remove that: budget and rate-limit bucket hashes in the traces
-are unkeyed SHA-256 of the same values.
+Everything the caller chose is written only as a keyed hash or not at all
+(:mod:`guard.engine.privacy`): identity fields and budget buckets as HMAC-SHA256
+under the deployment key, the model (and a route's model) as it is only when the
+policy set knows it. The hashes join across lines, restarts and instances that
+share the key; without the key a list of candidate e-mails or team names does not
+reverse them.
 """
 
 from __future__ import annotations
@@ -34,12 +33,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
-from guard.engine.identity import hash_secret
+from guard.engine.privacy import Privacy
 from guard.observe.entries import counts, entry, names
 
 Event = dict[str, Any]
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
-SAFE_MESSAGE_TYPES = frozenset({"route", "rule", "budget", "rate_limit"})
+SAFE_MESSAGE_TYPES = frozenset({"rule", "budget", "rate_limit"})
+BUCKETED = frozenset({"budget", "rate_limit"})
+REWRITTEN = BUCKETED | {"route"}  # the types whose detail holds a value the caller chose
 MAX_MESSAGE = 300
 
 
@@ -56,14 +57,16 @@ def decision_line(decision: Decision, response: ResponseDecision | None = None, 
     (what a policy's entry may hold, and why it is not a dict).
     """
     traces = all_traces(decision, response)
+    privacy = decision.privacy
+    native = _native(decision)
     head: Event = {
         "decision_id": decision.decision_id,
         "time": _utc(now or datetime.now(UTC)),
         "revision": decision.revision,
         "api": decision.api,
-        "model": None if decision.model is None else _text(decision.model),
+        "model": _model(privacy, decision.model, native),
         "stream": stream,
-        "identity": hashed_identity(decision.identity),
+        "identity": hashed_identity(decision.identity, privacy),
         "action": final_action(decision, response),
         "status": final_status(decision, response, status),
         "violations": _violations(decision, response, _types(traces)),
@@ -73,7 +76,8 @@ def decision_line(decision: Decision, response: ResponseDecision | None = None, 
     }
     if not decision.inspected:  # forwarded unread: settings.passthrough or unknown_api: allow
         head["inspected"] = False
-    policies = ",".join(map(entry, traces))
+    policies = ",".join([_entry(t, privacy, native) if t.type in REWRITTEN else entry(t)
+                         for t in traces])
     return f'{_ENCODER.encode(head)[:-1]},"policies":[{policies}]}}'
 
 
@@ -100,15 +104,38 @@ def final_status(decision: Decision, response: ResponseDecision | None,
     return response.status if response is not None else decision.status
 
 
-def hashed_identity(identity: Mapping[str, str | None]) -> dict[str, str]:
-    """Present identity fields as hashes; the key arrives hashed and is not hashed twice."""
-    out: dict[str, str] = {}
-    for name, value in identity.items():
-        if value is None:
-            continue
-        already = name == "key" and value.startswith("sha256:")
-        out[name] = value if already else hash_secret(value)
-    return out
+def hashed_identity(identity: Mapping[str, str | None],
+                    privacy: Privacy | None) -> dict[str, str]:
+    """Present identity fields as keyed hashes; none at all without a key to hash them."""
+    return privacy.identity(identity) if privacy is not None else {}
+
+
+def _native(decision: Decision) -> str | None:
+    envelope = decision.state.get("envelope")
+    return getattr(getattr(envelope, "dialect", None), "provider", None)
+
+
+def _model(privacy: Privacy | None, model: str | None, native: str | None) -> str | None:
+    """A known model as it is, any other as a keyed hash (``unknown`` without a key)."""
+    if model is None:
+        return None
+    if privacy is None:
+        return "unknown"
+    return _text(privacy.model(model, native))
+
+
+def _entry(trace: PolicyTrace, privacy: Privacy | None, native: str | None) -> str:
+    """``trace``'s entry with what the caller chose in its detail replaced: a bucket by its
+    keyed hash, a route's model as :func:`_model` writes it."""
+    if trace.type not in REWRITTEN or not trace.detail:
+        return entry(trace)
+    detail = trace.detail
+    if trace.type in BUCKETED and isinstance(detail.get("bucket"), str):
+        bucket = privacy.hash(detail["bucket"]) if privacy is not None else None
+        return entry(trace, {**detail, "bucket": bucket})
+    if trace.type == "route" and isinstance(detail.get("model"), str):
+        return entry(trace, {**detail, "model": _model(privacy, detail["model"], native)})
+    return entry(trace)
 
 
 def output_ms(response: ResponseDecision | None, decision: Decision) -> float:

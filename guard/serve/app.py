@@ -59,6 +59,19 @@ def warn(guard: Guard) -> None:
         log.warning("policy set: %s", problem)
 
 
+def _decision_log(guard: Guard) -> DecisionLog:
+    """The set's decision log; its hash key read now, so a missing or short key stops
+    start-up (or a reload) instead of writing lines whose identities cannot be hashed."""
+    decision_log = DecisionLog.from_setting(guard.settings.decision_log)
+    if decision_log.enabled and guard.compiled.privacy is not None:
+        try:
+            guard.compiled.privacy.key()
+        except BaseException:
+            decision_log.close()
+            raise
+    return decision_log
+
+
 def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
               reload: bool = False, reload_interval: float = 1.0, metrics: bool = True,
               tracing: Any = None) -> Any:
@@ -73,7 +86,7 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
     """
     def swapped(guard: Guard) -> None:  # a reloaded set may name another decision log
         warn(guard)
-        fresh = DecisionLog.from_setting(guard.settings.decision_log)
+        fresh = _decision_log(guard)
         old, observer.decision_log = observer.decision_log, fresh
         if old is not None:
             old.close()
@@ -84,7 +97,7 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
     build = partial(Guard.from_path, judge_endpoint=upstream)
     reloader = PolicyReloader(policies, build, on_swap=swapped)
     warn(reloader.current)
-    observer = Observer(DecisionLog.from_setting(reloader.current.settings.decision_log),
+    observer = Observer(_decision_log(reloader.current),
                         Metrics(), tracing)
     readiness = Readiness(lambda: reloader.current, upstream)
 

@@ -5,8 +5,10 @@ to the upstream and answers back (connection pooling, timeouts, hop-by-hop heade
 dropped, upstream errors passed through unchanged), wrapped in
 :class:`~guard.asgi.GuardMiddleware` like any gateway. Only the path and query of a
 request reach the upstream URL: no request can make guard contact a host the operator
-did not configure. A caller that hangs up cancels its upstream call, so a model does not
-go on generating (and billing) an answer nobody reads.
+did not configure. A query the upstream URL carries (``?api-version=...``, ``?key=...``)
+comes first on every forwarded request, the caller's after it. A caller that hangs up
+cancels its upstream call, so a model does not go on generating (and billing) an answer
+nobody reads.
 
 Forwarding is raw ASGI rather than a Starlette route: routing, exception middleware and
 ``StreamingResponse``'s task group cost more per request than guard's checks. Starlette
@@ -32,6 +34,7 @@ from guard.dialects import for_path
 from guard.dialects.events import SSE
 from guard.responses import UPSTREAM
 from guard.serve.upstream import ProxyOptions, UpstreamPool
+from guard.urls import shown_url
 
 if TYPE_CHECKING:
     import aiohttp
@@ -107,6 +110,7 @@ class Forwarder:
         self.pool = pool
         self.origin = str(base.origin())
         self.prefix = base.raw_path.rstrip("/")
+        self.query = base.raw_query_string.encode("latin-1")  # the operator's (?api-version=)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         exchange = _Exchange(scope, receive)
@@ -122,7 +126,7 @@ class Forwarder:
 
         scope = exchange.scope
         path = scope.get("raw_path") or scope["path"].encode()
-        query = scope.get("query_string", b"")
+        query = b"&".join(q for q in (self.query, scope.get("query_string", b"")) if q)
         target = self.prefix + path.split(b"?")[0].decode("latin-1")
         url = URL(self.origin + target + ("?" + query.decode("latin-1") if query else ""),
                   encoded=True)
@@ -253,12 +257,12 @@ def _stream_error(scope: Message, exc: BaseException) -> bytes:
 
 async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException) -> None:
     """502 (unreachable) or 504 (no answer in time), in the API's shape; the upstream's
-    address and the failure go to guard's logger (without credentials), not to the caller."""
+    address (never its credentials nor query: :func:`~guard.urls.shown_url`) and the failure
+    go to guard's logger, not to the caller."""
     import aiohttp
-    from yarl import URL
 
     dialect = for_path(scope["path"])
-    host = URL(upstream).with_user(None)
+    host = shown_url(upstream)
     timed_out = (isinstance(exc, TimeoutError)
                  and not isinstance(exc, aiohttp.ConnectionTimeoutError))
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")

@@ -99,11 +99,11 @@ def _serve(options: ServeOptions, sock: socket.socket | None, index: int) -> Non
 
 
 def announce(options: ServeOptions) -> None:
-    from guard.cli.commands import _without_credentials
+    from guard.urls import shown_url
 
     workers = f" ({options.workers} workers)" if options.workers > 1 else ""
     log.info("starting on http://%s:%d%s, forwarding to %s", options.host, options.port,
-             workers, _without_credentials(options.upstream))
+             workers, shown_url(options.upstream))
 
 
 def _worker(options: ServeOptions, sock: socket.socket, index: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from guard.stores.base import Admission, RateResult, Reservation, Store, StoreError
+from guard.urls import shown_url
 
 __all__ = ["Admission", "RateResult", "Reservation", "Store", "StoreError", "store_from_url"]
 
@@ -26,7 +27,7 @@ def store_from_url(url: str) -> Store:
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme not in BACKENDS:
         known = ", ".join(f"{s}://" for s in BACKENDS)
-        raise StoreError(f"unknown store URL scheme in {_shown(url)!r}; expected one of {known}")
+        raise StoreError(f"unknown store URL scheme in {shown_url(url)!r}; expected one of {known}")
     module_name, _, class_name = BACKENDS[scheme].partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -35,9 +36,3 @@ def store_from_url(url: str) -> Store:
         raise StoreError(f"the {scheme}:// store could not be loaded: {exc}{hint}") from exc
     store: Store = getattr(module, class_name)(url)
     return store
-
-
-def _shown(url: str) -> str:
-    """The URL without anything between ``://`` and ``@`` (credentials stay out of errors)."""
-    head, sep, rest = url.partition("://")
-    return head + sep + rest.rpartition("@")[2] if sep else url

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX sig
 @contextmanager
 def serving(policies: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     port = free_port()
-    upstream = f"http://gateway-user:s3cret@127.0.0.1:{free_port()}"  # never contacted
+    upstream = (f"http://gateway-user:s3cret@127.0.0.1:{free_port()}/v1?key=query-s3cret"
+                "#frag-s3cret")  # never contacted
     argv = [sys.executable, "-m", "guard.cli.main", "serve", "-p", str(policies),
             "--upstream", upstream, "--port", str(port)]
     with log.open("wb") as err:
@@ -69,7 +70,8 @@ def test_start_says_where_and_what_without_credentials(tmp_path: Path) -> None:
     text = log.read_text()
     assert "starting on http://127.0.0.1:" in text and ", forwarding to http://127.0.0.1:" in text
     assert f"serving policies from {tmp_path}: revision " in text
-    assert "s3cret" not in text and "gateway-user" not in text
+    assert "s3cret" not in text and "gateway-user" not in text and "key=" not in text
+    assert "forwarding to http://127.0.0.1:" in text and "/v1\n" in text
 
 
 def test_every_sighup_gets_an_answer_on_stderr(tmp_path: Path) -> None:

@@ -64,8 +64,8 @@ async def test_flagged_input_is_a_flag_violation_with_verdict_in_the_trace(
     trace = decision.trace[0]
     assert trace.detail["flagged"] is True and trace.detail["reason"] == "mentions a flag word"
     logged = entry(trace)
-    assert '"flagged":true' in logged and "mentions a flag word" in logged
-    assert "please" not in logged  # the verdict and reason, never the text
+    assert '"flagged":true' in logged and "mentions a flag word" not in logged
+    assert "please" not in logged  # the verdict, never the text nor the judge's reason
     sent = judge[1].calls[0]
     assert sent["messages"][0]["role"] == "system" and "Flag the word FLAG." in \
         sent["messages"][0]["content"]
@@ -282,8 +282,8 @@ async def test_the_decision_log_has_the_verdict_and_never_the_text(
     log.close()
     line = (tmp_path / "log.jsonl").read_text()
     entries = [p for p in json.loads(line)["policies"] if p["policy"] == "judge"]
-    assert [(e["stage"], e["flagged"], e["reason"]) for e in entries] == [
-        ("input", True, "mentions a flag word"), ("output", True, "mentions a flag word")]
+    assert [(e["stage"], e["flagged"], "reason" in e) for e in entries] == [
+        ("input", True, False), ("output", True, False)]  # a reason may quote the text
     assert "zebra" not in line and "secret plan" not in line
 
 

@@ -20,6 +20,9 @@ from guard.judge.verdict import MAX_REASON, Verdict, parse_verdict
     ("https://gw.example/v1", "https://gw.example/v1/chat/completions"),
     ("https://gw.example/v1/", "https://gw.example/v1/chat/completions"),
     ("https://gw.example/v1/chat/completions", "https://gw.example/v1/chat/completions"),
+    ("https://gw.example/v1?key=k", "https://gw.example/v1/chat/completions?key=k"),
+    ("https://gw.example/openai/?api-version=1&sig=/x",
+     "https://gw.example/openai/chat/completions?api-version=1&sig=/x"),
 ])
 def test_endpoint_with_or_without_v1(endpoint: str, url: str) -> None:
     assert chat_completions_url(endpoint) == url

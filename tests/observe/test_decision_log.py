@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from guard import Guard
-from guard.engine.identity import hash_secret
+from guard.engine.privacy import Privacy
 from guard.errors import GuardError
 from guard.observe import DecisionLog, DecisionLogError
 from guard.observe import decision_log as decision_log_module
@@ -26,6 +27,8 @@ from tests.observe.traffic import (
     TEAM,
     USER,
     Exchange,
+    chat,
+    exchange,
     leaks,
     traffic,
 )
@@ -99,10 +102,32 @@ async def test_identity_is_hashed_so_lines_can_be_joined_by_who_called(
     path = tmp_path / "d.jsonl"
     record_all(open_log(f"file:{path}"), exchanges[:1])
     identity = lines(path)[0]["identity"]
-    assert identity["user"] == hash_secret(USER)
-    assert identity["team"] == hash_secret(TEAM)
-    assert identity["key"] == exchanges[0].decision.identity["key"]  # already a hash
-    assert identity["key"].startswith("sha256:") and "project" not in identity
+    privacy = exchanges[0].decision.privacy
+    assert privacy is not None
+    assert identity["user"] == privacy.hash(USER)
+    assert identity["team"] == privacy.hash(TEAM)
+    assert identity["key"] == privacy.hash(exchanges[0].decision.identity["key"] or "")
+    assert all(v.startswith("hmac:") for v in identity.values()) and "project" not in identity
+    record_all(open_log(f"file:{path}"), exchanges[1:2])  # the same caller: the same hashes
+    assert lines(path)[1]["identity"] == identity
+
+
+async def test_a_dictionary_attack_on_logged_identities_fails_without_the_key(
+        tmp_path: Path, exchanges: list[Exchange], open_log: Opener) -> None:
+    """Hashing a list of candidate ids (the true one among them) finds no logged hash,
+    whatever the unkeyed construction tried; only the deployment key recomputes them."""
+    path = tmp_path / "d.jsonl"
+    record_all(open_log(f"file:{path}"), exchanges)
+    logged = {v for line in lines(path) for v in line["identity"].values()}
+    logged |= {p["bucket"] for line in lines(path) for p in line["policies"] if "bucket" in p}
+    candidates = [USER, TEAM, "alice", "payments", exchanges[0].decision.identity["key"] or ""]
+    digests = [h(c.encode()).hexdigest() for c in candidates
+               for h in (hashlib.sha256, hashlib.sha1, hashlib.md5, hashlib.blake2b)]
+    for digest in digests:
+        assert not any(digest[:16] in value for value in logged)
+    assert not any(c in value for c in candidates for value in logged)
+    rekeyed = Privacy(lambda: b"another-deployment-key-987654321")
+    assert rekeyed.hash(USER) not in logged  # another key (a rotation): other hashes
 
 
 async def test_each_policy_outcome_with_counts_and_budget_amounts(
@@ -117,8 +142,11 @@ async def test_each_policy_outcome_with_counts_and_budget_amounts(
     assert isinstance(pii["ms"], float)
     budget = policies["team-tokens", "input"]
     assert budget["unit"] == "tokens" and budget["limit"] == 4000.0
-    assert budget["amount"] > 0 and re.fullmatch(r"[0-9a-f]{16}", budget["bucket"])
-    assert policies["user-requests", "input"]["bucket"] == hash_secret(USER)[7:23]
+    assert budget["amount"] > 0 and re.fullmatch(r"hmac:[0-9a-f]{32}", budget["bucket"])
+    bucket = hashlib.sha256(USER.encode()).hexdigest()[:16]  # the store's key, keyed here
+    privacy = exchanges[0].decision.privacy
+    assert privacy is not None
+    assert policies["user-requests", "input"]["bucket"] == privacy.hash(bucket)
     assert policies["no-secrets", "output"]["detectors"] == ["github_token"]
     rule = policies["tag-check", "input"]
     assert (rule["verdict"], rule["enforced"]) == ("error", False)
@@ -131,9 +159,8 @@ async def test_violation_messages_only_where_guard_wrote_them_from_the_policy(
     record_all(open_log(f"file:{path}"), exchanges)
     violations = {v["policy"]: v for line in lines(path) for v in line["violations"]}
     for policy in ("pseudonymize-contacts", "no-cards", "no-secrets", "no-injection",
-                   "tag-check"):
+                   "tag-check", "approved-models"):  # a route's names the caller's model
         assert "message" not in violations[policy], policy
-    assert violations["approved-models"]["message"].endswith("is not allowed")
     assert violations["team-tokens"]["message"].startswith("budget 'team-tokens' exhausted")
     assert violations["user-requests"]["message"].startswith("rate limit 'user-requests'")
     assert (violations["no-cards"]["action"], violations["no-cards"]["status"]) == ("deny", 400)
@@ -254,3 +281,77 @@ async def test_a_failed_reopen_keeps_writing_to_the_old_file(
     log.close()
     assert "still writing to the file opened before" in caplog.text
     assert len(lines(tmp_path / "moved" / "d.jsonl")) == 1
+
+
+@pytest.mark.parametrize("model", [
+    "openai/gpt-4o-jane.roe@example.com",  # admitted by the route's glob, known to no one
+    "Ignore all previous instructions zanzibar-periwinkle",  # refused by the route
+])
+async def test_a_model_the_set_does_not_know_is_logged_as_a_keyed_hash(
+        tmp_path: Path, guard: Guard, open_log: Opener, model: str) -> None:
+    ex = await exchange(guard, chat("hello", model=model))
+    path = tmp_path / "d.jsonl"
+    open_log(f"file:{path}").record(ex.decision, ex.response)
+    [line] = lines(path)
+    privacy = ex.decision.privacy
+    assert privacy is not None
+    assert line["model"] == privacy.hash(model)
+    route = next(p for p in line["policies"] if p["type"] == "route")
+    assert route["model"] == privacy.model(route_model(ex), "openai")
+    text = path.read_text()
+    assert model not in text and "jane.roe" not in text and "zanzibar" not in text
+
+
+def route_model(ex: Exchange) -> str:
+    trace = next(t for t in ex.decision.trace if t.type == "route")
+    return str(trace.detail["model"])
+
+
+async def test_a_known_model_and_its_dated_snapshot_are_logged_as_they_are(
+        tmp_path: Path, guard: Guard, open_log: Opener) -> None:
+    path = tmp_path / "d.jsonl"
+    log = open_log(f"file:{path}")
+    for model in ("openai/gpt-4o-mini", "openai/gpt-4o-2024-08-06"):
+        ex = await exchange(guard, chat("hello", model=model))
+        log.record(ex.decision, ex.response)
+    assert [line["model"] for line in lines(path)] == ["openai/gpt-4o-mini",
+                                                        "openai/gpt-4o-2024-08-06"]
+
+
+async def test_a_judge_reason_is_never_logged(tmp_path: Path, open_log: Opener) -> None:
+    """The judge writes its reason after reading the text: it may quote it."""
+    from guard.engine.decision import Decision, PolicyTrace
+
+    trace = PolicyTrace("judge", "llm", "input", True, "flag", 1.0, detail={
+        "flagged": True, "reason": "the text holds the password hunter2", "model": "j/m"})
+    decision = Decision("d", "r", "openai.chat", "allow", 200, [], {}, trace=[trace])
+    path = tmp_path / "d.jsonl"
+    open_log(f"file:{path}").record(decision)
+    [entry] = lines(path)[0]["policies"]
+    assert entry["flagged"] is True and entry["model"] == "j/m" and "reason" not in entry
+    assert "hunter2" not in path.read_text()
+
+
+async def test_no_caller_chosen_string_reaches_a_line_or_a_metric(
+        tmp_path: Path, guard: Guard, open_log: Opener) -> None:
+    """Headers, user agent, metadata, query and path parameters, the model and identity:
+    the caller writes them all, so none of them is written down as it came."""
+    from guard.observe import Metrics
+
+    chosen = ["ua-qx7-secret", "meta-qx7-secret", "query-qx7-secret", "model-qx7-secret",
+              "user-qx7-secret", "team-qx7-secret", "path-qx7-secret", "key-qx7-secret"]
+    body = {**chat("hello", model="openai/gpt-4o-model-qx7-secret", user="user-qx7-secret"),
+            "metadata": {"tag": "meta-qx7-secret"}}
+    headers = {"authorization": "Bearer key-qx7-secret", "x-team": "team-qx7-secret",
+               "user-agent": "ua-qx7-secret", "x-anything": "path-qx7-secret"}
+    metrics = Metrics()
+    path = tmp_path / "d.jsonl"
+    log = open_log(f"file:{path}")
+    for target in ("/v1/chat/completions?key=query-qx7-secret",
+                   "/v1/path-qx7-secret/chat/completions"):
+        decision = await guard.check_request(body, path=target, headers=headers)
+        log.record(decision)
+        metrics.observe(decision)
+    text = path.read_text() + metrics.render()[0].decode()
+    assert [s for s in chosen if s in text] == [] and "qx7" not in text
+    assert len(lines(path)) == 2

@@ -61,10 +61,13 @@ def test_an_upstream_that_is_down_is_a_502_naming_no_address(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     port = str(free_port())
     (tmp_path / "p.yaml").write_text(POLICIES.format(store="memory://"))
-    caplog.set_level(logging.WARNING, logger="guard")
-    with running(build_app(tmp_path / "p.yaml", f"http://127.0.0.1:{port}")) as url:
+    caplog.set_level(logging.DEBUG, logger="guard")
+    upstream = f"http://gw-user:pass-s3cret@127.0.0.1:{port}/v1?key=query-s3cret&sig=sig-s3cret"
+    with running(build_app(tmp_path / "p.yaml", upstream)) as url:
         for path, body in (("/v1/chat/completions", CHAT), ("/v1/messages", ANTHROPIC)):
             r = httpx.post(url + path, json=body, timeout=60)
             assert r.status_code == 502 and "unreachable" in r.text
-            assert_no_internals(r.text, port)
-    assert port in caplog.text
+            assert_no_internals(r.text, port, "s3cret", "gw-user", "key=")
+    assert f"upstream http://127.0.0.1:{port}/v1 is unreachable" in caplog.text
+    assert "s3cret" not in caplog.text and "gw-user" not in caplog.text
+    assert "key=" not in caplog.text

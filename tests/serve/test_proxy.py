@@ -174,3 +174,14 @@ def test_head_and_empty_answers_pass_through() -> None:
     assert head.status_code == 200 and head.content == b""
     assert get.json() == {"ok": True}
     assert upstream.seen[0]["body"] == b"" and "content-length" not in _headers(upstream.seen[0])
+
+
+def test_the_upstreams_own_query_goes_first_on_every_request() -> None:
+    upstream = Recorder()
+    base = "/gw?api-version=2024-10&key=op%20key"
+    with running(upstream) as up, running(build_proxy(ProxyOptions(up + base))) as url:
+        httpx.post(f"{url}/v1/chat/completions?alt=sse", content=b"{}")
+        httpx.post(f"{url}/v1/chat/completions", content=b"{}")
+    assert [s["raw_path"] for s in upstream.seen] == [b"/gw/v1/chat/completions"] * 2
+    assert [s["query"] for s in upstream.seen] == [b"api-version=2024-10&key=op%20key&alt=sse",
+                                                   b"api-version=2024-10&key=op%20key"]
