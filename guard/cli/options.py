@@ -88,26 +88,23 @@ def add_format(p: argparse.ArgumentParser, *, default: str | None = "text",
 
 def upstream_url(value: str) -> str:
     """An ``http://`` or ``https://`` URL with a host, checked before policies load
-    (a bad one would otherwise fail at the first request, or with a traceback)."""
+    (a bad one would otherwise fail at the first request, or with a traceback). A refusal
+    shows the URL as :func:`guard.urls.shown_url` does: never its password or query, and
+    nothing of a value that names no host (it may be a key pasted in the wrong place)."""
+    from guard.urls import NOT_A_URL, shown_url
+
+    shown = shown_url(value)
+    named = "the value" if shown == NOT_A_URL else repr(shown)
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError on a port that is no number 0-65535
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a URL ({exc})") from None
-    shown = _shown(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{named} is not a URL (its host or port cannot "
+                                         "be read)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(
-            f"{shown!r} is not an http:// or https:// URL with a host "
+            f"{named} is not an http:// or https:// URL with a host "
             "(e.g. https://gateway.example/v1)")
     if any(c.isspace() for c in value) or parts.fragment:
-        raise argparse.ArgumentTypeError(f"{shown!r}: a URL has no spaces or #fragment")
+        raise argparse.ArgumentTypeError(f"{named}: a URL has no spaces or #fragment")
     return value
-
-
-def _shown(value: str) -> str:
-    """``value`` fit to print: no ``user:password@``, which has no place in a message."""
-    scheme, sep, rest = value.partition("://")
-    if not sep:
-        return value
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"

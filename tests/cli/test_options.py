@@ -106,7 +106,10 @@ def test_a_refused_url_never_echoes_its_password(rest: str, password: str) -> No
 def test_serve_with_a_bad_upstream_exits_2_before_loading_policies(tmp_path: object) -> None:
     result = guard("serve", "/nonexistent/policies", "--upstream", "notaurl")
     assert result.returncode == 2
-    assert "argument --upstream: 'notaurl' is not an http:// or https:// URL" in result.stderr
+    assert "argument --upstream: the value is not an http:// or https:// URL" in result.stderr
     assert "Traceback" not in result.stderr and "nonexistent" not in result.stderr
     secret = guard("serve", "-p", str(POLICIES), "--upstream", "ftp://me:hunter22@gw")
     assert secret.returncode == 2 and "hunter22" not in secret.stderr
+    query = guard("serve", "-p", str(POLICIES), "--upstream", "http://gw/v1?key=k3y#zq9x")
+    assert query.returncode == 2 and "'http://gw/v1'" in query.stderr
+    assert "k3y" not in query.stderr and "zq9x" not in query.stderr

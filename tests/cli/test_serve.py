@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX sig
 def serving(policies: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     port = free_port()
     upstream = (f"http://gateway-user:s3cret@127.0.0.1:{free_port()}/v1?key=query-s3cret"
-                "#frag-s3cret")  # never contacted
+                "&sig=more-s3cret")  # never contacted
     argv = [sys.executable, "-m", "guard.cli.main", "serve", "-p", str(policies),
             "--upstream", upstream, "--port", str(port)]
     with log.open("wb") as err:
