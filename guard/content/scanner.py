@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from guard.content.catalog import identifier_rules, injection_catalog, secret_rules
 from guard.content.ciphers import caesar_runs, pig_latin_runs, reads_as_prompt, shift_trigger
 from guard.content.decode import DECODERS
+from guard.content.hidden import hidden_runs
 from guard.content.matcher import (
     Entry,
     Hit,
@@ -27,7 +28,7 @@ from guard.content.matcher import (
     named_hits,
 )
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
-from guard.content.signals import SMUGGLED, Evidence, Shapes
+from guard.content.signals import HIDDEN, SMUGGLED, Evidence, Shapes
 
 INJECTION = "prompt_injection"
 
@@ -86,6 +87,7 @@ class Scanner:
         catalog = injection_catalog()
         self.shapes = Shapes(catalog)
         self.smuggled = catalog.signals.get(SMUGGLED, 0.0)
+        self.hidden = catalog.signals.get(HIDDEN, 0.0)
         self.levers = frozenset(r.name for r in catalog.rules if r.lever)
         self.lever_cap = catalog.lever_cap
 
@@ -94,6 +96,9 @@ class Scanner:
         result = TextScan()
         evidence = Evidence()
         decode = decode and self.detectors.decode_base64
+        if decode:
+            for run in hidden_runs(text):
+                self._scan_hidden(run.start, run.end, run.plain, result, evidence)
         spaced = True
         if self.plain.entries:
             spaced = self._scan_plain(normalize(text, fold_case=False), result, evidence, decode)
@@ -124,11 +129,22 @@ class Scanner:
                         self._scan_decoded(view, start, end, decoded, result, evidence)
         return spaced
 
+    def _scan_hidden(self, first: int, last: int, plain: str, result: TextScan,
+                     evidence: Evidence) -> None:
+        """Text in invisible characters: scanned as a payload, and itself a signal."""
+        if self.detectors.prompt_injection:
+            evidence.add(HIDDEN, self.hidden, (first, last))
+        self._scan_payload(first, last, plain, result, evidence)
+
     def _scan_decoded(self, view: Normalized, start: int, end: int, decoded: str,
                       result: TextScan, evidence: Evidence) -> None:
         """Scan a payload's plain text; its hits and its injection signals cover its run."""
-        inner = self.scan(decoded, decode=False)
         first, last = view.span(start, end)
+        self._scan_payload(first, last, decoded, result, evidence)
+
+    def _scan_payload(self, first: int, last: int, decoded: str, result: TextScan,
+                      evidence: Evidence) -> None:
+        inner = self.scan(decoded, decode=False)
         result.hits.extend(Hit(h.detector, first, last, h.rank)
                            for h in inner.hits if h.detector != INJECTION)
         names, weight = list(inner.injection_rules), inner.injection_score

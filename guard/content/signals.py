@@ -18,6 +18,9 @@ from guard.content.normalize import Normalized
 SMUGGLED = "smuggled_prompt"
 """The signal of a decoded payload that reads as a question or an order."""
 
+HIDDEN = "hidden_text"
+"""The signal of readable text carried by invisible characters (:mod:`guard.content.hidden`)."""
+
 
 @dataclass
 class Evidence:
