@@ -191,7 +191,7 @@ class LlmPolicy(PolicyBase):
     type: Literal["llm"]
     stages: Stages = Field(["input"], description="Where it applies: input, output or both.")
     prompt: str | None = Field(None, min_length=1, description="What the judge should flag.")
-    template: Literal["secrets", "toxicity", "pii"] | None = Field(
+    template: Literal["secrets", "toxicity", "pii", "prompt_injection"] | None = Field(
         None, description="A built-in prompt to start from.")
     model: str = Field(min_length=1, description="The judge model.")
     action: Literal["flag", "block"] = Field("flag", description="What to do when flagged.")
