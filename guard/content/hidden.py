@@ -7,13 +7,17 @@ usually after an emoji) and zero-width characters (two of them as the bits 0 and
 Legitimate text uses these one or a few at a time (a flag's five or six tags, one
 VS16 after an emoji, a joiner inside an emoji or between Indic letters), never as a
 long run, so a run that decodes to readable text is itself evidence of smuggling.
-ASCII text (most traffic) is skipped before any search.
+ASCII text (most traffic), and text without any of these characters (found among its
+distinct non-ASCII characters, in C), is skipped before any search.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from guard.content.normalize import non_ascii
 
 MIN_TAGS = 8
 """Subdivision flags (England, Scotland, Wales) carry five or six tags and a cancel tag."""
@@ -27,9 +31,8 @@ MAX_RUNS = 8
 _TAG = "\U000e0000-\U000e007f"
 _SELECTOR = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-_RUNS = re.compile(f"(?P<tags>[{_TAG}]{{{MIN_TAGS},}})"
-                   f"|(?P<selectors>[{_SELECTOR}]{{{MIN_SELECTORS},}})"
-                   f"|(?P<zero_width>[{_ZERO_WIDTH}]{{{MIN_ZERO_WIDTH},}})")
+_RUNS = (f"(?P<tags>[{_TAG}]{{{MIN_TAGS},}})|(?P<selectors>[{_SELECTOR}]{{{MIN_SELECTORS},}})"
+         f"|(?P<zero_width>[{_ZERO_WIDTH}]{{{MIN_ZERO_WIDTH},}})")
 _READABLE = 0.9
 
 
@@ -45,10 +48,10 @@ class Hidden:
 
 def hidden_runs(text: str) -> list[Hidden]:
     """The invisible runs of ``text`` that decode to readable text, in text order."""
-    if text.isascii():
+    if text.isascii() or not any(map(_invisible, non_ascii(text))):
         return []
     found = []
-    for match in _RUNS.finditer(text):
+    for match in _runs_regex().finditer(text):
         encoding = match.lastgroup or ""
         plain = _DECODE[encoding](match.group())
         if plain is not None and _readable(plain):
@@ -88,6 +91,20 @@ def decode_zero_width(run: str) -> str | None:
         if _readable(text):
             return text
     return None
+
+
+@cache
+def _runs_regex() -> Any:
+    """RE2: ten times faster than ``re`` here (one DFA pass for the three kinds of run)."""
+    import re2  # lazy: importing guard must not load RE2
+
+    return re2.compile(_RUNS)
+
+
+def _invisible(char: str) -> bool:
+    code = ord(char)
+    return (0xE0000 <= code <= 0xE01EF or 0xFE00 <= code <= 0xFE0F or 0x200B <= code <= 0x200D
+            or code in (0x2060, 0xFEFF))
 
 
 _DECODE = {"tags": decode_tags, "selectors": decode_selectors, "zero_width": decode_zero_width}
