@@ -25,6 +25,9 @@ MIN_SELECTORS = 4
 """An emoji takes one variation selector; a run of four or more carries bytes."""
 MIN_ZERO_WIDTH = 16
 """Two bytes at one bit per character: shorter runs join emoji or Indic letters."""
+MAX_READ = 16_384
+"""A longer run is read by its first characters only: enough to tell text from noise, with
+bounded work (a tag payload is also read whole, inline, in the normalized views)."""
 MAX_RUNS = 8
 """A text with more hidden runs than this is scanned for the first few (bounded work)."""
 
@@ -53,7 +56,7 @@ def hidden_runs(text: str) -> list[Hidden]:
     found = []
     for match in _runs_regex().finditer(text):
         encoding = match.lastgroup or ""
-        plain = _DECODE[encoding](match.group())
+        plain = _DECODE[encoding](match.group()[:MAX_READ])
         if plain is not None and _readable(plain):
             found.append(Hidden(match.start(), match.end(), plain, encoding))
             if len(found) >= MAX_RUNS:
@@ -79,7 +82,8 @@ def decode_zero_width(run: str) -> str | None:
     """A run of exactly two zero-width characters as bits, the first-seen one taken as 0 or 1
     (whichever gives readable text), eight to a byte."""
     symbols = list(dict.fromkeys(run))
-    if len(symbols) != 2 or len(run) % 8:
+    run = run[:len(run) - len(run) % 8]  # a cut run: whole bytes only
+    if len(symbols) != 2 or not run:
         return None
     for zero, one in (symbols, symbols[::-1]):
         bits = run.replace(zero, "0").replace(one, "1")
