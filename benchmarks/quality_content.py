@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.secrets_corpus import cases, fresh_cases
+from benchmarks.team_set import team_rows
 from guard.checks.content import merged_spans
 from guard.content.scanner import INJECTION, Detectors, Scanner
 from guard.content.secrets import entropy
@@ -122,6 +123,25 @@ def xstest_quality(root: Path) -> dict[str, Any]:
     return {"rows": len(safe), "flagged": len(blocked) / len(safe), "misses": blocked}
 
 
+def team_quality() -> dict[str, dict[str, Any]]:
+    """Per class of the team-written set: rows, label, share flagged as a user message and as
+    a tool result (the same evidence; only the threshold differs)."""
+    scanner = Scanner(Detectors(prompt_injection=True))
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    labels: dict[str, int] = {}
+    misses: dict[str, list[str]] = defaultdict(list)
+    for name, text, label in team_rows():
+        labels[name] = label
+        user = INJECTION in scanner.scan(text).detectors
+        counts[name][0] += user
+        counts[name][1] += INJECTION in scanner.scan(text, tool_result=True).detectors
+        counts[name][2] += 1
+        if user != bool(label):
+            misses[name].append(text)
+    return {n: {"rows": c, "label": labels[n], "user": u / c, "tool": t / c,
+                "misses": misses[n]} for n, (u, t, c) in sorted(counts.items())}
+
+
 def secrets_quality(root: Path, identifiers: bool = False) -> dict[str, Any]:
     """Recall on labelled secrets, false-positive rate on the clean negatives, and the share
     of detected rows whose secret value redaction removes (:func:`labelled_values`).
@@ -196,6 +216,11 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
     lines.append(f"injection {'xstest (safe prompts)':<28} {'FP rate':<8} {xs['flagged']:6.1%}  "
                  f"(n={xs['rows']})")
     lines += [f"    fp: {t[:200]!r}" for t in xs["misses"][:show_misses]]
+    for name, q in team_quality().items():
+        measure = "recall" if q["label"] == 1 else "FP rate"
+        lines.append(f"team      {name:<28} {measure:<8} {q['user']:6.1%}  as tool result "
+                     f"{q['tool']:6.1%}  (n={q['rows']})")
+        lines += [f"    miss: {t[:200]!r}" for t in q["misses"][:show_misses]]
     sq = secrets_quality(root)
     lines.append(f"secrets   {'noseyparker positives':<28} {'recall':<8} {sq['recall']:6.1%}  "
                  f"(n={sq['positives']})")

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 MAX_CHARS = "max_chars"
 
+TOOL_RESULT_SHARE = 0.6
+"""Tool results need this share of a message's injection evidence by default: text fetched
+for the model has no business giving it orders, so weaker evidence suffices there."""
+
 
 @dataclass(frozen=True)
 class ContentRules:
@@ -126,7 +130,10 @@ def content_check(meta: PolicyMeta, policy: ContentPolicy, memo_size: int = SIZE
         prompt_injection=detect.prompt_injection,
         keywords=tuple(detect.keywords),
         patterns=tuple((p.name, p.regex, p.flags) for p in detect.patterns),
-        injection_threshold=detect.injection_threshold, decode_base64=detect.decode_base64,
+        injection_threshold=detect.injection_threshold,
+        tool_result_threshold=(detect.injection_threshold_tool if detect.injection_threshold_tool
+                               is not None else TOOL_RESULT_SHARE * detect.injection_threshold),
+        decode_base64=detect.decode_base64,
     )
     rules = ContentRules(policy.action, policy.replacement, policy.message, detect.max_chars)
     return ContentCheck(meta, rules, detectors, memo_size)

@@ -57,7 +57,7 @@ class InjectionRule:
     name: str
     weight: float
     regex: str
-    in_tool_results: bool = True  # False: a lever of the user's, plain prose in a document
+    lever: bool = False  # persuasion: adds to an ask, never one alone (see ``lever_cap``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ class DialogueRule:
 @dataclass(frozen=True, slots=True)
 class InjectionCatalog:
     rules: tuple[InjectionRule, ...]
-    tool_result_factor: float
+    lever_cap: float = 0.5
     repetition: tuple[RepetitionRule, ...] = ()
     dialogue: tuple[DialogueRule, ...] = ()
     signals: dict[str, float] = field(default_factory=dict)
@@ -109,13 +109,12 @@ def injection_catalog() -> InjectionCatalog:
     """The injection heuristics with their separators expanded."""
     data = _load("injection.yaml")
     rules = tuple(InjectionRule(r["name"], float(r["weight"]), fold_literals(
-                      expand_spaces(r["regex"])), bool(r.get("in_tool_results", True)))
+                      expand_spaces(r["regex"])), bool(r.get("lever", False)))
                   for r in data["rules"])
     repetition = tuple(RepetitionRule(**r) for r in data.get("repetition", ()))
     dialogue = tuple(DialogueRule(**r) for r in data.get("dialogue", ()))
     signals = {name: float(weight) for name, weight in data.get("signals", {}).items()}
-    return InjectionCatalog(rules, float(data["tool_result_factor"]), repetition, dialogue,
-                            signals)
+    return InjectionCatalog(rules, float(data["lever_cap"]), repetition, dialogue, signals)
 
 
 def expand_spaces(regex: str) -> str:

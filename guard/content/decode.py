@@ -1,7 +1,7 @@
 """Decode-then-rescan: text hidden in an encoding is scanned like any other text.
 
 A secret or an instruction can be smuggled past a filter by encoding it; a
-model decodes base64, hex, binary octets and Morse happily. Runs of each
+model decodes base64, hex, binary octets, Morse and percent-encoding happily. Runs of each
 encoding are decoded, and when the result is readable text (not an image,
 a hash or other binary) it is scanned once more. Runs are bounded so a large
 attachment costs a bounded amount of work.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 ENCODED_RUN = r"(?:^|[^A-Za-z0-9+/_\-])(?P<secret>[A-Za-z0-9+/_\-]{24,}={0,2})"
 """A run of base64 (standard or URL-safe) characters long enough to hide a phrase."""
@@ -25,6 +26,11 @@ BINARY_RUN = r"(?:^|[^01])(?P<secret>[01]{8}(?: ?[01]{8}){3,})(?:[^01]|$)"
 
 MORSE_RUN = r"(?:^|[^.\-])(?P<secret>[.\-]{1,6}(?:(?: / | {1,3})[.\-]{1,6}){7,})"
 """Eight or more Morse letters, words split by `` / `` or two or more spaces."""
+
+URL_RUN = (r"(?:^|[^A-Za-z0-9%._~+\-])"
+           r"(?P<secret>[A-Za-z0-9._~+\-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+\-]*){4,})")
+"""Four or more percent-escapes in a run of URL characters (``&`` and ``=`` end a run, so a
+query string's values are decoded one by one)."""
 
 MAX_RUN = 65_536
 """Longer runs are attachments (images, archives), not smuggled text: not decoded."""
@@ -81,11 +87,19 @@ def decode_morse(run: str) -> str | None:
     return " ".join(words)
 
 
+def decode_url(run: str) -> str | None:
+    """The text a percent-encoded ``run`` spells (``+`` read as a space, as in forms)."""
+    if len(run) > MAX_RUN:
+        return None
+    return _readable(unquote_to_bytes(run.replace("+", " ")))
+
+
 DECODERS: dict[str, tuple[str, Callable[[str], str | None]]] = {
     "base64": (ENCODED_RUN, decode_run),
     "hex": (HEX_RUN, decode_hex),
     "binary": (BINARY_RUN, decode_binary),
     "morse": (MORSE_RUN, decode_morse),
+    "url": (URL_RUN, decode_url),
 }
 """Encoding name: the regex finding its runs (group ``secret``) and the decoder."""
 

@@ -57,7 +57,7 @@ def normalize(text: str, fold_case: bool = True) -> Normalized:
     """
     if text.isascii():
         return Normalized(text.lower() if fold_case else text, text)
-    table = {char: fold_char(char, fold_case) for char in _non_ascii(text)}
+    table = {char: fold_char(char, fold_case) for char in non_ascii(text)}
     folded = _translated(text, table, fold_case)
     uneven = [char for char, out in table.items() if len(out) != 1]
     if not uneven:
@@ -85,7 +85,7 @@ _MAX_REPLACED = 24
 """Above this many distinct characters to replace, one ``str.translate`` is cheaper."""
 
 
-def _non_ascii(text: str) -> set[str]:
+def non_ascii(text: str) -> set[str]:
     """The distinct non-ASCII characters of ``text``: ASCII bytes deleted in C, the rest
     decoded, so a set is built over a few characters instead of the whole text."""
     rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)

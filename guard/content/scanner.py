@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from guard.content.catalog import identifier_rules, injection_catalog, secret_rules
 from guard.content.ciphers import caesar_runs, pig_latin_runs, reads_as_prompt, shift_trigger
 from guard.content.decode import DECODERS
+from guard.content.hidden import hidden_runs
 from guard.content.matcher import (
     Entry,
     Hit,
@@ -27,7 +28,7 @@ from guard.content.matcher import (
     named_hits,
 )
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
-from guard.content.signals import SMUGGLED, Evidence, Shapes
+from guard.content.signals import HIDDEN, SMUGGLED, Evidence, Shapes
 
 INJECTION = "prompt_injection"
 
@@ -48,7 +49,14 @@ class Detectors:
     keywords: tuple[str, ...] = ()
     patterns: tuple[tuple[str, str, str], ...] = ()  # (name, regex, flags)
     injection_threshold: float = 1.0
+    tool_result_threshold: float = 0.6
     decode_base64: bool = True
+
+    def threshold(self, tool_result: bool) -> float:
+        """The injection score a text must reach. The role moves the threshold, never the
+        evidence: a text scores the same as a user message and as a tool result, where
+        instructions have no business and less evidence is needed."""
+        return self.tool_result_threshold if tool_result else self.injection_threshold
 
 
 @dataclass
@@ -77,16 +85,20 @@ class Scanner:
         self.plain = ViewMatcher(plain, PLAIN_SET_SIZE)
         self.folded = ViewMatcher(folded)
         catalog = injection_catalog()
-        self.factor = catalog.tool_result_factor
         self.shapes = Shapes(catalog)
         self.smuggled = catalog.signals.get(SMUGGLED, 0.0)
-        self.user_only = frozenset(r.name for r in catalog.rules if not r.in_tool_results)
+        self.hidden = catalog.signals.get(HIDDEN, 0.0)
+        self.levers = frozenset(r.name for r in catalog.rules if r.lever)
+        self.lever_cap = catalog.lever_cap
 
     def scan(self, text: str, tool_result: bool = False, decode: bool = True) -> TextScan:
         """Every hit in ``text`` (original offsets), and the injection score."""
         result = TextScan()
         evidence = Evidence()
         decode = decode and self.detectors.decode_base64
+        if decode:
+            for run in hidden_runs(text):
+                self._scan_hidden(run.start, run.end, run.plain, result, evidence)
         spaced = True
         if self.plain.entries:
             spaced = self._scan_plain(normalize(text, fold_case=False), result, evidence, decode)
@@ -117,11 +129,22 @@ class Scanner:
                         self._scan_decoded(view, start, end, decoded, result, evidence)
         return spaced
 
+    def _scan_hidden(self, first: int, last: int, plain: str, result: TextScan,
+                     evidence: Evidence) -> None:
+        """Text in invisible characters: scanned as a payload, and itself a signal."""
+        if self.detectors.prompt_injection:
+            evidence.add(HIDDEN, self.hidden, (first, last))
+        self._scan_payload(first, last, plain, result, evidence)
+
     def _scan_decoded(self, view: Normalized, start: int, end: int, decoded: str,
                       result: TextScan, evidence: Evidence) -> None:
         """Scan a payload's plain text; its hits and its injection signals cover its run."""
-        inner = self.scan(decoded, decode=False)
         first, last = view.span(start, end)
+        self._scan_payload(first, last, decoded, result, evidence)
+
+    def _scan_payload(self, first: int, last: int, decoded: str, result: TextScan,
+                      evidence: Evidence) -> None:
+        inner = self.scan(decoded, decode=False)
         result.hits.extend(Hit(h.detector, first, last, h.rank)
                            for h in inner.hits if h.detector != INJECTION)
         names, weight = list(inner.injection_rules), inner.injection_score
@@ -137,23 +160,29 @@ class Scanner:
         result.hits.extend(found.hits)
         if not self.detectors.prompt_injection:
             return
-        rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"
-                 and not (tool_result and self.folded.entries[i].label in self.user_only)]
+        rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
         if decode:
             triggers = {self.folded.entries[i].label for i in found.matched
                         if self.folded.entries[i].kind == "trigger"}
             for start, end, plain in _cipher_runs(view.text, triggers):
                 self._scan_decoded(view, start, end, plain, result, evidence)
-        self.shapes.measure(view, evidence, tool_result)
-        score = sum(self.folded.entries[i].weight for i in rules) + evidence.score
-        score *= self.factor if tool_result else 1.0
+        self.shapes.measure(view, evidence)
+        score = self._rule_score(rules) + evidence.score
         result.injection_score = score
         result.injection_rules = [self.folded.entries[i].label for i in rules] + evidence.names
-        if score >= self.detectors.injection_threshold and (rules or evidence.spans):
+        if score >= self.detectors.threshold(tool_result) and (rules or evidence.spans):
             for index in rules:
                 result.hits.extend(Hit(INJECTION, h.start, h.end, h.rank)
                                    for h in self.folded.hits(index, view))
             result.hits.extend(Hit(INJECTION, start, end) for start, end in evidence.spans)
+
+
+    def _rule_score(self, rules: list[int]) -> float:
+        """The rules' summed weight, persuasion levers counting at most ``lever_cap``."""
+        entries = [self.folded.entries[i] for i in rules]
+        levers = sum(e.weight for e in entries if e.label in self.levers)
+        return sum(e.weight for e in entries if e.label not in self.levers) + \
+            min(levers, self.lever_cap)
 
 
 def _cipher_runs(text: str, triggers: set[str]) -> list[tuple[int, int, str]]:

@@ -18,6 +18,9 @@ from guard.content.normalize import Normalized
 SMUGGLED = "smuggled_prompt"
 """The signal of a decoded payload that reads as a question or an order."""
 
+HIDDEN = "hidden_text"
+"""The signal of readable text carried by invisible characters (:mod:`guard.content.hidden`)."""
+
 
 @dataclass
 class Evidence:
@@ -54,15 +57,14 @@ class Shapes:
         self.repetition = catalog.repetition
         self.dialogue = sorted(catalog.dialogue, key=lambda r: -r.min_answers)
 
-    def measure(self, view: Normalized, evidence: Evidence, tool_result: bool) -> None:
-        """Add the heaviest repetition rule met, and (outside tool results) dialogue priming.
+    def measure(self, view: Normalized, evidence: Evidence) -> None:
+        """Add the heaviest repetition rule met, and dialogue priming.
 
-        A tool result quoting a chat log is data; only a message of the caller's own that
-        scripts the model's answers is priming.
+        The evidence is the same whoever sent the text; the role only moves the threshold
+        (:attr:`guard.content.scanner.Detectors.tool_result_threshold`).
         """
         self._flood(view, evidence)
-        if not tool_result:
-            self._priming(view, evidence)
+        self._priming(view, evidence)
 
     def _flood(self, view: Normalized, evidence: Evidence) -> None:
         found = most_repeated(view.text)

@@ -1,4 +1,4 @@
-"""Built-in judge prompts (``template: secrets | toxicity | pii``), kept as data.
+"""Built-in judge prompts (``template: secrets | toxicity | pii | prompt_injection``), as data.
 
 The prompts live in ``guard/data/judge_templates.yaml`` so they can be read,
 reviewed and changed like the other catalogs, without touching code. guard

@@ -115,8 +115,13 @@ class Detect(Model):
     max_chars: int | None = Field(None, gt=0, description="Limit on total input text.")
     injection_threshold: float = Field(1.0, gt=0, description="Score at which the "
                                        "prompt-injection heuristics fire; each matching "
-                                       "heuristic adds its weight (0.2-1.0), text in tool "
-                                       "results counts 1.7 times. Lower is stricter.")
+                                       "heuristic adds its weight (0.2-1.0). Lower is "
+                                       "stricter.")
+    injection_threshold_tool: float | None = Field(None, gt=0, description="The same for "
+                                                   "text in tool results (role `tool`, "
+                                                   "`tool_result` blocks), scored on the "
+                                                   "same evidence; default 0.6 times "
+                                                   "`injection_threshold`.")
     decode_base64: bool = Field(True, description="Also scan the text that long base64 "
                                 "runs decode to; a hit covers the whole encoded run.")
 
@@ -186,7 +191,7 @@ class LlmPolicy(PolicyBase):
     type: Literal["llm"]
     stages: Stages = Field(["input"], description="Where it applies: input, output or both.")
     prompt: str | None = Field(None, min_length=1, description="What the judge should flag.")
-    template: Literal["secrets", "toxicity", "pii"] | None = Field(
+    template: Literal["secrets", "toxicity", "pii", "prompt_injection"] | None = Field(
         None, description="A built-in prompt to start from.")
     model: str = Field(min_length=1, description="The judge model.")
     action: Literal["flag", "block"] = Field("flag", description="What to do when flagged.")

@@ -37,6 +37,16 @@ def test_lint_reports_all_problems_with_exit_2(tmp_path: Path) -> None:
     assert lines[2] == "2 error(s), 0 warning(s)"
 
 
+def test_lint_accepts_the_injection_judge_and_the_tool_threshold(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\nsettings:\n  llm: {endpoint: 'https://judge.example/v1'}\npolicies:\n"
+        "  - {name: j, type: llm, template: prompt_injection, model: m, action: block}\n"
+        "  - {name: c, type: content, detect: {prompt_injection: true, "
+        "injection_threshold_tool: 0.5}}\n")
+    result = guard("lint", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
 def test_lint_json(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("version: 1\nsettings: {mode: x}\n")
     result = guard("lint", "--json", str(tmp_path))

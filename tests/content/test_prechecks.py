@@ -98,7 +98,7 @@ def test_the_spacing_probe_matches_where_collapsing_would(text: str) -> None:
 ])
 def test_letter_spaced_injection_is_still_found(text: str) -> None:
     """Found only once the spaced word is joined: the probe must let these through."""
-    assert SECRETS.scan(text).injection_rules == ["override_instructions"]
+    assert "override_instructions" in SECRETS.scan(text).injection_rules
     assert INJECTION in SECRETS.scan(text).detectors
 
 

@@ -68,7 +68,7 @@ def test_cache_expires_and_is_bounded_and_keeps_no_text() -> None:
 
 
 def test_templates_are_data_and_prompts_combine() -> None:
-    assert set(templates()) == {"secrets", "toxicity", "pii"}
+    assert set(templates()) == {"secrets", "toxicity", "pii", "prompt_injection"}
     combined = template_prompt("toxicity", "Also flag spam.")
     assert combined.startswith(templates()["toxicity"]) and combined.endswith("Also flag spam.")
     assert template_prompt(None, "Only mine.") == "Only mine."
