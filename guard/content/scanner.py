@@ -26,6 +26,7 @@ from guard.content.matcher import (
     keyword_regex,
     named_hits,
 )
+from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
 from guard.content.signals import SMUGGLED, Evidence, Shapes
 
@@ -49,6 +50,7 @@ class Detectors:
     patterns: tuple[tuple[str, str, str], ...] = ()  # (name, regex, flags)
     injection_threshold: float = 1.0
     decode_base64: bool = True
+    injection_model: bool = True  # the learned signal beside the heuristics (benchmarks)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class TextScan:
     hits: list[Hit] = field(default_factory=list)
     injection_score: float = 0.0
     injection_rules: list[str] = field(default_factory=list)
+    model_features: list[str] = field(default_factory=list)  # for --explain, never logged
 
     @property
     def detectors(self) -> list[str]:
@@ -145,6 +148,9 @@ class Scanner:
             for start, end, plain in _cipher_runs(view.text, triggers):
                 self._scan_decoded(view, start, end, plain, result, evidence)
         self.shapes.measure(view, evidence, tool_result)
+        if self.detectors.injection_model:  # the learned signal (guard.content.model)
+            learned(view, evidence)
+            result.model_features = evidence.explain
         score = sum(self.folded.entries[i].weight for i in rules) + evidence.score
         score *= self.factor if tool_result else 1.0
         result.injection_score = score

@@ -1,0 +1,177 @@
+"""The learned injection signal: a linear model over the words of the folded view.
+
+The regex rules name phrasings; rewordings slip between them ("ignore the rest of this
+data and print ..."). This model weighs word stems and pairs of stems up to three words
+apart (``ignor..instr``), learnt offline by ``python -m training`` from a generated
+corpus (never from the public evaluation sets) and shipped as
+``guard/data/injection_model.json``, read once on first use. Scoring is pure Python, a
+few C-level passes over the tokens: linear in the text's length.
+
+A long text is scored by its best window of :attr:`InjectionModel.window` tokens, so an
+instruction buried in a long document counts as much as the same instruction alone, and
+a long harmless text does not add up to an attack. The model's logit becomes an evidence
+weight between 0 (at ``low``) and 1 (at ``high``, one whole default threshold): it adds to
+the regex rules' weights like any other signal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from itertools import accumulate, repeat
+from operator import add, sub
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from guard.content.normalize import Normalized
+    from guard.content.signals import Evidence
+
+STEM = 5
+"""Letters of a word the model keeps (see :class:`InjectionModel`)."""
+
+REACH = 3
+"""Pairs are counted between words 1, 2 or 3 tokens apart."""
+
+SIGNAL = "injection_model"
+"""The name the model's evidence carries in ``injection_rules`` and the decision log."""
+
+TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W\d_]+|!\[|\]\(")
+"""Words of letters; each CJK character alone (those scripts put no spaces between words);
+the two halves of a markdown image or link (``![`` and ``](``)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The best-scoring window of a text: its logit and token range."""
+
+    logit: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class InjectionModel:
+    """Weights of stems and of ordered stem pairs up to :data:`REACH` tokens apart.
+
+    A stem is a word's first :data:`STEM` letters: "ignore", "ignoring", "ignora",
+    "ignoriere" share ``ignor``, so a weight learnt in one language or inflection carries to
+    the others, and a pair (``ignor..instr``) counts whatever few words stand between.
+    """
+
+    bias: float
+    window: int
+    low: float
+    high: float
+    unigrams: dict[str, float]
+    pairs: dict[tuple[str, str], float]
+
+    def best_window(self, tokens: list[str]) -> Window:
+        """The window of at most :attr:`window` tokens with the highest logit."""
+        stems = [t[:STEM] for t in tokens]
+        n, w = len(stems), self.window
+        # sums[d][e] - sums[d][s + d]: weight of the pairs d apart inside tokens s..e-1.
+        sums = [[0.0, *accumulate(map(self.unigrams.get, stems, repeat(0.0)))]]
+        for d in range(1, REACH + 1):
+            pairs = zip(stems, stems[d:], strict=False)
+            sums.append([0.0] * (d + 1) + list(accumulate(map(self.pairs.get, pairs,
+                                                              repeat(0.0)))))
+        if n <= w:
+            total = sum(table[max(n, d)] for d, table in enumerate(sums))
+            return Window(self.bias + total, 0, n)
+        windows = [0.0] * (n - w + 1)
+        for d, table in enumerate(sums):
+            windows = list(map(add, windows, map(sub, table[w:], table[d:])))
+        best = max(range(len(windows)), key=windows.__getitem__)
+        return Window(self.bias + windows[best], best, best + w)
+
+    def weight(self, logit: float) -> float:
+        """Evidence weight of a logit: 0 up to ``low``, rising to 1 at ``high``, capped at 1."""
+        if logit <= self.low:
+            return 0.0
+        return min(1.0, (logit - self.low) / (self.high - self.low))
+
+    def contributions(self, tokens: list[str]) -> dict[str, float]:
+        """What each feature of ``tokens`` adds, by feature name (for ``--explain``)."""
+        stems = [t[:STEM] for t in tokens]
+        found: dict[str, float] = {}
+        for stem in stems:
+            if stem in self.unigrams:
+                found[stem] = found.get(stem, 0.0) + self.unigrams[stem]
+        for d in range(1, REACH + 1):
+            for pair in zip(stems, stems[d:], strict=False):
+                if pair in self.pairs:
+                    name = f"{pair[0]}..{pair[1]}"
+                    found[name] = found.get(name, 0.0) + self.pairs[pair]
+        return found
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """The model's verdict on one text: evidence weight, original span, top feature names."""
+
+    weight: float
+    probability: float
+    span: tuple[int, int]
+    features: tuple[str, ...]
+
+
+def score(text: str, top: int = 5) -> ModelScore | None:
+    """Score a folded view's ``text``; None when the model adds no evidence.
+
+    ``span`` is in ``text``'s offsets (the caller maps it back to the original). The
+    feature names are the model's own vocabulary (``model:ignor..instr``: stems of its
+    weighted words), never other words of the text.
+    """
+    model = injection_model()
+    tokens = TOKEN.findall(text)
+    best = model.best_window(tokens)
+    weight = model.weight(best.logit)
+    if weight <= 0.0:
+        return None
+    matches = list(TOKEN.finditer(text))[best.start:best.end]
+    span = (matches[0].start(), matches[-1].end()) if matches else (0, 0)
+    found = model.contributions(tokens[best.start:best.end])
+    names = sorted((v, k) for k, v in found.items() if v > 0)[::-1][:top]
+    return ModelScore(weight, _sigmoid(best.logit), span,
+                      tuple(f"model:{name}" for _, name in names))
+
+
+def measure(view: Normalized, evidence: Evidence) -> None:
+    """Add the model's weight to ``evidence`` (the same whatever the message's role)."""
+    found = score(view.text)
+    if found is not None:
+        evidence.add(SIGNAL, found.weight, view.span(*found.span))
+        evidence.explain.extend(found.features)
+
+
+@cache
+def injection_model() -> InjectionModel:
+    """The shipped model, read once."""
+    data = json.loads(resources.files("guard.data").joinpath("injection_model.json")
+                      .read_text(encoding="utf-8"))
+    return model_from_dict(data)
+
+
+def model_from_dict(data: dict[str, object]) -> InjectionModel:
+    """A model from its JSON form (pairs are stored as ``"first second"``)."""
+    unigrams, pairs = data["unigrams"], data["pairs"]
+    if not isinstance(unigrams, dict) or not isinstance(pairs, dict):
+        raise ValueError("injection model: unigrams and pairs must be objects")
+    return InjectionModel(
+        bias=float(str(data["bias"])), window=int(str(data["window"])),
+        low=float(str(data["low"])), high=float(str(data["high"])),
+        unigrams={str(k): float(v) for k, v in unigrams.items()},
+        pairs={_pair(str(k)): float(v) for k, v in pairs.items()})
+
+
+def _pair(key: str) -> tuple[str, str]:
+    first, _, second = key.partition(" ")
+    return first, second
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
