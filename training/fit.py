@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
-from guard.content.model import REACH, STEM, TOKEN, InjectionModel
+from guard.content.model import REACH, STEM, InjectionModel, tokens
 from guard.content.normalize import collapse_spacing, normalize
 
 WINDOW = 32
@@ -23,7 +23,7 @@ UNIGRAMS = True
 
 def view(text: str) -> list[str]:
     """The tokens guard scores for ``text``: its folded, spacing-collapsed view's words."""
-    return TOKEN.findall(collapse_spacing(normalize(text)).text)
+    return tokens(collapse_spacing(normalize(text)).text)
 
 
 def features(tokens: Sequence[str]) -> Counter[str]:

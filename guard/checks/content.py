@@ -168,4 +168,7 @@ def _detail(scans: list[tuple[Segment, TextScan]]) -> dict[str, object]:
     if rules:
         detail["injection_score"] = round(score, 2)
         detail["injection_rules"] = rules
+    learned = list(dict.fromkeys(f for _, scan in scans for f in scan.model_features))
+    if learned:  # the model's own vocabulary, for --explain; the decision log omits it
+        detail["injection_model"] = learned[:8]
     return detail
