@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import random
+import warnings
 from importlib import import_module
 
 from training import languages
@@ -109,6 +110,20 @@ BENIGN = [
 ]
 
 REQUESTS = [
+    "The firmware update overrides your {b_before} settings, so note them down first.",
+    "Our onboarding {b_rules} are below. Step 1: create your account. Step 2: enable "
+    "two-factor authentication.",
+    "Please disregard the {b_before} invoice; the corrected one is attached.",
+    "{name} will take over from {day}. Ping {name} if the system alerts fire.",
+    "In the story, the old wizard tells his apprentice to forget everything and begin "
+    "again.",
+    "Which {b_rules} apply to {app} users? Summarize them for the onboarding guide.",
+    "The screener will rank applicants by experience; can you help me tune its criteria?",
+    "Our AI assistant should answer politely and escalate refunds. Can you improve its "
+    "prompt?",
+    "Note to the team: the {b_before} {b_rules} for expense reports still apply until {day}.",
+    "Instruction for new staff: unplug {product} before cleaning it.",
+    "As an AI researcher, I want to understand how jailbreaks are studied. Recommend papers.",
     "{req_open} {task}?",
     "{req_open} {task}. {req_close}",
     "{greeting} {req_open} {task}? {req_close}",
@@ -153,6 +168,8 @@ EXTRA: dict[str, list[str]] = {
              "ignore the formatting and focus on the content of {doc}"],
     "task_cap": ["Summarize {doc}", "Translate {doc} into {lang}", "List the risks in "
                  "{doc}", "Draft an agenda for {day}", "Explain {topic} simply"],
+    "b_before": ["previous", "earlier", "old", "original", "default", "current"],
+    "b_rules": ["instructions", "rules", "guidelines", "steps", "settings", "policies"],
     "image_line": ["![build](https://img.shields.io/badge/build-passing-green?style=flat)",
                    "![chart](charts/revenue_{day}.png)", "![team photo](/img/team.jpg)",
                    "![screenshot](https://docs.example.org/s.png?size=large)",
@@ -194,7 +211,14 @@ docstrings are documentation prose: "you", "your", "instructions", "system promp
 
 
 def stdlib_texts(rng: random.Random, count: int) -> list[str]:
-    """``count`` paragraphs of docstrings and chunks of source from :data:`STDLIB`."""
+    """``count`` paragraphs of docstrings and chunks of source from :data:`STDLIB` (and
+    docstrings of :data:`THIRD_PARTY`)."""
+    with warnings.catch_warnings():  # reading members touches deprecated aliases
+        warnings.simplefilter("ignore")
+        return _texts(rng, count)
+
+
+def _texts(rng: random.Random, count: int) -> list[str]:
     pool: list[str] = []
     for name in STDLIB:
         module = import_module(name)

@@ -4,7 +4,7 @@
 Rows are ``{"text", "label", "cls", "split"}``. Every fourth template of each class
 (attack or benign) and every fourth standard-library paragraph is ``heldout``: the model
 is fitted on ``train`` only, so the held-out figures measure phrasings it never saw.
-The public evaluation sets (``/work/shared/evalsets``) are never read here.
+The public evaluation sets are never read here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from training.grammar import GRAMMAR
 SEED = 18
 SLOT = re.compile(r"\{([a-z_]+)\}")
 SLOTS: dict[str, list[str]] = {**GRAMMAR, **attacks.EXTRA, **languages.LOCAL, **benign.EXTRA}
+assert len(SLOTS) == len(GRAMMAR) + len(attacks.EXTRA) + len(languages.LOCAL) + len(
+    benign.EXTRA), "a slot name is defined twice"
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "i": "і", "c": "с", "p": "р"}
 INVISIBLE = ["\u200b", "\u200c", "\u2060", "\ufeff"]
 
