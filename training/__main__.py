@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--min-df", type=int, default=5)
     parser.add_argument("--rate", type=float, default=0.2)
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--low", type=float, default=2.0)
+    parser.add_argument("--low", type=float, default=2.75)
     parser.add_argument("--high", type=float, default=3.5)
     args = parser.parse_args()
     corpus = list(rows())
