@@ -1,7 +1,9 @@
 # ruff: noqa: RUF001  (text in other scripts, and look-alike letters, on purpose)
 """The generated training and held-out corpus (fixed seed: the same rows every run).
 
-Rows are ``{"text", "label", "cls", "split"}``. Every fourth template of each class
+Rows are ``{"text", "label", "cls", "split"}``, and ``core`` for an attack placed among
+ordinary texts: the attack alone, which is what the fit learns from (the ordinary texts
+around it must not be learnt as evidence). Every fourth template of each class
 (attack or benign) and every fourth standard-library paragraph is ``heldout``: the model
 is fitted on ``train`` only, so the held-out figures measure phrasings it never saw.
 The public evaluation sets are never read here.
@@ -64,9 +66,25 @@ def _all_rows(per_template: int, seed: int) -> Iterator[dict[str, object]]:
             text = expand(template, rng)
             yield {"text": _variant(text, rng, attack=False), "label": 0, "cls": "benign",
                    "split": split_of(index)}
+    for cls in ("goal_hijack", "latent"):
+        for index, template in enumerate(attacks.CLASSES[cls]):
+            for _ in range(per_template // 2):
+                yield {"text": _variant(expand(twin(template), rng), rng, attack=False),
+                       "label": 0, "cls": "carrier", "split": split_of(index)}
     for index, text in enumerate(benign.stdlib_texts(rng, 7000)):
         yield {"text": text, "label": 0, "cls": "stdlib", "split": split_of(index)}
     yield from _mixed(rng, per_template)
+
+
+def twin(template: str) -> str:
+    """The harmless carrier of an attack template: the application's own request and its
+    data without the injected part ("Summarize the report: ..."), so the words of the
+    carrier are learnt as neutral and only what is injected counts."""
+    if "{hidden_note}" in template:
+        return template.replace("{hidden_note}", "{cover}")
+    if "{cover}" in template:
+        return template[:template.index("{cover}") + len("{cover}")]
+    return "{cover}"
 
 
 def _attack(cls: str, template: str, rng: random.Random) -> str:
@@ -89,9 +107,10 @@ def _mixed(rng: random.Random, count: int) -> Iterator[dict[str, object]]:
             cls = rng.choice(list(attacks.CLASSES))
             templates = [t for i, t in enumerate(attacks.CLASSES[cls]) if split_of(i) == split]
             covers = [expand(rng.choice(pool), rng) for _ in range(rng.randint(1, 3))]
-            covers.insert(rng.randint(0, len(covers)), _attack(cls, rng.choice(templates), rng))
+            attack = _attack(cls, rng.choice(templates), rng)
+            covers.insert(rng.randint(0, len(covers)), attack)
             yield {"text": rng.choice(["\n\n", " ", "\n"]).join(covers), "label": 1,
-                   "cls": "mixed", "split": split}
+                   "cls": "mixed", "split": split, "core": attack}
             parts = [expand(rng.choice(pool), rng) for _ in range(rng.randint(2, 5))]
             yield {"text": rng.choice(["\n\n", " ", "\n"]).join(parts), "label": 0,
                    "cls": "benign_mixed", "split": split}
@@ -99,7 +118,11 @@ def _mixed(rng: random.Random, count: int) -> Iterator[dict[str, object]]:
 
 def _variant(text: str, rng: random.Random, attack: bool = True) -> str:
     """The evasions an attacker tries (case, spacing, look-alikes, invisible characters),
-    on both classes: the model must learn from words, not from their disguise."""
+    on both classes: the model must learn from words, not from their disguise. A benign
+    text is sometimes repeated: repetition is the flooding heuristic's business, and must
+    not turn harmless words into evidence."""
+    if not attack and rng.random() < 0.08:
+        return " ".join([text] * rng.randint(2, 4))
     roll = rng.random()
     if roll < 0.1:
         return text.upper()

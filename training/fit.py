@@ -27,12 +27,12 @@ def view(text: str) -> list[str]:
 
 
 def features(tokens: Sequence[str]) -> Counter[str]:
-    """Feature counts keyed as the JSON file stores them (``u``/``p`` + tab + name)."""
+    """Features present, keyed as the JSON file stores them (``u``/``p`` + tab + name)."""
     stems = [t[:STEM] for t in tokens]
-    found: Counter[str] = Counter("u\t" + t for t in stems) if UNIGRAMS else Counter()
+    names = {"u\t" + t for t in stems} if UNIGRAMS else set()
     for d in range(1, REACH + 1):
-        found.update(f"p\t{a} {b}" for a, b in zip(stems, stems[d:], strict=False))
-    return found
+        names.update(f"p\t{a} {b}" for a, b in zip(stems, stems[d:], strict=False))
+    return Counter(names)  # each feature once a window, as guard counts
 
 
 def examples(rows: Sequence[dict[str, object]], model: InjectionModel | None = None
@@ -40,10 +40,11 @@ def examples(rows: Sequence[dict[str, object]], model: InjectionModel | None = N
     """(features, label) per training example, each at most one window long, as guard
     scores: every window of a benign text is a negative; an attack longer than a window
     counts by its best window under ``model`` (skipped without one: the first round
-    learns from short attacks only, whose every word belongs to the attack)."""
+    learns from short attacks only, whose every word belongs to the attack). An attack
+    placed among ordinary texts counts by its ``core``, the attack alone."""
     out = []
     for row in rows:
-        tokens, label = view(str(row["text"])), int(str(row["label"]))
+        tokens, label = view(str(row.get("core", row["text"]))), int(str(row["label"]))
         if len(tokens) <= WINDOW:
             out.append((features(tokens), label))
         elif label == 0:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import repeat
-from operator import add
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +34,9 @@ STEM = 5
 
 REACH = 3
 """Pairs are counted between words 1, 2 or 3 tokens apart."""
+
+MIN_WORDS = 3
+"""Shorter texts ("note 12", "yes") are not scored: too few words to carry an instruction."""
 
 SIGNAL = "injection_model"
 """The name the model's evidence carries in ``injection_rules`` and the decision log."""
@@ -94,28 +96,41 @@ class InjectionModel:
     def best_window(self, tokens: list[str]) -> Window:
         """The window of at most :attr:`window` tokens with the highest logit.
 
-        Windows start every half window, as in training. Each token carries its stem's
-        weight and the weights of the pairs that end on it; the text is cut into half-window
-        blocks, each summed once, and a window is two neighbouring blocks: a handful of
-        C-level passes whatever the length. (A pair reaching back over a window's first
-        token still counts: at most :data:`REACH` - 1 pairs.)
+        A window counts each stem and each pair once, however often it repeats: repetition
+        is the flooding heuristic's business, and a harmless sentence said twice must not
+        weigh twice. Windows start every half window, as in training. A long text is cut
+        into half-window blocks, each read once into sets; a window is two neighbouring
+        blocks, less what they share (a pair belongs to the block it ends in): a few
+        C-level passes, linear in the text's length.
         """
         stems = [t[:STEM] for t in tokens]
-        # parts[d][i]: the weight of the pair d apart that ends on token i (d = 0: the stem).
-        parts = [list(map(self.unigrams.get, stems, repeat(0.0)))]
-        parts += [[0.0] * d + list(map(self.pairs.get, zip(stems, stems[d:], strict=False),
-                                       repeat(0.0))) for d in range(1, REACH + 1)]
         n, half = len(stems), self.window // 2
         if n <= self.window:
-            return Window(self.bias + sum(map(sum, parts)), 0, n)
-        starts = range(0, n, half)
-        blocks = [sum(parts[0][i:i + half]) for i in starts]
-        for part in parts[1:]:
-            blocks = list(map(add, blocks, [sum(part[i:i + half]) for i in starts]))
-        windows = list(map(add, blocks, blocks[1:]))
+            words, pairs = self._features(stems, 0, n)
+            return Window(self.bias + self._sum(words, pairs), 0, n)
+        blocks = [self._features(stems, i, min(n, i + half)) for i in range(0, n, half)]
+        sums = [self._sum(words, pairs) for words, pairs in blocks]
+        windows = [sums[i] + sums[i + 1] - self._sum(blocks[i][0] & blocks[i + 1][0],
+                                                     blocks[i][1] & blocks[i + 1][1])
+                   for i in range(len(blocks) - 1)]
         best = max(windows)
         start = windows.index(best) * half
         return Window(self.bias + best, start, min(n, start + self.window))
+
+    def _sum(self, words: set[str], pairs: set[tuple[str, str]]) -> float:
+        return (sum(map(self.unigrams.get, words, repeat(0.0)))
+                + sum(map(self.pairs.get, pairs, repeat(0.0))))
+
+    @staticmethod
+    def _features(stems: list[str], start: int, end: int
+                  ) -> tuple[set[str], set[tuple[str, str]]]:
+        """The distinct stems of ``stems[start:end]`` and the distinct pairs (up to
+        :data:`REACH` apart) that end there."""
+        pairs: set[tuple[str, str]] = set()
+        for d in range(1, REACH + 1):
+            low = max(0, start - d)
+            pairs.update(zip(stems[low:end - d], stems[low + d:end], strict=False))
+        return set(stems[start:end]), pairs
 
     def weight(self, logit: float) -> float:
         """Evidence weight of a logit: 0 up to ``low``, rising to 1 at ``high``, capped at 1."""
@@ -155,8 +170,10 @@ def score(text: str, top: int = 5) -> ModelScore | None:
     feature names are the model's own vocabulary (``model:ignor..instr``: stems of its
     weighted words), never other words of the text.
     """
-    model = injection_model()
     words = tokens(text)
+    if len(words) < MIN_WORDS:
+        return None
+    model = injection_model()
     best = model.best_window(words)
     weight = model.weight(best.logit)
     if weight <= 0.0:
