@@ -25,7 +25,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
     iterations = 200 if quick else 2000
     heuristics = Scanner(Detectors(prompt_injection=True, injection_model=False))
-    both = Scanner(Detectors(prompt_injection=True))
+    both = Scanner(Detectors(prompt_injection=True, injection_model=True))
     score("warm up: read the model once")
     rows = []
     for label, text, n in (("2 KB", message(2_000), iterations),

@@ -4,8 +4,8 @@
 
 EVALSETS_DIR defaults to ``../shared/evalsets`` beside the repository. It reports
 prompt-injection recall per attack source and false-positive rate per benign source
-(``injection/injection_eval.jsonl``; ``--no-model``: the heuristics alone, without the
-learned signal), over-blocking on XSTest's safe prompts
+(``injection/injection_eval.jsonl``; ``--model`` adds the learned signal,
+``detect.injection_model``), over-blocking on XSTest's safe prompts
 (``injection/xstest.jsonl``; XSTest: Röttger et al., CC-BY-4.0), and secrets recall
 with the false-positive rate on clean negatives (``secrets/noseyparker_examples.jsonl``),
 also without the rules that label identifiers (:data:`IDENTIFIER_RULES`), and with the
@@ -43,10 +43,10 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def injection_quality(root: Path, model: bool = True) -> dict[str, dict[str, Any]]:
+def injection_quality(root: Path, model: bool = False) -> dict[str, dict[str, Any]]:
     """Per source: rows, label, and the share flagged (recall for attacks, FP rate for benign).
 
-    ``model=False`` scans with the heuristics alone (no learned signal)."""
+    ``model=True`` adds the learned signal (``detect.injection_model``) to the heuristics."""
     scanner = Scanner(Detectors(prompt_injection=True, injection_model=model))
     flagged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses: dict[str, list[str]] = defaultdict(list)
@@ -65,7 +65,7 @@ def injection_quality(root: Path, model: bool = True) -> dict[str, dict[str, Any
             for s, (f, n) in sorted(flagged.items())}
 
 
-def xstest_quality(root: Path, model: bool = True) -> dict[str, Any]:
+def xstest_quality(root: Path, model: bool = False) -> dict[str, Any]:
     """Share of XSTest's safe prompts that the injection detector would block."""
     scanner = Scanner(Detectors(prompt_injection=True, injection_model=model))
     safe = [r["text"] for r in _rows(root / "injection" / "xstest.jsonl") if r["label"] == 0]
@@ -99,7 +99,7 @@ def secrets_quality(root: Path, identifiers: bool = False) -> dict[str, Any]:
     }
 
 
-def report(root: Path, show_misses: int = 0, model: bool = True) -> list[str]:
+def report(root: Path, show_misses: int = 0, model: bool = False) -> list[str]:
     """Readable lines: one per source and measure."""
     lines = []
     for source, q in injection_quality(root, model).items():
@@ -134,10 +134,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality_content")
     parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--misses", type=int, default=0, help="show up to N misses per set")
-    parser.add_argument("--no-model", action="store_true",
-                        help="injection heuristics alone, without the learned signal")
+    parser.add_argument("--model", action="store_true",
+                        help="add the learned injection signal (detect.injection_model)")
     args = parser.parse_args()
-    print("\n".join(report(args.root, args.misses, model=not args.no_model)))
+    print("\n".join(report(args.root, args.misses, model=args.model)))
 
 
 if __name__ == "__main__":

@@ -127,6 +127,7 @@ def content_check(meta: PolicyMeta, policy: ContentPolicy, memo_size: int = SIZE
         keywords=tuple(detect.keywords),
         patterns=tuple((p.name, p.regex, p.flags) for p in detect.patterns),
         injection_threshold=detect.injection_threshold, decode_base64=detect.decode_base64,
+        injection_model=detect.injection_model,
     )
     rules = ContentRules(policy.action, policy.replacement, policy.message, detect.max_chars)
     return ContentCheck(meta, rules, detectors, memo_size)

@@ -50,7 +50,7 @@ class Detectors:
     patterns: tuple[tuple[str, str, str], ...] = ()  # (name, regex, flags)
     injection_threshold: float = 1.0
     decode_base64: bool = True
-    injection_model: bool = True  # the learned signal beside the heuristics (benchmarks)
+    injection_model: bool = False  # the learned signal beside the heuristics
 
 
 @dataclass
