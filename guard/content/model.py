@@ -38,6 +38,9 @@ REACH = 3
 MIN_WORDS = 3
 """Shorter texts ("note 12", "yes") are not scored: too few words to carry an instruction."""
 
+SHIFT_MARGIN = 2.0
+"""How far below ``low`` an aligned window must stay for the half-shifted ones to be skipped."""
+
 SIGNAL = "injection_model"
 """The name the model's evidence carries in ``injection_rules`` and the decision log."""
 
@@ -96,41 +99,36 @@ class InjectionModel:
     def best_window(self, tokens: list[str]) -> Window:
         """The window of at most :attr:`window` tokens with the highest logit.
 
-        A window counts each stem and each pair once, however often it repeats: repetition
-        is the flooding heuristic's business, and a harmless sentence said twice must not
-        weigh twice. Windows start every half window, as in training. A long text is cut
-        into half-window blocks, each read once into sets; a window is two neighbouring
-        blocks, less what they share (a pair belongs to the block it ends in): a few
-        C-level passes, linear in the text's length.
+        A window counts each stem, and each pair inside it, once however often it repeats:
+        repetition is the flooding heuristic's business, and a harmless sentence said twice
+        must not weigh twice. Windows start every half window, as in training: the aligned
+        ones first (each token read once), the half-shifted ones only when an aligned window
+        comes within :data:`SHIFT_MARGIN` of :attr:`low` (what falls across a boundary is
+        then found whole; a text far from it, most traffic, is read once). Linear in the
+        text's length.
         """
         stems = [t[:STEM] for t in tokens]
-        n, half = len(stems), self.window // 2
-        if n <= self.window:
-            words, pairs = self._features(stems, 0, n)
-            return Window(self.bias + self._sum(words, pairs), 0, n)
-        blocks = [self._features(stems, i, min(n, i + half)) for i in range(0, n, half)]
-        sums = [self._sum(words, pairs) for words, pairs in blocks]
-        windows = [sums[i] + sums[i + 1] - self._sum(blocks[i][0] & blocks[i + 1][0],
-                                                     blocks[i][1] & blocks[i + 1][1])
-                   for i in range(len(blocks) - 1)]
-        best = max(windows)
-        start = windows.index(best) * half
-        return Window(self.bias + best, start, min(n, start + self.window))
+        n, w, half = len(stems), self.window, self.window // 2
+        if n <= w:
+            return Window(self.bias + self._sum(stems, 0, n), 0, n)
+        starts = list(range(0, n - half, w))
+        sums = [self._sum(stems, i, min(n, i + w)) for i in starts]
+        if self.bias + max(sums) >= self.low - SHIFT_MARGIN:
+            shifted = list(range(half, n - half, w))
+            starts += shifted
+            sums += [self._sum(stems, i, min(n, i + w)) for i in shifted]
+        best = max(sums)
+        start = starts[sums.index(best)]
+        return Window(self.bias + best, start, min(n, start + w))
 
-    def _sum(self, words: set[str], pairs: set[tuple[str, str]]) -> float:
-        return (sum(map(self.unigrams.get, words, repeat(0.0)))
-                + sum(map(self.pairs.get, pairs, repeat(0.0))))
-
-    @staticmethod
-    def _features(stems: list[str], start: int, end: int
-                  ) -> tuple[set[str], set[tuple[str, str]]]:
-        """The distinct stems of ``stems[start:end]`` and the distinct pairs (up to
-        :data:`REACH` apart) that end there."""
+    def _sum(self, stems: list[str], start: int, end: int) -> float:
+        """Weight of the distinct stems of ``stems[start:end]`` and of its distinct pairs
+        up to :data:`REACH` apart."""
         pairs: set[tuple[str, str]] = set()
         for d in range(1, REACH + 1):
-            low = max(0, start - d)
-            pairs.update(zip(stems[low:end - d], stems[low + d:end], strict=False))
-        return set(stems[start:end]), pairs
+            pairs.update(zip(stems[start:end - d], stems[start + d:end], strict=False))
+        return (sum(map(self.unigrams.get, set(stems[start:end]), repeat(0.0)))
+                + sum(map(self.pairs.get, pairs, repeat(0.0))))
 
     def weight(self, logit: float) -> float:
         """Evidence weight of a logit: 0 up to ``low``, rising to 1 at ``high``, capped at 1."""

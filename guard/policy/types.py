@@ -122,7 +122,7 @@ class Detect(Model):
     injection_model: bool = Field(False, description="Add the learned prompt-injection "
                                   "signal (0-1, a linear model over word stems) to the "
                                   "heuristics' score; needs prompt_injection. Costs about "
-                                  "0.3 ms per 2 KB of text.")
+                                  "0.15 ms per 2 KB of text.")
 
     @model_validator(mode="after")
     def _has_detector(self) -> Detect:

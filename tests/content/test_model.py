@@ -43,7 +43,7 @@ def model_weight(text: str) -> float:
 
 
 def toy(window: int = 4) -> InjectionModel:
-    return model_from_dict({"bias": -1.0, "window": window, "low": 0.0, "high": 2.0,
+    return model_from_dict({"bias": -1.0, "window": window, "low": -10.0, "high": 2.0,
                             "unigrams": {"ignor": 1.0, "the": -0.5},
                             "pairs": {"ignor instr": 2.0, "previ instr": 0.5}})
 
@@ -98,14 +98,15 @@ def test_a_long_text_counts_by_its_best_window() -> None:
 @given(st.lists(st.sampled_from(["ignore", "the", "previous", "instructions", "cat", "x"]),
                 max_size=60), st.sampled_from([4, 6, 8]))
 def test_the_window_sum_matches_a_plain_recount(words: list[str], window: int) -> None:
-    """Windows start every half window and count each stem, and each pair ending inside
-    them, once: the block arithmetic must give what a plain loop over sets gives."""
+    """Windows start every half window and count each stem, and each pair inside them,
+    once: what a plain loop over sets gives (low is far below these sums, so the shifted
+    windows are always read)."""
     model = toy(window)
     stems = [w[:5] for w in words]
 
     def distinct(start: int, end: int) -> float:
         pairs = {(stems[j - d], stems[j]) for j in range(start, end) for d in (1, 2, 3)
-                 if j - d >= 0}
+                 if j - d >= start}
         return (sum(model.unigrams.get(s, 0.0) for s in set(stems[start:end]))
                 + sum(model.pairs.get(p, 0.0) for p in pairs))
 
