@@ -4,7 +4,8 @@
 
 EVALSETS_DIR defaults to ``../shared/evalsets`` beside the repository. It reports
 prompt-injection recall per attack source and false-positive rate per benign source
-(``injection/injection_eval.jsonl``), over-blocking on XSTest's safe prompts
+(``injection/injection_eval.jsonl``; ``--model`` adds the learned signal,
+``detect.injection_model``), over-blocking on XSTest's safe prompts
 (``injection/xstest.jsonl``; XSTest: Röttger et al., CC-BY-4.0), and secrets recall
 with the false-positive rate on clean negatives (``secrets/noseyparker_examples.jsonl``),
 also without the rules that label identifiers (:data:`IDENTIFIER_RULES`), and with the
@@ -95,9 +96,11 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def injection_quality(root: Path) -> dict[str, dict[str, Any]]:
-    """Per source: rows, label, and the share flagged (recall for attacks, FP rate for benign)."""
-    scanner = Scanner(Detectors(prompt_injection=True))
+def injection_quality(root: Path, model: bool = False) -> dict[str, dict[str, Any]]:
+    """Per source: rows, label, and the share flagged (recall for attacks, FP rate for benign).
+
+    ``model=True`` adds the learned signal (``detect.injection_model``) to the heuristics."""
+    scanner = Scanner(Detectors(prompt_injection=True, injection_model=model))
     flagged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses: dict[str, list[str]] = defaultdict(list)
     labels: dict[str, int] = {}
@@ -115,9 +118,9 @@ def injection_quality(root: Path) -> dict[str, dict[str, Any]]:
             for s, (f, n) in sorted(flagged.items())}
 
 
-def xstest_quality(root: Path) -> dict[str, Any]:
-    """Share of XSTest's safe prompts that the injection heuristics would block."""
-    scanner = Scanner(Detectors(prompt_injection=True))
+def xstest_quality(root: Path, model: bool = False) -> dict[str, Any]:
+    """Share of XSTest's safe prompts that the injection detector would block."""
+    scanner = Scanner(Detectors(prompt_injection=True, injection_model=model))
     safe = [r["text"] for r in _rows(root / "injection" / "xstest.jsonl") if r["label"] == 0]
     blocked = [t for t in safe if INJECTION in scanner.scan(t).detectors]
     return {"rows": len(safe), "flagged": len(blocked) / len(safe), "misses": blocked}
@@ -205,14 +208,14 @@ def own_secrets_quality(seed: int = 18, fresh: bool = False) -> dict[str, Any]:
             "fp_rate": flagged / negatives, "misses": misses}
 
 
-def report(root: Path, show_misses: int = 0) -> list[str]:
+def report(root: Path, show_misses: int = 0, model: bool = False) -> list[str]:
     """Readable lines: one per source and measure."""
     lines = []
-    for source, q in injection_quality(root).items():
+    for source, q in injection_quality(root, model).items():
         measure = "recall" if q["label"] == 1 else "FP rate"
         lines.append(f"injection {source:<28} {measure:<8} {q['flagged']:6.1%}  (n={q['rows']})")
         lines += [f"    miss: {t[:200]!r}" for t in q["misses"][:show_misses]]
-    xs = xstest_quality(root)
+    xs = xstest_quality(root, model)
     lines.append(f"injection {'xstest (safe prompts)':<28} {'FP rate':<8} {xs['flagged']:6.1%}  "
                  f"(n={xs['rows']})")
     lines += [f"    fp: {t[:200]!r}" for t in xs["misses"][:show_misses]]
@@ -256,8 +259,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality_content")
     parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--misses", type=int, default=0, help="show up to N misses per set")
+    parser.add_argument("--model", action="store_true",
+                        help="add the learned injection signal (detect.injection_model)")
     args = parser.parse_args()
-    print("\n".join(report(args.root, args.misses)))
+    print("\n".join(report(args.root, args.misses, model=args.model)))
 
 
 if __name__ == "__main__":

@@ -134,6 +134,8 @@ def content_check(meta: PolicyMeta, policy: ContentPolicy, memo_size: int = SIZE
         tool_result_threshold=(detect.injection_threshold_tool if detect.injection_threshold_tool
                                is not None else TOOL_RESULT_SHARE * detect.injection_threshold),
         decode_base64=detect.decode_base64,
+        injection_model=(detect.prompt_injection if detect.injection_model is None
+                         else detect.injection_model),
     )
     rules = ContentRules(policy.action, policy.replacement, policy.message, detect.max_chars)
     return ContentCheck(meta, rules, detectors, memo_size)
@@ -175,4 +177,7 @@ def _detail(scans: list[tuple[Segment, TextScan]]) -> dict[str, object]:
     if rules:
         detail["injection_score"] = round(score, 2)
         detail["injection_rules"] = rules
+    learned = list(dict.fromkeys(f for _, scan in scans for f in scan.model_features))
+    if learned:  # the model's own vocabulary, for --explain; the decision log omits it
+        detail["injection_model"] = learned[:8]
     return detail

@@ -27,6 +27,7 @@ from guard.content.matcher import (
     keyword_regex,
     named_hits,
 )
+from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
 from guard.content.signals import HIDDEN, SMUGGLED, Evidence, Shapes
 
@@ -51,6 +52,7 @@ class Detectors:
     injection_threshold: float = 1.0
     tool_result_threshold: float = 0.6
     decode_base64: bool = True
+    injection_model: bool = False  # the learned signal beside the heuristics
 
     def threshold(self, tool_result: bool) -> float:
         """The injection score a text must reach. The role moves the threshold, never the
@@ -66,6 +68,7 @@ class TextScan:
     hits: list[Hit] = field(default_factory=list)
     injection_score: float = 0.0
     injection_rules: list[str] = field(default_factory=list)
+    model_features: list[str] = field(default_factory=list)  # for --explain, never logged
 
     @property
     def detectors(self) -> list[str]:
@@ -167,6 +170,9 @@ class Scanner:
             for start, end, plain in _cipher_runs(view.text, triggers):
                 self._scan_decoded(view, start, end, plain, result, evidence)
         self.shapes.measure(view, evidence)
+        if self.detectors.injection_model:  # the learned signal (guard.content.model)
+            learned(view, evidence)
+            result.model_features = evidence.explain
         score = self._rule_score(rules) + evidence.score
         result.injection_score = score
         result.injection_rules = [self.folded.entries[i].label for i in rules] + evidence.names

@@ -34,6 +34,7 @@ class Evidence:
     weight: float = 0.0
     spans: list[tuple[int, int]] = field(default_factory=list)
     decoded: float = 0.0
+    explain: list[str] = field(default_factory=list)  # learned-model features, --explain only
 
     def add(self, name: str, weight: float, span: tuple[int, int]) -> None:
         self.names.append(name)

@@ -32,6 +32,17 @@ def test_injection_floors() -> None:
     assert xstest_quality(ROOT)["flagged"] <= 0.01
 
 
+def test_injection_floors_with_the_learned_signal() -> None:
+    quality = injection_quality(ROOT, model=True)
+    for source, q in quality.items():
+        if q["label"] == 0:
+            assert q["flagged"] <= 0.02, source
+    assert quality["inthewild_jailbreak"]["flagged"] >= 0.80
+    assert quality["cyberseceval_pi/direct"]["flagged"] >= 0.79  # as the test above
+    assert quality["cyberseceval_pi/indirect"]["flagged"] >= 0.88
+    assert xstest_quality(ROOT, model=True)["flagged"] <= 0.01
+
+
 def test_secrets_floors() -> None:
     quality = secrets_quality(ROOT)
     assert quality["recall"] >= 0.88
