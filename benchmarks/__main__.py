@@ -8,7 +8,9 @@ every row measures guard and its baseline in the same run, so the ratio is what 
 After the table comes detection quality on the public evaluation sets (``--evalsets``,
 default ``../shared/evalsets`` beside the repository): PII precision/recall per entity
 beside raw Presidio's (:mod:`benchmarks.quality_pii`), injection recall and false-positive
-rates per source, secrets recall and false-positive rate (:mod:`benchmarks.quality_content`).
+rates per source, secrets recall and false-positive rate (:mod:`benchmarks.quality_content`),
+then every detector per category of the sets with its false-positive rate
+(:mod:`benchmarks.quality_categories`). The public sets were used while tuning.
 With ``--only``, quality is skipped unless ``--evalsets`` is given.
 """
 
@@ -49,14 +51,17 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def quality_lines(root: Path) -> list[str]:
     """The quality modules' own reports, so the main run and theirs never disagree."""
-    from benchmarks import quality_content, quality_pii
+    from benchmarks import quality_categories, quality_content, quality_pii
 
-    return (["", f"detection quality ({root})", "", *quality_pii.report(root), "",
-             *quality_content.report(root)])
+    return (["", f"detection quality ({root}; these public sets were used while tuning the "
+             "detectors: held-out figures come from sets the team never sees)", "",
+             *quality_pii.report(root), "", *quality_content.report(root), "",
+             *quality_categories.report(root)])
 
 
 def quality_figures(root: Path) -> dict[str, Any]:
     """The same figures as data for ``--json``, without the example texts of misses."""
+    from benchmarks import quality_categories as categories
     from benchmarks import quality_content as content
     from benchmarks import quality_pii as pii
 
@@ -64,7 +69,10 @@ def quality_figures(root: Path) -> dict[str, Any]:
         "pii_synth": {d: _figures(pii.synth_quality(root, d)) for d in pii.DETECTORS},
         "pii_recognizer_cases": {d: _figures(pii.lookalike_quality(root, d))
                                  for d in pii.DETECTORS},
-        "injection": _figures(content.injection_quality(root)),
+        "injection": _figures(content.injection_quality(root, model=True)),
+        "injection_heuristics": _figures(content.injection_quality(root)),
+        "injection_by_category": categories.injection_by_category(root),
+        "secrets_by_provider": categories.secrets_by_provider(root),
         "xstest": _numbers(content.xstest_quality(root)),
         "secrets": _numbers(content.secrets_quality(root)),
     }

@@ -208,8 +208,9 @@ def own_secrets_quality(seed: int = 18, fresh: bool = False) -> dict[str, Any]:
             "fp_rate": flagged / negatives, "misses": misses}
 
 
-def report(root: Path, show_misses: int = 0, model: bool = False) -> list[str]:
-    """Readable lines: one per source and measure."""
+def report(root: Path, show_misses: int = 0, model: bool = True) -> list[str]:
+    """Readable lines: one per source and measure (injection as policies run it by default:
+    with the learned signal; ``model=False`` for the heuristics alone)."""
     lines = []
     for source, q in injection_quality(root, model).items():
         measure = "recall" if q["label"] == 1 else "FP rate"
@@ -259,10 +260,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality_content")
     parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--misses", type=int, default=0, help="show up to N misses per set")
-    parser.add_argument("--model", action="store_true",
-                        help="add the learned injection signal (detect.injection_model)")
+    parser.add_argument("--heuristics", action="store_true",
+                        help="injection by the heuristics alone (detect.injection_model: "
+                        "false; the default adds the learned signal, as policies do)")
     args = parser.parse_args()
-    print("\n".join(report(args.root, args.misses, model=args.model)))
+    print("\n".join(report(args.root, args.misses, model=not args.heuristics)))
 
 
 if __name__ == "__main__":
