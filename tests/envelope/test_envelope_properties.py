@@ -12,7 +12,7 @@ import contextlib
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from guard.dialects import default_path
@@ -25,6 +25,7 @@ from guard.envelope import (
     parse_request,
     resolve,
 )
+from guard.envelope.parse import UnusableJSON
 from guard.envelope.walk import looks_binary
 from guard.errors import RequestError
 
@@ -189,7 +190,11 @@ def test_any_bytes_give_an_envelope_or_request_error(raw: bytes | str) -> None:
 @given(body=bodies, path=paths)
 def test_pointers_resolve_to_exactly_the_segment_text(body: dict[str, Any], path: str) -> None:
     parsed = json.loads(json.dumps(body))
-    env = parse_request(json.dumps(body), path=path)
+    try:
+        env = parse_request(json.dumps(body), path=path)
+    except UnusableJSON as exc:  # keys differing only in case ("Ý", "ý"): refused by design
+        assert "ambiguous" in str(exc)
+        reject()
     assert env.body == parsed
     for segment in env.segments:
         assert resolve(parsed, segment.pointer, segment.inner) == segment.text
