@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from guard.errors import PolicyError
+from guard.errors import GuardError, PolicyError
 from guard.library import Guard
 from guard.limits.store import StoreRef
 
@@ -125,6 +125,9 @@ class PolicyReloader:
         except PolicyError as exc:
             log.error("policy reload failed, keeping revision %s; %d problem(s):\n%s",
                       self._guard.revision, len(exc.problems), exc)
+        except GuardError as exc:  # it compiles, but this process must not serve it
+            log.error("policy reload refused, keeping revision %s: %s", self._guard.revision,
+                      exc)
         except Exception:  # a bug while compiling must not end the watcher nor the old set
             log.exception("policy reload failed, keeping revision %s", self._guard.revision)
         return None

@@ -17,8 +17,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
-from functools import partial
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +73,13 @@ def _decision_log(guard: Guard) -> DecisionLog:
 
 def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
               reload: bool = False, reload_interval: float = 1.0, metrics: bool = True,
-              tracing: Any = None) -> Any:
+              tracing: Any = None, vet: Callable[[Guard], None] | None = None) -> Any:
     """The whole ``guard serve`` app for a policy path and an upstream URL.
 
     ``metrics``: serve ``/metrics`` here (else 404: :func:`serve_metrics` serves it on a
     port of its own). ``tracing``: a :class:`guard.observe.tracing.Tracing`, or None.
+    ``vet``: raises :class:`~guard.errors.GuardError` for a set this process must not serve
+    (at start: the error ends ``guard serve``; on reload: the old set keeps serving).
 
     ``upstream`` is also the default judge endpoint of ``llm`` policies (a set's
     ``settings.llm.endpoint`` wins). Judge calls go straight to it with httpx, never
@@ -94,7 +95,12 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
             gc.unfreeze()
             freeze_heap()
 
-    build = partial(Guard.from_path, judge_endpoint=upstream)
+    def build(path: Path) -> Guard:  # ``vet`` refuses a set this process must not serve
+        guard = Guard.from_path(path, judge_endpoint=upstream)
+        if vet is not None:
+            vet(guard)
+        return guard
+
     reloader = PolicyReloader(policies, build, on_swap=swapped)
     warn(reloader.current)
     observer = Observer(_decision_log(reloader.current),

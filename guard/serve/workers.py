@@ -84,9 +84,9 @@ def _serve(options: ServeOptions, sock: socket.socket | None, index: int) -> Non
 
     app = build_app(options.policies, options.upstream, stream_holdback=options.stream_holdback,
                     reload=options.reload, metrics=options.metrics_port is None,
-                    tracing=tracing_from_env())
+                    tracing=tracing_from_env(),  # a reload to memory:// is refused too
+                    vet=lambda guard: refuse_unshared_state(options, guard.settings.store))
     settings = app.source().settings
-    refuse_unshared_state(options, settings.store)  # also in each worker: a set may change
     if options.metrics_port is not None:
         serve_metrics(app, options.metrics_host or options.host, options.metrics_port + index)
     if sock is None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from guard import Guard
-from guard.errors import PolicyError
+from guard.errors import GuardError, PolicyError
 from guard.observe import PolicyReloader
 from guard.observe.reload import fingerprint
 
@@ -122,6 +122,27 @@ async def test_a_bug_while_compiling_keeps_the_old_set(
     with caplog.at_level(logging.ERROR, logger="guard"):
         assert reloader.reload() is False
     assert reloader.current is old and "RuntimeError: compiler bug" in caplog.text
+    await reloader.aclose()
+
+
+async def test_a_set_the_process_must_not_serve_is_refused_and_the_old_stays(
+        policy_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`guard serve --workers 4` vets each set (a memory:// store would count per worker):
+    a reload it refuses keeps the old set, with one clear line and no traceback."""
+    builds: list[Path] = []
+
+    def build(path: Path) -> Guard:
+        builds.append(path)
+        if len(builds) > 1:
+            raise GuardError("--workers 4 needs a shared store")
+        return Guard.from_path(path)
+
+    reloader = PolicyReloader(policy_dir, build)
+    old = reloader.current
+    with caplog.at_level(logging.ERROR, logger="guard"):
+        assert reloader.reload() is False
+    assert reloader.current is old and "reload refused" in caplog.text
+    assert "needs a shared store" in caplog.text and "Traceback" not in caplog.text
     await reloader.aclose()
 
 

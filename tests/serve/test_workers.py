@@ -80,3 +80,23 @@ def test_two_workers_share_one_port_one_store_and_stop_together(
                "zombie" in Path(f"/proc/{pid}/status").read_text() for pid in workers)
     assert "Traceback" not in log.read_text()
     assert len(upstream.seen) == 3
+
+
+def test_each_worker_vets_the_sets_it_would_serve(tmp_path: Path) -> None:
+    """The workers' memory:// refusal runs on every set a worker would build, so a reload
+    cannot move N workers onto per-process counts either (a refused reload keeps the old
+    set: tests/observe/test_reload.py)."""
+    from guard.errors import GuardError
+    from guard.serve.app import build_app
+    from guard.serve.workers import ServeOptions, refuse_unshared_state
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text('version: 1\nsettings: {store: "memory://"}\npolicies: []\n')
+    options = ServeOptions(str(policy), "http://127.0.0.1:9", "127.0.0.1", 0, 2, None, None,
+                           0, False)
+    env = {k: v for k, v in os.environ.items() if k != "GUARD_STORE"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "environ", env)
+        with pytest.raises(GuardError, match="needs a shared store"):
+            build_app(policy, options.upstream,
+                      vet=lambda guard: refuse_unshared_state(options, guard.settings.store))
