@@ -119,6 +119,50 @@ def test_the_window_sum_matches_a_plain_recount(words: list[str], window: int) -
     assert model.best_window(words).logit == pytest.approx(model.bias + expected)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["ignore", "the", "previous", "instructions", "cat", "x"]),
+                max_size=60), st.sampled_from([4, 6, 8]),
+       st.sampled_from([-3.0, -1.5, -1.0, 0.0, 0.5, 1.5, 2.0, 3.0]))
+def test_the_bound_only_skips_texts_no_window_passes(words: list[str], window: int,
+                                                     floor: float) -> None:
+    """window_above bounds the text before reading its windows: the bound must be exact,
+    never hiding a window above the floor."""
+    model = toy(window)
+    best = model.best_window(words)
+    above = model.window_above(words, floor)
+    assert above == (best if best.logit > floor else None)
+
+
+def test_an_attack_inside_a_long_repetitive_text_is_not_skipped() -> None:
+    sentence = "Please summarise the attached meeting notes and list the open questions. "
+    assert model_weight(sentence * 30) == 0.0
+    assert model_weight(sentence * 30 + ATTACK + " " + sentence * 30) == 1.0
+
+
+def test_equal_windows_tie_on_the_first() -> None:
+    model = toy(window=4)
+    best = model.best_window(tokens("ignore instructions cat cat ignore instructions cat cat"))
+    assert (best.logit, best.start) == (2.0, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgijlnoprstuvwxyz", min_size=1, max_size=9),
+                max_size=40))
+def test_remembered_stem_ids_are_the_stems_ids(words: list[str]) -> None:
+    model = toy()
+    expected = [model.ids.get(w[:5], 0) for w in words]
+    assert model.stem_ids(words) == expected and model.stem_ids(words) == expected
+
+
+def test_the_word_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("guard.content.model.CACHE_WORDS", 50)
+    model = toy()
+    for start in range(0, 400, 20):
+        words = [f"w{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(start, start + 20)]
+        assert model.stem_ids([*words, "ignore"]) == [0] * 20 + [model.ids["ignor"]]
+        assert len(model.words) <= 50
+
+
 def test_repeating_a_harmless_sentence_adds_nothing() -> None:
     sentence = "Please summarise the attached meeting notes and list the open questions. "
     once = injection_model().best_window(tokens(folded(sentence))).logit
