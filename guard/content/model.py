@@ -110,7 +110,7 @@ class InjectionModel:
     ids: dict[str, int] = field(init=False, repr=False, compare=False)
     weights: dict[int, int] = field(init=False, repr=False, compare=False)
     positive: dict[int, int] = field(init=False, repr=False, compare=False)
-    words: dict[str, int] = field(init=False, repr=False, compare=False)
+    words: dict[int, int] = field(init=False, repr=False, compare=False)
     known: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -137,19 +137,24 @@ class InjectionModel:
 
     def stem_ids(self, tokens: list[str]) -> list[int]:
         """Each token's stem id (0: not in the model), remembered per whole word: one dict
-        lookup for a word seen before instead of a slice and a lookup (~2x faster). The
-        memory is bounded (:data:`CACHE_WORDS`, then emptied) and written whole after the
-        lookups, so threads sharing the model never see it half-filled."""
+        lookup for a word seen before instead of a slice and a lookup (~2x faster). Words
+        are remembered by their hash, never as text (the process keeps no words of what
+        callers wrote; two words sharing a 64-bit hash would share an id). The memory is
+        bounded (:data:`CACHE_WORDS`, then emptied) and written whole after the lookups, so
+        threads sharing the model never see it half-filled."""
         words = self.words
-        found = list(map(words.get, tokens))
+        keys = list(map(hash, tokens))  # a str caches its hash: no second pass over it
+        found = list(map(words.get, keys))
         if None not in found:
             return found  # type: ignore[return-value]  # no None left
-        missing = set(compress(tokens, map(is_, found, repeat(None))))
-        fresh = {word: self.ids.get(word[:STEM], 0) for word in missing}
+        unseen = list(map(is_, found, repeat(None)))
+        fresh = {key: self.ids.get(word[:STEM], 0)
+                 for key, word in zip(compress(keys, unseen), compress(tokens, unseen),
+                                      strict=True)}
         if len(words) + len(fresh) > CACHE_WORDS:
             words.clear()
         words.update(fresh)
-        return list(map(fresh.get, tokens, found))  # type: ignore[arg-type]
+        return list(map(fresh.get, keys, found))  # type: ignore[arg-type]
 
     def best_window(self, tokens: list[str]) -> Window:
         """The window of at most :attr:`window` tokens with the highest logit.

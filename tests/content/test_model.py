@@ -259,3 +259,10 @@ policies:
     assert all(f.startswith("model:") for f in trace.detail["injection_model"])
     line = entry(trace)
     assert SIGNAL in line and "model:" not in line and "guidance" not in line
+
+
+def test_the_word_memory_holds_no_words() -> None:
+    """What callers wrote does not stay in the process as text: words are kept by hash."""
+    model = toy()
+    model.stem_ids(["confidential", "jane", "ignore"])
+    assert all(isinstance(key, int) for key in model.words)
