@@ -1,7 +1,9 @@
-"""One fixture per backend, so every contract test runs against memory, SQLite and Redis.
+"""One fixture per backend, so every contract test runs against memory, SQLite, one Redis
+and a Redis Cluster.
 
-Redis is a real ``redis-server`` started once per session on a free loopback port; where
-the binary is missing the Redis cases skip and say how to install it.
+Redis is a real ``redis-server`` started once per session on a free loopback port, and the
+cluster six of them (3 primaries, 3 replicas), also once per session; where the binaries
+are missing those cases skip and say how to install them.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import redis_cluster as clusters
 from benchmarks.redis_server import INSTALL_HINT, available, redis_server
 from guard.stores import Store, store_from_url
 
-BACKENDS = ["memory", "sqlite", "redis"]
+BACKENDS = ["memory", "sqlite", "redis", "cluster"]
 
 
 @pytest.fixture(scope="session")
@@ -26,11 +29,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[clusters.Cluster]:
+    """The session's Redis Cluster; a test that kills a node must leave it whole again."""
+    if not clusters.available():
+        pytest.skip(clusters.INSTALL_HINT)
+    with clusters.redis_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
+
+
 def backend_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a fresh store of ``backend`` (Redis: the session's server)."""
     if backend == "redis":
         url: str = request.getfixturevalue("redis_url")
         return url
+    if backend == "cluster":
+        cluster: clusters.Cluster = request.getfixturevalue("redis_cluster")
+        return cluster.url
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
     return "memory://"
