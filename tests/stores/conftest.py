@@ -29,15 +29,6 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[clusters.Cluster]:
-    """The session's Redis Cluster; a test that kills a node must leave it whole again."""
-    if not clusters.available():
-        pytest.skip(clusters.INSTALL_HINT)
-    with clusters.redis_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
-        yield cluster
-
-
 def backend_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a fresh store of ``backend`` (Redis: the session's server)."""
     if backend == "redis":
