@@ -40,7 +40,7 @@ class Node:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--cluster-enabled", "yes", "--cluster-port", str(self.bus),
-             "--cluster-config-file", "nodes.conf",
+             "--cluster-config-file", "nodes.conf", "--repl-diskless-sync-delay", "0",
              "--cluster-node-timeout", str(NODE_TIMEOUT_MS), "--save", "",
              "--appendonly", "no", "--dir", str(self.directory), "--logfile", "redis.log"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -80,11 +80,16 @@ class Cluster:
         raise RuntimeError(f"no primary serves slot {slot}")
 
     def wait_ok(self, deadline: float = 30.0) -> None:
-        """Until every live node says ``cluster_state:ok`` and sees the same slots."""
+        """Until every live node says ``cluster_state:ok`` with every slot served, and every
+        replica has synced with its primary (one that never did may not take over)."""
         start = time.monotonic()
         while time.monotonic() - start < deadline:
-            states = [self.cli(n.port, "cluster", "info") for n in self.nodes if n.process]
-            if all("cluster_state:ok" in s and "cluster_slots_ok:16384" in s for s in states):
+            live = [n for n in self.nodes if n.process]
+            states = [self.cli(n.port, "cluster", "info") for n in live]
+            links = [self.cli(n.port, "info", "replication") for n in live]
+            if (all("cluster_state:ok" in s and "cluster_slots_ok:16384" in s for s in states)
+                    and all("role:master" in r or "master_link_status:up" in r
+                            for r in links)):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"the Redis Cluster was not ok within {deadline} s")
