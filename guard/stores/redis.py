@@ -193,11 +193,13 @@ class _Client:
     """The client of one event loop, its scripts, and what closes it with the loop."""
 
     def __init__(self, url: str, timeout: float, topology: Topology | None) -> None:
-        self.redis: Any = (
-            open_client(topology, timeout) if topology is not None else
-            redis.asyncio.Redis.from_url(
+        self.others: list[Any] = []  # a Sentinel URL's clients of the Sentinels
+        if topology is not None:
+            self.redis, self.others = open_client(topology, timeout)
+        else:
+            self.redis = redis.asyncio.Redis.from_url(
                 url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 0), decode_responses=True))
+                retry=Retry(NoBackoff(), 0), decode_responses=True)
         self.scripts = {name: self.redis.register_script(PRELUDE + body)
                         for name, body in SCRIPTS.items()}
         self.lifetime = self._lifetime()
@@ -207,7 +209,8 @@ class _Client:
         try:
             yield
         finally:
-            await self.redis.aclose()
+            for client in (self.redis, *self.others):
+                await client.aclose()
 
 
 class RedisStore(Store):

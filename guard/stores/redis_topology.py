@@ -94,8 +94,9 @@ def _path(kind: str, path: str) -> tuple[str, int]:
     return segments[0], int(segments[1]) if len(segments) == 2 else 0
 
 
-def open_client(topology: Topology, timeout: float) -> Any:
-    """A ``redis.asyncio`` client (cluster, or the primary Sentinel names) of ``topology``."""
+def open_client(topology: Topology, timeout: float) -> tuple[Any, list[Any]]:
+    """A ``redis.asyncio`` client (cluster, or the primary Sentinel names) of ``topology``,
+    and the other clients it opened (the Sentinels'), to close with it."""
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
 
@@ -107,14 +108,14 @@ def open_client(topology: Topology, timeout: float) -> Any:
         from redis.asyncio.cluster import ClusterNode, RedisCluster
 
         return RedisCluster(startup_nodes=[ClusterNode(h, p) for h, p in topology.nodes],
-                            **common)
+                            **common), []
     from redis.asyncio.sentinel import Sentinel
 
     sentinel_kwargs = {"socket_timeout": timeout, "socket_connect_timeout": timeout,
                        "username": topology.options.get("sentinel_username"),
                        "password": topology.options.get("sentinel_password")}
     sentinel = Sentinel(list(topology.nodes), sentinel_kwargs=sentinel_kwargs)
-    return sentinel.master_for(topology.service, db=topology.db, **common)
+    return sentinel.master_for(topology.service, db=topology.db, **common), sentinel.sentinels
 
 
 def _tls(topology: Topology) -> dict[str, Any]:
