@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from guard.stores import StoreError, store_from_url
 from guard.stores.redis import _budget_keys
@@ -61,6 +63,16 @@ def test_the_keys_of_one_budget_share_one_hash_slot(key: str) -> None:
 def test_awkward_keys_never_share_a_name_with_plain_ones() -> None:
     names = [_budget_keys(key)[0] for key in ["", "}", "}x", "!", "!{!}", "!{!}}x"]]
     assert len(set(names)) == len(names)
+
+
+@given(st.text(alphabet="ab{}!:", max_size=8), st.text(alphabet="ab{}!:", max_size=8))
+def test_any_key_is_one_slot_and_distinct_keys_are_distinct_names(first: str,
+                                                                   second: str) -> None:
+    for key in (first, second):
+        assert len({_hash_tag(name) for name in _budget_keys(key)}) == 1
+        assert _hash_tag(_budget_keys(key)[0]) != ""
+    if first != second:
+        assert not set(_budget_keys(first)) & set(_budget_keys(second))
 
 
 def _hash_tag(name: str) -> str:
