@@ -29,12 +29,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server(directory: Path) -> Iterator[str]:
-    """Start ``redis-server`` in ``directory``; yield its URL; stop it on exit."""
+def redis_server(directory: Path, *extra: str) -> Iterator[str]:
+    """Start ``redis-server`` in ``directory`` (with ``extra`` options, such as
+    ``--replicaof``); yield its URL; stop it on exit."""
     port = free_port()
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(directory), "--logfile", "redis.log"],
+         "--appendonly", "no", "--dir", str(directory), "--logfile", "redis.log",
+         "--repl-diskless-sync-delay", "0", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(port, process)
