@@ -7,7 +7,9 @@ same run, so the ratio is what the store's atomic logic costs on top of its tran
 - SQLite: bare ``UPDATE ... SET v = v + ?`` statements, each its own transaction, on the
   same kind of connection (WAL, ``synchronous=NORMAL``, one worker thread);
 - Redis: bare ``INCRBYFLOAT`` round trips with the same ``redis.asyncio`` settings, on the
-  benchmark's own ``redis-server`` (a free loopback port, nothing on disk).
+  benchmark's own ``redis-server`` (a free loopback port, nothing on disk);
+- Redis Cluster: the same through ``redis.asyncio.RedisCluster``, on the benchmark's own
+  3-primary, 3-replica cluster on loopback (``redis+cluster://``).
 
 reserve + settle is two store calls, so its baseline is two increments; a hit is one.
 The "2000 held" rows repeat reserve + settle with 2000 unsettled reservations on the key:
@@ -27,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from benchmarks import redis_cluster as clusters
 from benchmarks.redis_server import INSTALL_HINT, available, redis_server
 from benchmarks.timing import row
 from guard.stores import Store, store_from_url
@@ -108,7 +111,7 @@ class RedisCounter:
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        self.client = redis.asyncio.Redis.from_url(
+        self.client: Any = redis.asyncio.Redis.from_url(
             url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0),
             decode_responses=True)
 
@@ -117,6 +120,15 @@ class RedisCounter:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class ClusterCounter(RedisCounter):
+    """The same round trip through ``RedisCluster``, with guard's client settings."""
+
+    def __init__(self, url: str) -> None:
+        from guard.stores.redis_topology import open_client, parse
+
+        self.client = open_client(parse(url), 0.5)[0]
 
 
 async def backend_rows(label: str, url: str, counter: Any, baseline: str,
@@ -169,6 +181,14 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         with redis_server(directory) as url:
             rows += asyncio.run(backend_rows("Redis", url, RedisCounter(url),
                                              "bare INCRBYFLOAT", iterations, held=True))
+        if not clusters.available():
+            print(f"stores: Redis Cluster rows skipped: {clusters.INSTALL_HINT}",
+                  file=sys.stderr)
+            return rows
+        with clusters.redis_cluster(directory / "cluster") as cluster:
+            rows += asyncio.run(backend_rows("cluster", cluster.url,
+                                             ClusterCounter(cluster.url), "bare INCRBYFLOAT",
+                                             iterations, held=True))
     return rows
 
 

@@ -29,12 +29,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server(directory: Path) -> Iterator[str]:
-    """Start ``redis-server`` in ``directory``; yield its URL; stop it on exit."""
+def redis_server(directory: Path, *extra: str) -> Iterator[str]:
+    """Start ``redis-server`` in ``directory`` (with ``extra`` options, such as
+    ``--replicaof``); yield its URL; stop it on exit."""
     port = free_port()
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(directory), "--logfile", "redis.log"],
+         "--appendonly", "no", "--dir", str(directory), "--logfile", "redis.log",
+         "--repl-diskless-sync-delay", "0", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(port, process)
@@ -59,3 +61,24 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], deadline: float = 1
             pass
         time.sleep(0.02)
     raise RuntimeError(f"redis-server did not answer on port {port} within {deadline} s")
+
+
+@contextmanager
+def redis_sentinel(directory: Path, primary_url: str, service: str = "guard") -> Iterator[str]:
+    """One Sentinel (``redis-server --sentinel``) watching the primary of ``primary_url``;
+    yields the ``redis+sentinel://`` URL of its ``service``. Sentinel rewrites its config
+    file, so it gets one of its own in ``directory``."""
+    primary_port = primary_url.rpartition(":")[2].partition("/")[0]
+    port = free_port()
+    config = directory / "sentinel.conf"
+    config.write_text(f"port {port}\nbind 127.0.0.1\ndir {directory}\nlogfile sentinel.log\n"
+                      f"sentinel monitor {service} 127.0.0.1 {primary_port} 1\n"
+                      f"sentinel down-after-milliseconds {service} 1000\n")
+    process = subprocess.Popen(["redis-server", str(config), "--sentinel"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_ready(port, process)
+        yield f"redis+sentinel://127.0.0.1:{port}/{service}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

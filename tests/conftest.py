@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from benchmarks import redis_cluster as clusters
 
 
 @pytest.fixture(autouse=True)
@@ -18,3 +22,13 @@ def _private_store(monkeypatch: pytest.MonkeyPatch) -> None:
 def _test_hash_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """A fixed deployment hash key, so no test writes ``.guard/hash.key`` into the tree."""
     monkeypatch.setenv("GUARD_HASH_KEY", "test-deployment-key-0123456789")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[clusters.Cluster]:
+    """One Redis Cluster (3 primaries, 3 replicas) for the whole session: the store contract
+    and the serve tests share it. A test that kills a node must leave the cluster whole."""
+    if not clusters.available():
+        pytest.skip(clusters.INSTALL_HINT)
+    with clusters.redis_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster

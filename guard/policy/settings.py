@@ -9,7 +9,8 @@ from pydantic import AfterValidator, Field, field_validator
 
 from guard.policy.base import Mode, Model, OnError
 
-_STORE_SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://")
+_STORE_SCHEMES = ("memory://", "sqlite://", "redis://", "rediss://", "redis+cluster://",
+                  "rediss+cluster://", "redis+sentinel://", "rediss+sentinel://")
 _ENTRY = re.compile(r"(\*|[A-Za-z]+) +(/.*)")
 _NEVER_IN_A_PATH = re.compile(r"[\s\x00-\x1f\x7f-\x9f%;#\\]")
 
@@ -83,7 +84,8 @@ class Settings(Model):
     on_error: OnError = Field("block", description="What a policy does when its check "
                               "itself fails: `block` (fail closed, 503) or `allow`.")
     store: str = Field("sqlite:///.guard/state.db", description="State for budgets and "
-                       "rate limits: `memory://`, `sqlite:///PATH`, `redis://HOST:PORT/DB`.")
+                       "rate limits: `memory://`, `sqlite:///PATH`, `redis://HOST:PORT/DB`, "
+                       "`redis+cluster://HOST:PORT,...`, `redis+sentinel://HOST:PORT,.../SERVICE`.")
     reservation_timeout: int = Field(600, gt=0, description="Seconds a budget reservation "
                                      "is held when its call never reports back (a crashed "
                                      "worker, a dropped stream); then it is released.")
@@ -137,7 +139,8 @@ class Settings(Model):
     @classmethod
     def _known_store(cls, value: str) -> str:
         if not value.startswith(_STORE_SCHEMES):
-            raise ValueError("expected a URL starting with memory://, sqlite:/// or redis://")
+            raise ValueError("expected a URL starting with memory://, sqlite:///, redis://, "
+                             "redis+cluster:// or redis+sentinel://")
         return value
 
     @field_validator("decision_log")

@@ -58,8 +58,9 @@ def refuse_unshared_state(options: ServeOptions, store: str) -> None:
     if options.workers > 1 and effective.startswith("memory://"):
         raise GuardError(f"--workers {options.workers} needs a shared store: {where} is "
                          "memory://, so each worker would count budgets and rate limits on "
-                         "its own (N times the limit). Use sqlite:///PATH (one host) or "
-                         "redis://HOST:PORT/DB, or --workers 1")
+                         "its own (N times the limit). Use sqlite:///PATH (one host), "
+                         "redis://HOST:PORT/DB (or redis+cluster://, redis+sentinel://), "
+                         "or --workers 1")
 
 
 def run(options: ServeOptions) -> int:

@@ -16,11 +16,16 @@ BACKENDS = {
     "sqlite": "guard.stores.sqlite:SqliteStore",
     "redis": "guard.stores.redis:RedisStore",
     "rediss": "guard.stores.redis:RedisStore",
+    "redis+cluster": "guard.stores.redis:RedisStore",
+    "rediss+cluster": "guard.stores.redis:RedisStore",
+    "redis+sentinel": "guard.stores.redis:RedisStore",
+    "rediss+sentinel": "guard.stores.redis:RedisStore",
 }
 
 
 def store_from_url(url: str) -> Store:
-    """The store a URL names: ``memory://``, ``sqlite:///PATH``, ``redis[s]://HOST:PORT/DB``.
+    """The store a URL names: ``memory://``, ``sqlite:///PATH``, ``redis[s]://HOST:PORT/DB``,
+    ``redis[s]+cluster://HOST:PORT,...`` or ``redis[s]+sentinel://HOST:PORT,.../SERVICE``.
 
     Each call builds a new store; a ``memory://`` store is private to the object returned.
     """

@@ -37,10 +37,11 @@ import redis.asyncio
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from guard.stores import rules
 from guard.stores.base import Admission, RateResult, Reservation, Store, StoreError
+from guard.stores.redis_topology import SINGLE, Topology, open_client, parse
 
 #: Seconds to connect and to wait for each answer, unless the URL says ``?timeout=``.
 DEFAULT_TIMEOUT = 0.5
@@ -153,8 +154,19 @@ def _arg(value: float) -> str:
     return repr(value) if math.isfinite(value) else ("1e999" if value > 0 else "-1e999")
 
 
+def _tagged(key: str) -> str:
+    """``key`` inside a hash tag, so that every Redis key of one budget or rate limit lands
+    in one cluster slot (a script may only touch keys of one slot). Redis hashes the text
+    between the first ``{`` and the next ``}``, or the whole name when that text is empty:
+    a key that is empty or starts with ``}`` gets a tag of its own, in a separate namespace
+    (``guard:!``) so it never collides with a plain key's name."""
+    if key and not key.startswith("}"):
+        return f"{{{key}}}"
+    return f"!{{!}}{key}"
+
+
 def _budget_keys(key: str) -> list[str]:
-    return [f"guard:{{{key}}}:{part}" for part in "mrzx"]
+    return [f"guard:{_tagged(key)}:{part}" for part in "mrzx"]
 
 
 def client_options(url: str) -> tuple[str, float]:
@@ -180,10 +192,14 @@ SCRIPTS = {"reserve": RESERVE, "settle": SETTLE, "release": RELEASE, "usage": US
 class _Client:
     """The client of one event loop, its scripts, and what closes it with the loop."""
 
-    def __init__(self, url: str, timeout: float) -> None:
-        self.redis = redis.asyncio.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0), decode_responses=True)
+    def __init__(self, url: str, timeout: float, topology: Topology | None) -> None:
+        self.others: list[Any] = []  # a Sentinel URL's clients of the Sentinels
+        if topology is not None:
+            self.redis, self.others = open_client(topology, timeout)
+        else:
+            self.redis = redis.asyncio.Redis.from_url(
+                url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0), decode_responses=True)
         self.scripts = {name: self.redis.register_script(PRELUDE + body)
                         for name, body in SCRIPTS.items()}
         self.lifetime = self._lifetime()
@@ -193,7 +209,8 @@ class _Client:
         try:
             yield
         finally:
-            await self.redis.aclose()
+            for client in (self.redis, *self.others):
+                await client.aclose()
 
 
 class RedisStore(Store):
@@ -202,12 +219,17 @@ class RedisStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self._client_url, self._timeout = client_options(url)
-        try:
-            options = parse_url(self._client_url)
-        except ValueError as exc:
-            raise StoreError(f"bad Redis store URL: {exc}") from exc
-        self._where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
-        self._secret = options.get("password")
+        self._topology: Topology | None = None
+        if url.partition("://")[0].lower() in SINGLE:
+            try:
+                options = parse_url(self._client_url)
+            except ValueError as exc:
+                raise StoreError(f"bad Redis store URL: {exc}") from exc
+            self._where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
+            self._secret = options.get("password")
+        else:
+            self._topology = parse(self._client_url)
+            self._where, self._secret = self._topology.where, self._topology.password
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Client] = (
             weakref.WeakKeyDictionary())
         self._lock = threading.Lock()
@@ -238,7 +260,7 @@ class RedisStore(Store):
                   sliding: bool) -> RateResult:
         amount = rules.check_amount("amount", amount)
         at = rules.window_at(now, window, sliding)
-        name = f"guard:rate:{{{key}}}:{at.length!r}:"
+        name = f"guard:rate:{_tagged(key)}:{at.length!r}:"
         keys = [name + str(at.index)] + ([name + str(at.index - 1)] if sliding else [])
         ttl_ms = max(1, math.ceil(at.ttl * 1000))
         allowed, current_text, previous_text = await self._run(
@@ -261,7 +283,8 @@ class RedisStore(Store):
         with self._lock:
             client = self._clients.get(loop)
             if client is None:
-                client = self._clients[loop] = _Client(self._client_url, self._timeout)
+                client = self._clients[loop] = _Client(self._client_url, self._timeout,
+                                                           self._topology)
                 started = True
             else:
                 started = False
@@ -273,7 +296,7 @@ class RedisStore(Store):
         try:
             client = await self._client()
             return await client.scripts[script](keys=keys, args=args)
-        except (RedisError, OSError) as exc:
+        except (RedisError, RedisClusterException, OSError) as exc:
             raise StoreError(f"Redis store at {self._where}: {self._redact(exc)}") from exc
 
     def _redact(self, exc: Exception) -> str:

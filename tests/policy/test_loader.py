@@ -226,3 +226,10 @@ def test_lint_and_guard_from_path_report_the_bomb(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and f"{path}:" in done.stderr + done.stdout
     assert "aliases" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("store", ["redis+cluster://h1:7000,h2:7000",
+                                   "rediss+sentinel://s1:26379/guard/0"])
+def test_cluster_and_sentinel_stores_are_accepted(tmp_path: Path, store: str) -> None:
+    path = write(tmp_path, "p.yaml", f"version: 1\nsettings:\n  store: \"{store}\"\n")
+    assert load_policy_set(path).settings.store == store

@@ -93,7 +93,7 @@ def run_processes(url: str) -> tuple[list[Tally], float]:
     return tallies, used
 
 
-@pytest.mark.parametrize("url", ["sqlite", "redis"], indirect=True)
+@pytest.mark.parametrize("url", ["sqlite", "redis", "cluster"], indirect=True)
 def test_one_budget_shared_by_processes_is_never_overspent(url: str) -> None:
     tallies, used = run_processes(url)
     spent = sum(t.spent for t in tallies)

@@ -196,7 +196,7 @@ async def test_a_hit_larger_than_the_limit_gets_a_finite_retry_after(store: Stor
     assert not result.allowed and result.count == 0 and 0 < result.retry_after <= 120
 
 
-@pytest.mark.parametrize("url", ["sqlite", "redis"], indirect=True)
+@pytest.mark.parametrize("url", ["sqlite", "redis", "cluster"], indirect=True)
 async def test_state_is_shared_by_every_store_on_the_url(open_store: Callable[[], Store],
                                                          key: str) -> None:
     first, second = open_store(), open_store()

@@ -31,7 +31,8 @@ T = TypeVar("T")
 LIMIT = 5.0
 T0 = 1_700_000_000.0
 EXPIRES = T0 + 1e6  # keys outlive every run (key expiry has its own contract tests)
-EXAMPLES = {"memory": 100, "sqlite": 40, "redis": 25}
+EXAMPLES = {"memory": 100, "sqlite": 40, "redis": 25, "redis+cluster": 25,
+            "redis+sentinel": 10}
 
 cents = st.integers(0, 300).map(lambda c: c / 100)
 
