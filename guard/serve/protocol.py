@@ -70,6 +70,7 @@ class LimitedHttpTools(HttpToolsProtocol):
         self._timer: asyncio.TimerHandle | None = None
         self._line = b""
         self._refused = False
+        self._body_done = True  # the current request's body has all arrived
         self._arm(self.limits.header_timeout, self._head_too_slow)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -103,15 +104,20 @@ class LimitedHttpTools(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head, self._tail = False, 0, b""
+        self._body_done = False
         self._arm(self.limits.body_timeout + GRACE, self._body_too_slow)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._body_done = True
         self._disarm()
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if not self._body_done and not self.transport.is_closing():
+            self._linger()  # answered before its body came (a 408, a 413): what still comes
+            return  # is that body, not a next request's head, so the connection ends
         if not self.transport.is_closing():  # the next request's head is timed from here
             self._in_head, self._head, self._tail = True, 0, b""
             self._arm(self.limits.header_timeout, self._head_too_slow)

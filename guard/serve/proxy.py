@@ -93,9 +93,11 @@ class Proxy:
         self.local_paths = local_paths
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in self.local_paths:
+        if scope["type"] != "http":
+            await self.local(scope, receive, send)
+        elif scope["path"] not in self.local_paths:
             await self.forward(scope, receive, send)
-        else:
+        elif await _drained(receive):
             await self.local(scope, receive, send)
 
 
@@ -281,6 +283,18 @@ def _header(scope: Message, name: bytes) -> str | None:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
+
+
+async def _drained(receive: Receive) -> bool:
+    """Read (and drop) a local path's request body before it is answered: an answer sent
+    while the body still trickles in would race the protocol's 408 for the same request,
+    and the client would read two answers. False if the client left (or was timed out)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        if not message.get("more_body", False):
+            return True
 
 
 async def _healthz(request: Request) -> Response:

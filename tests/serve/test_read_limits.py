@@ -9,6 +9,7 @@ orders of magnitude: the invariant is "a 408 arrives, not a hang".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -136,7 +137,10 @@ def test_a_head_sent_slowly_gets_408(tmp_path: Path, path: str) -> None:
 @pytest.mark.parametrize(("path", "family"), [("/v1/chat/completions", "openai"),
                                               ("/v1/messages", "anthropic"),
                                               ("/v1/audio/transcriptions", "openai"),
-                                              ("/any/path", "openai")])
+                                              ("/any/path", "openai"),
+                                              ("/healthz", "openai"),
+                                              ("/readyz", "openai"),
+                                              ("/metrics", "openai")])
 def test_a_body_sent_slowly_gets_408_on_every_path(tmp_path: Path, path: str,
                                                   family: str) -> None:
     with serving(tmp_path) as address:
@@ -144,6 +148,20 @@ def test_a_body_sent_slowly_gets_408_on_every_path(tmp_path: Path, path: str,
         status, _, body, took = exchange(address, pieces, pause=0.1)
     assert status == 408 and took < 20, body
     assert_shape(body, family)
+
+
+def test_an_answer_before_the_body_ends_the_connection(tmp_path: Path) -> None:
+    """The middleware's 408 comes while the body still trickles in: what comes after it is
+    that body, not a next request, so it gets no second answer (the connection closes)."""
+    with serving(tmp_path) as address, socket.create_connection(address, timeout=30) as sock:
+        sock.sendall(request("/v1/chat/completions") + BODY[:10])
+        sock.recv(1, socket.MSG_PEEK)  # the middleware's 408 has begun
+        for at in range(10, len(BODY), 4):
+            with contextlib.suppress(OSError):
+                sock.sendall(BODY[at:at + 4])
+            time.sleep(0.1)
+        raw = _read_all(sock)
+    assert raw.startswith(b"HTTP/1.1 408") and raw.count(b"HTTP/1.1") == 1, raw
 
 
 def test_a_body_that_never_comes_gets_408(tmp_path: Path) -> None:
