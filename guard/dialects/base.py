@@ -204,6 +204,8 @@ class Dialect:
         c.walk(data, (), "assistant", "message", ANSWER_SKIP)
         if not c.segments:
             return event.raw
+        if _whole(data):
+            return await _guard_whole(s, event, data, c)
         template = copy.deepcopy(data)
         for segment in c.segments:
             put(template, segment.pointer, "")
@@ -255,6 +257,26 @@ _COUNT_KEYS = frozenset({"n", "best_of", "generationConfig", "generation_config"
 _ID_KEYS = frozenset({"prompt", "input", "context"})
 MAX_CHOICES = 128
 """OpenAI's own ceiling on ``n``; more would only inflate a reservation."""
+
+
+def _whole(data: Any) -> bool:
+    """Is the event a whole JSON-RPC message (or batch), as MCP's Streamable HTTP sends?
+    Its strings are not deltas of a longer text: each is checked whole, in its own event."""
+    if isinstance(data, dict):
+        return "jsonrpc" in data
+    return bool(data) and all(isinstance(item, dict) and "jsonrpc" in item for item in data)
+
+
+async def _guard_whole(s: StreamState, event: Event, data: Any, c: Collector) -> bytes:
+    """Each string of a whole-message event checked to its end and released in that event
+    (held back across events, a message's strings would go out blank and come later)."""
+    first = len(s.channel_keys())  # channels only grow: a fresh key space for this event
+    for segment in c.segments:
+        released = await s.text(("whole", first, *segment.pointer), segment.text, final=True)
+        if released is None:
+            return s.error_event()
+        put(data, segment.pointer, released)
+    return s.emit(data, event.name)
 
 
 def _ids(item: Any) -> int:
