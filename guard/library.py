@@ -30,7 +30,7 @@ from guard.errors import RequestError
 from guard.intake import IntakeError, Passthrough
 from guard.limits.holds import release, settle
 from guard.pii.pseudonyms import Restorer
-from guard.responses import BAD_REQUEST, UPSTREAM, error_body
+from guard.responses import BAD_REQUEST, UPSTREAM, error_body, request_of
 from guard.scanwork import ANALYZED_WORK, NON_ASCII_WORK
 
 Body = bytes | str | Mapping[str, Any]
@@ -144,8 +144,9 @@ class Guard:
         api = named.dialect.name if named is not None else GENERIC.name
         try:
             raw, data, decoded = self._read(body, headers)
-        except IntakeError as exc:
-            return self._reject(api, exc.status, str(exc), exc.code)
+        except IntakeError as exc:  # a JSON-RPC batch is refused in JSON-RPC's shape
+            return self._reject("mcp" if exc.code == "jsonrpc_batch" else api, exc.status,
+                                str(exc), exc.code)
         found = named or resolve(target, data)
         if found.dialect is GENERIC and self.settings.unknown_api != "scan":
             if self.settings.unknown_api == "allow":
@@ -174,7 +175,7 @@ class Guard:
         try:
             return raw, decode_body(raw), raw is not given
         except UnusableJSON as exc:
-            raise IntakeError(400, str(exc), "invalid_request") from exc
+            raise IntakeError(400, str(exc), exc.code) from exc
         except RequestError as exc:
             raise intake.not_json(headers, str(exc)) from exc
 
@@ -306,7 +307,8 @@ class Guard:
 def _unreadable(decision: Decision, reason: str) -> ResponseDecision:
     """An answer guard cannot read: the API's 502, as for bytes that are no JSON nor text."""
     message = f"guard cannot read the upstream's answer: {reason}"
-    body = error_body(decision.api, 502, message, "unreadable_answer", UPSTREAM)
+    body = error_body(decision.api, 502, message, "unreadable_answer", UPSTREAM,
+                      request_of(decision))
     return ResponseDecision(decision.decision_id, "deny", 502, body,
                             [Violation("unreadable_answer", message, "deny", status=502)])
 

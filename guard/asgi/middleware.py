@@ -24,6 +24,7 @@ from guard.dialects import PathError, RequestPath, dialect, for_path, normalize
 from guard.engine.decision import Decision
 from guard.library import Guard
 from guard.limits.headers import combined
+from guard.responses import wire_status
 
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
@@ -144,6 +145,9 @@ class GuardedExchange:
         body = await self._body(target)
         if body is None:
             return
+        if not body and self._pushes(target):
+            await self._stream_only(target)
+            return
         if not body:  # a request without a body passes (read all the same: HTTP/2 needs no
             # length header to carry one)
             await self.middleware.app(_on_path(self.scope, target),
@@ -164,6 +168,22 @@ class GuardedExchange:
             self._observe(decision, None, decision.status, False, None)
         else:
             await self._forward(decision, body, decision.state.get("target") or target)
+
+    def _pushes(self, target: RequestPath) -> bool:
+        """An MCP request without a body: the GET that opens the server's own stream (its
+        requests to the client, its notifications) or the DELETE that ends a session."""
+        return for_path(target.path).name == "mcp" or "mcp-session-id" in self.headers
+
+    async def _stream_only(self, target: RequestPath) -> None:
+        """A bodyless MCP request is decided as an empty JSON-RPC message (rules, rate limits
+        see it) and its answer goes through the output stage like any result."""
+        decision = await self.guard.decide(_EMPTY_MESSAGE, target, self.method, self.headers)
+        if decision.action == "deny":
+            await send_json(self.send, decision.status, decision.error, decision.headers)
+            self._observe(decision, None, decision.status, False, None)
+            return
+        decision.state["forward"] = b""  # it goes up as it came: without a body
+        await self._forward(decision, b"", target)
 
     async def _forward(self, decision: Decision, original: bytes, target: RequestPath) -> None:
         forwarded, strip_usage = forwarded_body(decision, original)
@@ -263,6 +283,10 @@ def _source(guard: GuardSource) -> Callable[[], Guard]:
     return guard
 
 
+_EMPTY_MESSAGE = b'{"jsonrpc": "2.0"}'
+"""What a bodyless MCP request is decided as: a message of MCP that says nothing."""
+
+
 def forwarded_body(decision: Decision, original: bytes) -> tuple[bytes, bool]:
     """The body to send upstream, and whether guard asked for usage the caller did not.
 
@@ -282,5 +306,6 @@ async def send_json(send: Send, status: int, body: Any, headers: dict[str, str])
     payload = json.dumps(body, ensure_ascii=False).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.start", "status": wire_status(status, body),
+                "headers": raw})
     await send({"type": "http.response.body", "body": payload, "more_body": False})

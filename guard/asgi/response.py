@@ -27,12 +27,12 @@ from guard.codings import CodingError, Decoder, codings
 from guard.dialects import dialect
 from guard.dialects.events import SSE, EventTooLarge, Framing, sniffed
 from guard.engine.decision import Action, Decision, ResponseDecision, Violation
-from guard.engine.output import TextScan, judge_answer, scan_text
+from guard.engine.output import TextScan, evaluate_response, judge_answer, scan_text
 from guard.engine.run import Denial, Run
 from guard.envelope.reading import Reading, drop_token_echoes, read_answer
 from guard.library import answered_usage
 from guard.limits.headers import combined
-from guard.responses import UPSTREAM
+from guard.responses import UPSTREAM, request_of, wire_status
 
 if TYPE_CHECKING:
     from guard.library import Guard
@@ -213,8 +213,8 @@ class ResponseGuard:
         result = await self.guard.check_response(self.decision, given, status=self.status)
         self.result, self.usage = result, answered_usage(self.decision)
         if result.action == "deny":
-            self.status = result.status
-            self.start = {**self.start, "status": result.status}
+            self.status = result.status  # logged; a JSON-RPC error goes out as an answer
+            self.start = {**self.start, "status": wire_status(result.status, result.body)}
             payload = _json_bytes(result.body)
         elif result.action == "allow" and not reading.rewritten:
             payload = raw
@@ -234,13 +234,14 @@ class ResponseGuard:
     async def _refuse(self, what: str) -> None:
         """An answer guard cannot read while policies must read it: the API's error, 502."""
         message = f"guard cannot read the upstream's answer: {what}"
-        body = self.dialect.error_body(502, message, "unreadable_answer", UPSTREAM)
+        body = self.dialect.error_body(502, message, "unreadable_answer", UPSTREAM,
+                                       request_of(self.decision))
         self.status = 502
         self.result = ResponseDecision(self.decision.decision_id, "deny", 502, body,
                                        [Violation("unreadable_answer", message, "deny",
                                                   status=502)])
         await self._settle(None)  # the upstream ran: its reservation is spent
-        self.start = {"type": "http.response.start", "status": 502,
+        self.start = {"type": "http.response.start", "status": wire_status(502, body),
                       "headers": [(b"content-type", b"application/json"),
                                   *self._guard_headers()]}
         await self._deliver(_json_bytes(body))
@@ -301,7 +302,7 @@ class ResponseGuard:
             await self.guard.settle(self.decision, usage, status=self.status)
 
     def _stream_guard(self, framing: Framing) -> StreamGuard:
-        output = self.guard.engine.output_checks
+        output = self._output()
         checks = [c for c in output if c.meta.type in TEXT_TYPES]
         whole = [c for c in output if c.meta.type not in TEXT_TYPES]
         decision = self.decision
@@ -313,16 +314,26 @@ class ResponseGuard:
             self.closing = await judge_answer(whole, decision, answer, self.status)
             return self.closing.denial
 
+        async def message(body: Any) -> ResponseDecision:
+            return await evaluate_response(output, decision, body, self.status,
+                                           self.guard.settings.max_scan_chars)
+
         ctx = decision.state.get("context")
         pseudonyms = getattr(ctx, "pseudonyms", None) or None
+        closes = whole and not self.dialect.whole_events
         return StreamGuard(self.dialect, framing, scan if checks else None, pseudonyms,
                            self.options.stream_holdback, self.strip_usage,
-                           closing if whole else None)
+                           closing if closes else None, message, request_of(decision))
 
     def _reads(self) -> bool:
         """Whether the answer's text must be read: output policies or pseudonyms."""
         ctx = self.decision.state.get("context")
-        return bool(self.guard.engine.output_checks or getattr(ctx, "pseudonyms", None))
+        return bool(self._output() or getattr(ctx, "pseudonyms", None))
+
+    def _output(self) -> list[Any]:
+        """The output checks that can act on this API's answers."""
+        api = self.decision.api
+        return [c for c in self.guard.engine.output_checks if c.applies(api)]
 
     def _settles(self) -> bool:
         """Whether a budget holds a reservation to settle from the answer's usage."""

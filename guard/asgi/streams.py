@@ -30,7 +30,7 @@ from guard.dialects import Dialect
 from guard.dialects.base import Key
 from guard.dialects.events import Event, Framing
 from guard.dialects.openai_chat import chat_answer
-from guard.engine.decision import PolicyTrace, merged
+from guard.engine.decision import PolicyTrace, ResponseDecision, merged
 from guard.engine.run import Denial
 from guard.envelope.reading import drop_token_echoes
 from guard.errors import RequestError
@@ -41,11 +41,17 @@ YIELD_AFTER = 0.002
 hold thousands of events (an in-process app's whole stream, a buffered upstream's), each
 checked inline (~20 µs), and every other caller would wait for all of them."""
 
+MESSAGES_KEPT = 1024
+"""Whole messages whose violations and traces a stream keeps for the decision log (an endless
+stream of JSON-RPC notifications must not grow memory without bound)."""
+
 FEED_SLICE = 16_384
 """Bytes of one chunk parsed into events at a time (a 4 MB chunk is 25k events)."""
 
 Closing = Callable[[dict[str, Any]], Awaitable[Denial | None]]
 """Judges the whole answer (a chat completion body built from the stream)."""
+Whole = Callable[[Any], Awaitable[ResponseDecision]]
+"""The whole output stage over one whole message of a stream (a JSON-RPC message)."""
 
 
 class Joined(Mapping[Key, str]):
@@ -79,8 +85,11 @@ class StreamGuard:
 
     def __init__(self, dialect: Dialect, framing: Framing, scan: Scan | None,
                  pseudonyms: Pseudonyms | None, holdback: int, strip_usage: bool,
-                 closing: Closing | None = None) -> None:
+                 closing: Closing | None = None, checked: Whole | None = None,
+                 request: Any = None) -> None:
         self.dialect = dialect
+        self.checked = checked
+        self.request = request  # the request's body: an error event may echo its id
         self.framing = framing
         self.closing = closing
         self.finish_reason: str | None = None
@@ -95,13 +104,14 @@ class StreamGuard:
         self.usage: dict[str, Any] = {}
         self.denial: Denial | None = None
         self.completed = False  # the closing event passed: the answer is whole
+        self.messages: list[ResponseDecision] = []  # the output stage of whole messages
 
     @property
     def violations(self) -> list[Any]:
         found: dict[str, Any] = {}
         for channel in self.channels.values():
             found.update(channel.violations)
-        return list(found.values())
+        return list(found.values()) + [v for m in self.messages for v in m.violations]
 
     @property
     def traces(self) -> list[PolicyTrace]:
@@ -111,6 +121,10 @@ class StreamGuard:
             for name, trace in channel.traces.items():
                 known = found.get(name)
                 found[name] = trace if known is None else merged(known, trace)
+        for result in self.messages:
+            for trace in result.trace:
+                known = found.get(trace.policy)
+                found[trace.policy] = trace if known is None else merged(known, trace)
         return list(found.values())
 
     async def feed(self, chunk: bytes) -> bytes:
@@ -234,10 +248,26 @@ class StreamGuard:
     async def flush(self, key: Key) -> str | None:
         return await self.text(key, "", final=True) if key in self.channels else ""
 
+    async def whole(self, data: Any) -> Any | None:
+        """``data``, a whole message, through the whole output stage on its own: what to
+        send of it, or ``None`` when a denial ended the stream."""
+        if self.denial is not None:
+            return None
+        if self.checked is None or (self.scan is None and self.pseudonyms is None):
+            return data  # nothing reads answers (the stream is guarded for its usage)
+        result = await self.checked(data)
+        if len(self.messages) < MESSAGES_KEPT:
+            self.messages.append(result)
+        if result.action == "deny":
+            cause = result.violations[-1]  # the stage stops at its denial: the last one
+            self.denial = Denial(cause.policy, cause.message, result.status)
+            return None
+        return result.body
+
     def error_event(self) -> bytes:
         assert self.denial is not None
         body = self.dialect.error_body(self.denial.status, self.denial.message,
-                                       self.denial.policy)
+                                       self.denial.policy, request=self.request)
         return self.dialect.error_event(body, self.framing)
 
     def emit(self, data: Any, name: str | None = None) -> bytes:

@@ -20,7 +20,7 @@ DECLARED = ("request", "identity", "variables", "findings", "response", "now")
 FIELDS: dict[str, tuple[str, ...]] = {
     "request": ("api", "path", "method", "headers", "model", "provider", "stream",
                 "max_tokens", "messages", "text", "tags", "metadata", "body", "tokens",
-                "operation", "api_key"),
+                "operation", "api_key", "mcp"),
     "identity": ("key", "user", "team", "project"),
     "response": ("text", "usage", "finish_reason", "status"),
 }

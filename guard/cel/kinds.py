@@ -19,7 +19,7 @@ FIELD_KINDS: dict[str, dict[str, str]] = {
                 "model": "string", "provider": "string", "stream": "bool",
                 "max_tokens": "int", "messages": "list", "text": "string", "tags": "map",
                 "metadata": "map", "body": DYN, "tokens": "int", "operation": "string",
-                "api_key": "string"},
+                "api_key": "string", "mcp": "map"},
     "identity": {"key": "string", "user": "string", "team": "string", "project": "string"},
     "response": {"text": "string", "usage": "map", "finish_reason": "string",
                  "status": "int"},

@@ -64,6 +64,11 @@ class Check:
     def __init__(self, meta: PolicyMeta) -> None:
         self.meta = meta
 
+    def applies(self, api: str) -> bool:
+        """Whether the check can act on traffic of ``api`` at all (answers of an API no
+        output check applies to need not be read)."""
+        return True
+
     def scan_work(self, texts: Sequence[str]) -> int | None:
         """The work of reading ``texts``, in characters (see ``settings.max_scan_chars``);
         ``None`` for a check that reads no text."""

@@ -16,6 +16,7 @@ its ``request.api`` name (for answers and errors of a decided request).
 | ``interactions`` | ``google.interactions`` |
 | ``opper`` | ``opper.call`` (``/v3/call``, ``/v3/call/stream``) |
 | ``ollama`` | ``ollama.chat``, ``ollama.generate``, ``ollama.embed`` |
+| ``mcp`` | ``mcp``: Model Context Protocol tool traffic (JSON-RPC 2.0) |
 | ``generic`` | ``unknown``: any other JSON body |
 """
 
@@ -31,6 +32,7 @@ from guard.dialects.errors import error_shape
 from guard.dialects.gemini import Gemini
 from guard.dialects.generic import Generic
 from guard.dialects.interactions import Interactions
+from guard.dialects.mcp import Mcp, is_message
 from guard.dialects.ollama import DIALECTS as OLLAMA
 from guard.dialects.openai_chat import Chat, Completions
 from guard.dialects.openai_endpoints import Conversations, Embeddings, Images, Moderations, Speech
@@ -44,7 +46,7 @@ GENERIC = Generic()
 DIALECTS: tuple[Dialect, ...] = (
     Chat(), Completions(), Responses(), OpenResponses(), OLLAMA["chat"], Embeddings(),
     Moderations(), Images(), Speech(), Conversations(), Messages(), Gemini(), Interactions(),
-    Call(), OLLAMA["generate"], OLLAMA["embed"],
+    Call(), OLLAMA["generate"], OLLAMA["embed"], Mcp(),
 )  # fmt: skip
 """In the order paths are tried: Ollama's ``/api/embeddings`` before OpenAI's ``/embeddings``."""
 
@@ -72,9 +74,14 @@ def endpoint(path: RequestPath) -> Endpoint | None:
 def resolve(path: RequestPath | None, body: Mapping[str, Any] | None) -> Endpoint:
     """The endpoint of a request: its path's; a path that names no API gets the generic view
     (a body that looks like chat on an unknown path could still hide text in fields chat
-    calls structural); only a request without a path is read by its body's shape."""
+    calls structural), or MCP's for a JSON-RPC message (MCP reads every string of one, and
+    its errors must be JSON-RPC's wherever the server is mounted); only a request without a
+    path is read by its body's shape."""
     if path is not None:
-        return endpoint(path) or Endpoint(GENERIC, operation="other")
+        found = endpoint(path)
+        if found is not None:
+            return found
+        return Endpoint(_BY_NAME["mcp"] if is_message(body) else GENERIC, operation="other")
     if isinstance(body, dict | Mapping):
         name = api_for_body(body)
         if name != "unknown":

@@ -85,6 +85,11 @@ class StreamState(Protocol):
 
     def emit(self, data: Any, name: str | None = None) -> bytes: ...
 
+    async def whole(self, data: Any) -> Any | None:
+        """A whole message (an event that is no delta) through the whole output stage, as
+        a non-streamed answer would go: the message to send, or ``None`` on a denial."""
+        ...
+
 
 class Dialect:
     """The generic view; each API's module subclasses it and overrides what it knows better."""
@@ -96,6 +101,7 @@ class Dialect:
     default_path: ClassVar[str] = "/"
     takes_fallbacks: ClassVar[bool] = False  # a gateway's fallback field may be written
     binary_answers: ClassVar[bool] = False  # answers are bytes by design (audio): not text
+    whole_events: ClassVar[bool] = False  # each event is a whole message, checked alone
     array_streams: ClassVar[bool] = False  # a JSON array of answer chunks is a stream too
 
     # --- paths ------------------------------------------------------------------------
@@ -204,8 +210,9 @@ class Dialect:
         c.walk(data, (), "assistant", "message", ANSWER_SKIP)
         if not c.segments:
             return event.raw
-        if _whole(data):
-            return await _guard_whole(s, event, data, c)
+        if _whole(data):  # a whole JSON-RPC message: checked whole, sent in its own event
+            checked = await s.whole(data)
+            return s.error_event() if checked is None else s.emit(checked, event.name)
         template = copy.deepcopy(data)
         for segment in c.segments:
             put(template, segment.pointer, "")
@@ -236,8 +243,9 @@ class Dialect:
     # --- errors -----------------------------------------------------------------------
 
     def error_body(self, status: int, message: str, code: str | None,
-                   kind: str = "guard_violation") -> Any:
-        """The body a caller of this API receives for an error guard answers itself."""
+                   kind: str = "guard_violation", request: Any = None) -> Any:
+        """The body a caller of this API receives for an error guard answers itself;
+        ``request`` is the request's body where it was read (JSON-RPC echoes its id)."""
         return error_shape(self.family, status, message, code, kind)
 
     def error_event(self, body: Any, framing: Framing) -> bytes:
@@ -265,18 +273,6 @@ def _whole(data: Any) -> bool:
     if isinstance(data, dict):
         return "jsonrpc" in data
     return bool(data) and all(isinstance(item, dict) and "jsonrpc" in item for item in data)
-
-
-async def _guard_whole(s: StreamState, event: Event, data: Any, c: Collector) -> bytes:
-    """Each string of a whole-message event checked to its end and released in that event
-    (held back across events, a message's strings would go out blank and come later)."""
-    first = len(s.channel_keys())  # channels only grow: a fresh key space for this event
-    for segment in c.segments:
-        released = await s.text(("whole", first, *segment.pointer), segment.text, final=True)
-        if released is None:
-            return s.error_event()
-        put(data, segment.pointer, released)
-    return s.emit(data, event.name)
 
 
 def _ids(item: Any) -> int:

@@ -22,6 +22,7 @@ here:
 * ``contents`` list: Gemini ``generateContent``.
 * ``prompt`` string or list: legacy Completions (Ollama's ``generate`` with its own fields).
 * ``name`` with ``instructions`` or a schema but no ``input``: Opper call.
+* ``"jsonrpc": "2.0"``: MCP.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any
 
 def api_for_body(body: Mapping[str, Any]) -> str:
     """Guess the API from the body's fields alone (see the module docstring)."""
+    if body.get("jsonrpc") == "2.0":
+        return "mcp"
     messages = body.get("messages")
     if isinstance(messages, list):
         if _count(body, _OLLAMA_KEYS):

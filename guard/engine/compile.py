@@ -21,6 +21,7 @@ from guard.checks.base import Check, PolicyMeta
 from guard.checks.content import content_check
 from guard.checks.route import RouteCheck, RouteRules
 from guard.checks.rule import RuleCheck
+from guard.checks.tools import ToolRules, ToolsCheck
 from guard.engine.compile_limits import build_budget_check, build_rate_limit_check
 from guard.engine.compile_llm import JudgeParts, build_llm_check, order_problems
 from guard.engine.compile_pii import build_pii_check, check_nlp_model
@@ -29,7 +30,7 @@ from guard.errors import CelError, PolicyError, Problem
 from guard.limits.store import StoreRef
 from guard.policy.loader import Located, PolicyEntry, PolicySet, read_policy_set, read_policy_text
 from guard.policy.settings import Settings
-from guard.policy.types import ContentPolicy, RoutePolicy, RulePolicy
+from guard.policy.types import ContentPolicy, RoutePolicy, RulePolicy, ToolsPolicy
 from guard.pricing.prices import PriceTable
 from guard.regex import RegexError, compile_regex
 
@@ -209,7 +210,7 @@ def _compile_check(compiler: _Compiler, policies: PolicySet, entry: PolicyEntry)
 
 def _meta(compiler: _Compiler, settings: Settings, entry: PolicyEntry) -> PolicyMeta:
     policy = entry.policy
-    stages = getattr(policy, "stages", ["input"])
+    stages = getattr(policy, "stages", _STAGES.get(policy.type, ["input"]))
     where = entry.where
     return PolicyMeta(
         name=policy.name,
@@ -234,6 +235,12 @@ def _build_route(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> C
     set_model = compiler.cel_program(policy.set_model, "string", entry.where, "set_model",
                                      absent_fails=True)
     return RouteCheck(meta, rules, set_model)
+
+
+def _build_tools(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
+    policy = entry.policy
+    assert isinstance(policy, ToolsPolicy)
+    return ToolsCheck(meta, ToolRules(tuple(policy.allow), tuple(policy.deny), policy.message))
 
 
 def _build_rule(compiler: _Compiler, meta: PolicyMeta, entry: PolicyEntry) -> Check:
@@ -278,4 +285,7 @@ _BUILDERS: dict[str, Callable[[_Compiler, PolicyMeta, PolicyEntry], Check]] = {
     "budget": build_budget_check,
     "rate_limit": build_rate_limit_check,
     "llm": build_llm_check,
+    "tools": _build_tools,
 }
+_STAGES = {"tools": ["input", "output"]}
+"""Policy types without ``stages`` that act on both: tools deny calls and filter lists."""

@@ -118,7 +118,8 @@ class Engine:
             privacy=self.compiled.privacy,
         )
         if denial:
-            decision.error = error_body(env.api, denial.status, denial.message, denial.policy)
+            decision.error = error_body(env.api, denial.status, denial.message, denial.policy,
+                                        request=env.body)
         decision.state["envelope"] = env
         decision.state["context"] = ctx
         decision.state["target"] = env.target

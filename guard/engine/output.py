@@ -16,7 +16,7 @@ from guard.engine.context import Context
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.run import Denial, Run, run_checks
 from guard.envelope import Edit, apply_edits, parse_response, set_value
-from guard.responses import UPSTREAM, error_body
+from guard.responses import UPSTREAM, error_body, request_of
 from guard.scanwork import work_over
 
 
@@ -37,7 +37,8 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
     run = await run_checks(checks, ctx, apply_output)
     if run.denial is not None:
         denial = run.denial
-        error = error_body(decision.api, denial.status, denial.message, denial.policy)
+        error = error_body(decision.api, denial.status, denial.message, denial.policy,
+                           request=request_of(decision))
         return ResponseDecision(decision.decision_id, "deny", denial.status, error,
                                 run.violations, run.trace, dict(run.headers))
     restore_pseudonyms(ctx)
@@ -53,7 +54,8 @@ def _too_much(decision: Decision, work: int, bound: int) -> ResponseDecision:
     """The API's 502 for an answer too costly to read (``code`` ``answer_too_large``)."""
     message = (f"the upstream's answer is too much to scan: {work:,} characters of work; "
                f"settings.max_scan_chars is {bound:,}")
-    body = error_body(decision.api, 502, message, "answer_too_large", UPSTREAM)
+    body = error_body(decision.api, 502, message, "answer_too_large", UPSTREAM,
+                      request_of(decision))
     return ResponseDecision(decision.decision_id, "deny", 502, body,
                             [Violation("answer_too_large", message, "deny", status=502)])
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from guard.dialects.keys import api_key
+from guard.dialects.mcp import mcp_view
 from guard.envelope.model import Envelope
 
 _FIELDS: dict[str, Callable[[Envelope], Any]] = {
@@ -30,6 +31,7 @@ _FIELDS: dict[str, Callable[[Envelope], Any]] = {
     "tokens": lambda e: e.tokens,
     "operation": lambda e: e.operation,
     "api_key": lambda e: api_key(e.headers, e.target.query if e.target else ""),
+    "mcp": lambda e: mcp_view(e.body if e.api == "mcp" else {}),
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from guard.cel.values import may_hold_nul
 from guard.dialects import Endpoint, RequestPath, normalize, resolve
+from guard.dialects.mcp import is_batch
 from guard.dialects.models import infer_provider, qualify
 from guard.envelope.model import Envelope
 from guard.envelope.strict import AmbiguousJSON, loads_strict
@@ -27,6 +28,15 @@ _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool
 
 class UnusableJSON(RequestError):
     """A body that is JSON, but not one guard can forward: ambiguous, not an object, too deep."""
+
+    code = "invalid_request"
+
+
+class JsonRpcBatch(UnusableJSON):
+    """A JSON array of JSON-RPC messages: MCP dropped batches (2025-06-18), and one decision
+    per message is what every policy, log line and error body assumes."""
+
+    code = "jsonrpc_batch"
 
 
 def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, Any]:
@@ -50,6 +60,8 @@ def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, 
         raise UnusableJSON("request body is nested too deeply") from exc
     except ValueError as exc:  # UnicodeDecodeError, NaN/Infinity, a number too long
         raise RequestError(f"request body is not valid JSON: {exc}") from exc
+    if is_batch(value):
+        raise JsonRpcBatch("JSON-RPC batches are not accepted: send one message per request")
     if not isinstance(value, dict):
         got = _JSON_TYPES.get(type(value), "null")
         raise UnusableJSON(f"request body must be a JSON object, got {got}")

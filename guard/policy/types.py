@@ -213,6 +213,16 @@ class LlmPolicy(PolicyBase):
         return self
 
 
+class ToolsPolicy(PolicyBase):
+    """Which MCP tools a caller may call and see."""
+
+    type: Literal["tools"]
+    allow: list[Glob] = Field([], description="Globs on tool names (`fs_read*`); empty = all.")
+    deny: list[Glob] = Field([], description="Globs on tool names that are never allowed, "
+                             "even when `allow` matches.")
+    message: str | None = Field(None, description="Shown to the caller when a tool is refused.")
+
+
 class RulePolicy(PolicyBase):
     """Any CEL condition."""
 
@@ -225,7 +235,7 @@ class RulePolicy(PolicyBase):
 
 Policy = Annotated[
     RoutePolicy | PiiPolicy | ContentPolicy | BudgetPolicy | RateLimitPolicy | LlmPolicy
-    | RulePolicy,
+    | RulePolicy | ToolsPolicy,
     Field(discriminator="type"),
 ]
-POLICY_TYPES = ("route", "pii", "content", "budget", "rate_limit", "llm", "rule")
+POLICY_TYPES = ("route", "pii", "content", "budget", "rate_limit", "llm", "rule", "tools")

@@ -30,9 +30,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from guard.dialects import for_path
+from guard.dialects import Dialect, dialect, for_path
 from guard.dialects.events import SSE
-from guard.responses import UPSTREAM
+from guard.responses import UPSTREAM, request_of, wire_status
 from guard.serve.upstream import ProxyOptions, UpstreamPool
 from guard.urls import shown_url
 
@@ -250,11 +250,20 @@ async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> 
 
 
 def _stream_error(scope: Message, exc: BaseException) -> bytes:
-    dialect = for_path(scope["path"])
+    dialect, request = _asked(scope)
     log.warning("the upstream ended a stream early: %s", type(exc).__name__)
     body = dialect.error_body(502, "the upstream ended the stream early", "upstream_error",
-                              UPSTREAM)
+                              UPSTREAM, request)
     return b"\n\n" + dialect.error_event(body, SSE())
+
+
+def _asked(scope: Message) -> tuple[Dialect, Any]:
+    """The dialect of the request being relayed and its body as guard read it (from the
+    middleware's decision: a JSON-RPC body on any path is MCP's), else the path's dialect."""
+    decision = (scope.get("state") or {}).get("guard_decision")
+    if decision is None:
+        return for_path(scope["path"]), None
+    return dialect(decision.api), request_of(decision)
 
 
 async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException) -> None:
@@ -263,16 +272,16 @@ async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException)
     go to guard's logger, not to the caller."""
     import aiohttp
 
-    dialect = for_path(scope["path"])
+    asked, request = _asked(scope)
     host = shown_url(upstream)
     timed_out = (isinstance(exc, TimeoutError)
                  and not isinstance(exc, aiohttp.ConnectionTimeoutError))
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
     verb = "did not answer in time" if timed_out else "is unreachable"
     log.warning("upstream %s %s (%s)", host, verb, type(exc).__name__)
-    payload = json.dumps(dialect.error_body(status, f"the upstream {verb}", code,
-                                            UPSTREAM)).encode()
-    await send({"type": "http.response.start", "status": status,
+    body = asked.error_body(status, f"the upstream {verb}", code, UPSTREAM, request)
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": wire_status(status, body),
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload, "more_body": False})

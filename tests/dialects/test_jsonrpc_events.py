@@ -19,7 +19,7 @@ from guard.asgi.response import TEXT_TYPES
 from guard.asgi.streams import StreamGuard
 from guard.dialects import dialect
 from guard.dialects.events import SSE
-from guard.engine.output import scan_text
+from guard.engine.output import evaluate_response, scan_text
 from tests.dialects.support import relay
 
 EMAIL = "ann.lee@example.com"
@@ -47,7 +47,11 @@ def relayed(messages: list[Any]) -> list[Any]:
         async def scan(text: str) -> Any:
             return await scan_text(checks, decision, text)
 
-        s = StreamGuard(dialect(decision.api), SSE(), scan, None, 0, False, None)
+        async def whole(body: Any) -> Any:
+            return await evaluate_response(GUARD.engine.output_checks, decision, body)
+
+        s = StreamGuard(dialect(decision.api), SSE(), scan, None, 0, False, None, whole,
+                        CALL)
         raw, _ = await relay(s, [SSE().encode(m, "message") for m in messages])
         return raw
 
