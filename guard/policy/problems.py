@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails
 from guard.errors import Problem
 from guard.policy.source import Document, Path, format_path
 from guard.policy.suggest import closest, did_you_mean
+from guard.policy.types import POLICY_TYPES
 
 KeyIndex = dict[str, frozenset[str]]
 """Every key of a model tree → the keys it may appear under (``""``: the top level, the
@@ -88,7 +89,7 @@ def _message(error: ErrorDetails, path: Path, known_keys: KeyIndex) -> str:
                 f"{did_you_mean(str(ctx.get('tag')), expected.split(', '))}; "
                 f"expected one of {expected}")
     if kind == "union_tag_not_found":
-        return "`type` is required (route, pii, content, budget, rate_limit, llm, rule)"
+        return f"`type` is required ({', '.join(POLICY_TYPES)})"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"expected one of {expected.replace(chr(39), '').replace(' or ', ', ')}"

@@ -131,7 +131,7 @@ def test_to_cel_is_plain_json() -> None:
         "headers": {"x-a": "b"}, "model": "gpt-4o", "provider": "openai", "stream": True,
         "max_tokens": 9, "messages": [{"role": "user", "text": "hi"}], "text": "v\nhi",
         "tags": {}, "metadata": {"k": "v"}, "body": body, "tokens": 5, "operation": "generate",
-        "api_key": None,
+        "api_key": None, "mcp": {"method": None, "tool": None, "id": None, "arguments": {}},
     }
     assert json.loads(json.dumps(cel)) == cel
 

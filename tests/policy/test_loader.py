@@ -61,7 +61,7 @@ policies:
         f"{tmp_path}/a.yaml:3: settings.mode: expected one of enforce, monitor",
         f"{tmp_path}/a.yaml:7: policies[0].alow: unknown key 'alow'; did you mean 'allow'?",
         f"{tmp_path}/b.yaml:4: policies[0].type: unknown policy type 'nope'; expected one of "
-        "route, pii, content, budget, rate_limit, llm, rule",
+        "route, pii, content, budget, rate_limit, llm, rule, tools",
         f"{tmp_path}/b.yaml:7: policies[1].action: expected one of redact, mask, hash, "
         "replace, pseudonymize, block, flag",
     ]
