@@ -151,3 +151,18 @@ def test_reading_any_message_never_crashes_and_points_home(params: Any, result: 
             for key in segment.pointer:
                 node = node[key]
             assert node == segment.text
+
+
+def test_rate_limits_count_each_tool_apart() -> None:
+    guard = Guard.from_yaml("""version: 1
+policies:
+  - {name: per-tool, type: rate_limit, per: request.mcp.tool, requests: 2, window: minute}
+""")
+
+    def status(body: dict[str, Any]) -> int:
+        return asyncio.run(guard.check_request(body, path="/mcp")).status
+
+    assert [status(call("a", i)) for i in range(3)] == [200, 200, 429]
+    assert status(call("b")) == 200
+    listed = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    assert [status(listed) for _ in range(3)] == [200] * 3  # no tool: not counted
