@@ -323,7 +323,8 @@ class ResponseGuard:
         closes = whole and not self.dialect.whole_events
         return StreamGuard(self.dialect, framing, scan if checks else None, pseudonyms,
                            self.options.stream_holdback, self.strip_usage,
-                           closing if closes else None, message, request_of(decision))
+                           closing if closes else None,
+                           message if output or pseudonyms else None, request_of(decision))
 
     def _reads(self) -> bool:
         """Whether the answer's text must be read: output policies or pseudonyms."""

@@ -143,7 +143,7 @@ class StreamGuard:
     async def guarded(self, event: Event) -> bytes:
         """One event through its dialect; one guard cannot read while it must read the text
         (output policies, pseudonyms) ends the stream with the API's error event instead."""
-        if self.scan is not None or self.pseudonyms is not None:
+        if self.reads():
             what = ("its data is not JSON" if event.unreadable() else
                     "it is no event" if stray(event) else None)
             if what is not None:
@@ -154,11 +154,15 @@ class StreamGuard:
         try:
             return await self.dialect.on_event(self, event)
         except RequestError:  # nested deeper than the walk reads
-            if self.scan is None and self.pseudonyms is None:
+            if not self.reads():
                 return event.raw  # nothing must read it
             self.denial = Denial("unreadable_answer", "guard cannot read an event of the "
                                  "upstream's stream (it is nested too deeply)", 502)
             return self.error_event()
+
+    def reads(self) -> bool:
+        """Whether anything reads the answer: text checks, whole-message checks, pseudonyms."""
+        return self.scan is not None or self.pseudonyms is not None or self.checked is not None
 
     def _canonical(self, event: Event) -> None:
         """While text must be read, an event goes out as its name and data only, and without
@@ -253,7 +257,7 @@ class StreamGuard:
         send of it, or ``None`` when a denial ended the stream."""
         if self.denial is not None:
             return None
-        if self.checked is None or (self.scan is None and self.pseudonyms is None):
+        if self.checked is None:
             return data  # nothing reads answers (the stream is guarded for its usage)
         result = await self.checked(data)
         if len(self.messages) < MESSAGES_KEPT:
