@@ -42,6 +42,21 @@ CODES = {"guard_violation": -32003, "invalid_request_error": -32600, "upstream_e
 leave free), a request guard could not read, an upstream that failed."""
 
 
+METHODS = frozenset({
+    "initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/read",
+    "resources/templates/list", "resources/subscribe", "resources/unsubscribe", "prompts/list",
+    "prompts/get", "completion/complete", "logging/setLevel", "sampling/createMessage",
+    "elicitation/create", "roots/list", "tasks/get", "tasks/result", "tasks/list",
+    "tasks/cancel", "notifications/initialized", "notifications/cancelled",
+    "notifications/progress", "notifications/message", "notifications/roots/list_changed",
+    "notifications/resources/updated", "notifications/resources/list_changed",
+    "notifications/tools/list_changed", "notifications/prompts/list_changed",
+    "notifications/elicitation/complete", "notifications/tasks/status",
+})  # fmt: skip
+"""The methods of the MCP specification (2025-11-25): the decision log writes these as they
+are and any other (the caller chooses it) as ``other``."""
+
+
 def is_message(body: Any) -> bool:
     """A JSON-RPC 2.0 message (request, notification or response)."""
     return isinstance(body, dict) and body.get("jsonrpc") == VERSION

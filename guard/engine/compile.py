@@ -156,7 +156,9 @@ def compile_policies(policies: PolicySet, cel_engine: str | None = None,
         raise PolicyError(sorted(set(compiler.problems)), warnings)
     fields = None if compiler.request_fields is None else frozenset(compiler.request_fields)
     prices = PriceTable(policies.pricing)
-    privacy = Privacy.from_settings(policies.settings, _known_models(prices, checks))
+    privacy = Privacy.from_settings(policies.settings, _known_models(prices, checks),
+                                    literal_models(n for c in checks if isinstance(c, ToolsCheck)
+                                                   for n in (*c.rules.allow, *c.rules.deny)))
     return CompiledPolicies(policies.source, policies.revision, policies.settings,
                             compiler.cel, identity, variables, checks, prices, compiler.store,
                             fields, compiler.judge.client, tuple(warnings), privacy)

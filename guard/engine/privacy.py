@@ -9,7 +9,8 @@ share the key, so lines still join; rotating the key changes every hash from the
 
 A model name is chosen by the caller and may hold anything (an e-mail, a prompt): it is
 written as it is only when the policy set knows it (the price table, a route policy's
-models and aliases), else as a keyed hash.
+models and aliases), else as a keyed hash. An MCP tool's name likewise: as it is when a tools
+policy names it literally.
 """
 
 from __future__ import annotations
@@ -43,20 +44,23 @@ MAX_REMEMBERED = 4096
 class Privacy:
     """Keyed hashes and the set of model names a policy set knows."""
 
-    def __init__(self, key: Callable[[], bytes], models: Iterable[str] = ()) -> None:
+    def __init__(self, key: Callable[[], bytes], models: Iterable[str] = (),
+                 tools: Iterable[str] = ()) -> None:
         self.key = key
         self.models = frozenset(models)
+        self.tools = frozenset(tools)
         self._shown: dict[tuple[str, str | None], bool] = {}
         self._failed = False
         self._hashes: dict[str, str] = {}  # a line hashes the same few callers again and again
 
     @classmethod
-    def from_settings(cls, settings: Settings, models: Iterable[str] = ()) -> Privacy:
+    def from_settings(cls, settings: Settings, models: Iterable[str] = (),
+                      tools: Iterable[str] = ()) -> Privacy:
         """The key of ``settings.pii`` (read on first use, like ``action: hash``)."""
         from guard.pii.keys import hash_key
 
         return cls(partial(hash_key, settings.pii.hash_key_env, settings.pii.hash_key_file),
-                   models)
+                   models, tools)
 
     def hash(self, value: str) -> str:
         """``hmac:`` + 128 bits of HMAC-SHA256 of ``value``; never raises (a log line must
@@ -88,6 +92,11 @@ class Privacy:
         if model is None:
             return None
         return model if self.knows(model, native) else self.hash(model)
+
+    def tool(self, name: str) -> str:
+        """An MCP tool's name as it is when a tools policy names it, else its keyed hash
+        (the caller chooses the name it calls)."""
+        return name if name in self.tools else self.hash(name)
 
     def knows(self, model: str, native: str | None = None) -> bool:
         """Whether ``model`` is a name of the set (or a dated variant of one)."""

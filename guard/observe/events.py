@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from guard.dialects.mcp import METHODS, mcp_view
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.privacy import Privacy
 from guard.observe.entries import counts, entry, names
@@ -74,11 +75,24 @@ def decision_line(decision: Decision, response: ResponseDecision | None = None, 
         "detectors": _detectors(traces),
         "timings": _timings(decision, response, duration_ms),
     }
+    if decision.api == "mcp":
+        head["mcp"] = _mcp(decision, privacy)
     if not decision.inspected:  # forwarded unread: settings.passthrough or unknown_api: allow
         head["inspected"] = False
     policies = ",".join([_entry(t, privacy, native) if t.type in REWRITTEN else entry(t)
                          for t in traces])
     return f'{_ENCODER.encode(head)[:-1]},"policies":[{policies}]}}'
+
+
+def _mcp(decision: Decision, privacy: Privacy | None) -> Event:
+    """The method (one of MCP's, else ``other``) and the tool called (a keyed hash unless a
+    tools policy names it): what an operator asks of a log of tool traffic."""
+    envelope = decision.state.get("envelope")
+    view = mcp_view(envelope.body if envelope is not None else {})
+    method, tool = view["method"], view["tool"]
+    shown = None if tool is None else (privacy.tool(tool) if privacy else "unknown")
+    return {"method": method if method in METHODS or method is None else "other",
+            "tool": shown}
 
 
 def all_traces(decision: Decision, response: ResponseDecision | None) -> list[PolicyTrace]:
