@@ -43,6 +43,8 @@ class BudgetCheck(BucketCheck):
     rules: BudgetRules
 
     async def evaluate(self, ctx: Context) -> Outcome:
+        if not ctx.envelope.dialect.calls_models:  # MCP tool traffic: nothing to spend
+            return Outcome("pass", detail={"counted": False})
         bucket = await self.bucket(ctx)
         if bucket is None:
             return Outcome("pass", detail={"counted": False})

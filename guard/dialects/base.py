@@ -102,6 +102,7 @@ class Dialect:
     takes_fallbacks: ClassVar[bool] = False  # a gateway's fallback field may be written
     binary_answers: ClassVar[bool] = False  # answers are bytes by design (audio): not text
     whole_events: ClassVar[bool] = False  # each event is a whole message, checked alone
+    calls_models: ClassVar[bool] = True  # a request may run a model (budgets count it)
     array_streams: ClassVar[bool] = False  # a JSON array of answer chunks is a stream too
 
     # --- paths ------------------------------------------------------------------------

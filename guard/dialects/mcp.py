@@ -79,6 +79,7 @@ class Mcp(Dialect):
     family = "jsonrpc"
     default_path = "/mcp"
     whole_events = True
+    calls_models = False  # a tool call runs no model: no budget counts it
 
     def endpoint(self, path: RequestPath) -> Endpoint | None:
         segments = path.segments

@@ -166,3 +166,15 @@ policies:
     assert status(call("b")) == 200
     listed = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     assert [status(listed) for _ in range(3)] == [200] * 3  # no tool: not counted
+
+
+def test_budgets_do_not_count_tool_calls_which_run_no_model() -> None:
+    guard = Guard.from_yaml("""version: 1
+policies:
+  - {name: team, type: budget, per: '"all"', limit_usd: 1, window: day}
+""")
+    decision = asyncio.run(guard.check_request(call(to="a"), path="/mcp"))
+    assert decision.action == "allow"
+    chat = asyncio.run(guard.check_request({"model": "no-such-model", "messages": []},
+                                           path="/v1/chat/completions"))
+    assert chat.status == 503  # a model call guard cannot price still fails its policy
