@@ -57,6 +57,10 @@ class CelEvaluationError(GuardError):
     """A CEL expression failed at run time (missing key, bad overload...)."""
 
 
+NOT_JSON = "request body is not valid JSON"
+"""How a refusal of unparsable JSON begins (JSON-RPC answers it with its own Parse error)."""
+
+
 class RequestError(GuardError):
     """A request body could not be understood (not JSON, not an object...)."""
 

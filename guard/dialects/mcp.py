@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from guard.dialects.base import Answer, Dialect, Endpoint, StreamState
 from guard.dialects.events import Event, Framing
 from guard.envelope.walk import NO_SKIP, STRUCTURAL_SKIP, Collector
+from guard.errors import NOT_JSON
 
 if TYPE_CHECKING:
     from guard.dialects.paths import RequestPath
@@ -55,6 +56,10 @@ METHODS = frozenset({
 })  # fmt: skip
 """The methods of the MCP specification (2025-11-25): the decision log writes these as they
 are and any other (the caller chooses it) as ``other``."""
+
+
+PARSE_ERROR = -32700
+"""JSON-RPC's code for a body that is not JSON at all."""
 
 
 def is_message(body: Any) -> bool:
@@ -137,7 +142,7 @@ class Mcp(Dialect):
 def error(status: int, message: str, code: str | None, kind: str = "guard_violation",
           request: Any = None) -> dict[str, Any]:
     """A JSON-RPC error answering ``request`` (``id`` null when it was not read)."""
-    number = CODES.get(kind, CODES["guard_violation"])
+    number = PARSE_ERROR if message.startswith(NOT_JSON) else CODES.get(kind, -32003)
     rpc_id = request.get("id") if is_message(request) else None
     return {"jsonrpc": VERSION, "id": rpc_id,
             "error": {"code": number, "message": message,

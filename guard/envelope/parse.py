@@ -20,7 +20,7 @@ from guard.envelope.model import Envelope
 from guard.envelope.strict import AmbiguousJSON, loads_strict
 from guard.envelope.tokens import estimate_segments
 from guard.envelope.walk import Collector
-from guard.errors import RequestError
+from guard.errors import NOT_JSON, RequestError
 from guard.offload import weight
 
 _JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
@@ -55,11 +55,11 @@ def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, 
         raise UnusableJSON(f"request body is ambiguous JSON: {exc}") from exc
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
-        raise RequestError(f"request body is not valid JSON: {exc.msg} at {where}") from exc
+        raise RequestError(f"{NOT_JSON}: {exc.msg} at {where}") from exc
     except RecursionError as exc:
         raise UnusableJSON("request body is nested too deeply") from exc
     except ValueError as exc:  # UnicodeDecodeError, NaN/Infinity, a number too long
-        raise RequestError(f"request body is not valid JSON: {exc}") from exc
+        raise RequestError(f"{NOT_JSON}: {exc}") from exc
     if is_batch(value):
         raise JsonRpcBatch("JSON-RPC batches are not accepted: send one message per request")
     if not isinstance(value, dict):

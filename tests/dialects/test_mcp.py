@@ -178,3 +178,9 @@ policies:
     chat = asyncio.run(guard.check_request({"model": "no-such-model", "messages": []},
                                            path="/v1/chat/completions"))
     assert chat.status == 503  # a model call guard cannot price still fails its policy
+
+
+def test_a_body_that_is_no_json_gets_json_rpcs_parse_error() -> None:
+    decision = asyncio.run(REDACT.check_request(b'{"jsonrpc": "2.0", ', path="/mcp"))
+    assert decision.status == 400 and decision.error["id"] is None
+    assert decision.error["error"]["code"] == -32700
