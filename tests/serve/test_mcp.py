@@ -140,7 +140,7 @@ async def test_the_session_id_reaches_the_client_and_holds_over_calls(
 
 
 @pytest.mark.parametrize("answers", ["sse", "json"])
-async def test_the_decision_log_has_one_mcp_line_per_message(tmp_path: Path,
+async def test_the_decision_log_has_one_mcp_line_per_exchange(tmp_path: Path,
                                                              answers: str) -> None:
     mode = MODES[answers]
     wire = Wire()
@@ -151,9 +151,9 @@ async def test_the_decision_log_has_one_mcp_line_per_message(tmp_path: Path,
             with pytest.raises(MCPError):
                 await client.call_tool("delete_file", {"path": "x"})
     lines = served.lines()
-    ids = [headers["x-guard-decision-id"] for headers in wire.posts()]
-    assert len(ids) == 5  # initialize, notifications/initialized, list, two calls
-    assert sorted(line["decision_id"] for line in lines) == sorted(ids)
+    assert len(wire.posts()) == 5  # initialize, notifications/initialized, list, two calls
+    ids = [headers["x-guard-decision-id"] for _, _, headers in wire.exchanges]
+    assert sorted(line["decision_id"] for line in lines) == sorted(ids)  # the GET and DELETE too
     assert {line["api"] for line in lines} == {"mcp"}
     denied = [line for line in lines if line["action"] == "deny"]
     assert len(denied) == 1
