@@ -203,3 +203,26 @@ async def test_a_flagged_injection_passes_and_the_log_says_so(tmp_path: Path) ->
     assert flagged[0]["violations"] == [
         {**flagged[0]["violations"][0], "policy": "injection", "stage": "output",
          "action": "flag"}]
+
+
+PER_TOOL = """version: 1
+settings: {store: "memory://", decision_log: none}
+policies:
+  - {name: per-tool, type: rate_limit, per: request.mcp.tool, requests: 2, window: minute,
+     message: "read_file is busy"}
+"""
+
+
+async def test_a_rate_limit_per_tool_refuses_that_tool_only(tmp_path: Path) -> None:
+    with guarded(tmp_path, PER_TOOL) as served:
+        async with connect(served.url) as client:
+            for n in range(2):
+                await client.call_tool("read_file", {"path": f"{n}.txt"})
+            with pytest.raises(MCPError, match="read_file is busy") as limited:
+                await client.call_tool("read_file", {"path": "2.txt"})
+            other = await client.call_tool("fetch_page", {"url": "https://a.example"})
+            listed = await client.list_tools()  # no tool: counted in no bucket
+    assert limited.value.code == -32003
+    assert limited.value.data == {"type": "guard_violation", "code": "per-tool", "status": 429}
+    assert [args["path"] for args in served.received.of("read_file")] == ["0.txt", "1.txt"]
+    assert other.content and len(listed.tools) == len(TOOLS)
