@@ -155,8 +155,16 @@ async def test_the_decision_log_has_one_mcp_line_per_exchange(tmp_path: Path,
     ids = [headers["x-guard-decision-id"] for _, _, headers in wire.exchanges]
     assert sorted(line["decision_id"] for line in lines) == sorted(ids)  # the GET and DELETE too
     assert {line["api"] for line in lines} == {"mcp"}
+    by_id = {line["decision_id"]: line for line in lines}
+    posted = [by_id[headers["x-guard-decision-id"]]["mcp"] for headers in wire.posts()]
+    assert [logged["method"] for logged in posted] == [
+        "initialize", "notifications/initialized", "tools/list", "tools/call", "tools/call"]
+    tools = [logged["tool"] for logged in posted]
+    assert tools[:3] == [None, None, None] and None not in tools[3:]
+    # no policy names either tool (a glob is no name): each is kept as a keyed hash
+    assert tools[3] != tools[4] and not {"send_email", "delete_file"} & set(tools)
     denied = [line for line in lines if line["action"] == "deny"]
-    assert len(denied) == 1
+    assert len(denied) == 1 and denied[0]["mcp"] == posted[4]
     assert [v["policy"] for v in denied[0]["violations"]] == ["support-tools"]
     assert EMAIL not in served.log.read_text()
 

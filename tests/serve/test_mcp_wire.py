@@ -95,9 +95,6 @@ def test_a_batch_is_refused_with_a_json_rpc_error(served: Stack,
     assert {"path": "batch"} not in served.received.of("delete_file")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21's contract: -32700 for a body that is not "
-                   "JSON; the core answers -32600 (guard.dialects.mcp.error maps every "
-                   "invalid_request_error to it)")
 def test_a_body_that_is_not_json_is_a_parse_error(client: httpx.Client) -> None:
     broken = client.post("/mcp", headers={**ACCEPT, "content-type": "application/json"},
                          content=b'{"jsonrpc": "2.0", "id": 3, "method": ')
