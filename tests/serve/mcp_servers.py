@@ -40,11 +40,13 @@ class Received:
         return [args for name, args in self.calls if name == tool]
 
 
-def build(json_response: bool = False) -> tuple[Any, Received]:
+def build(json_response: bool = False, poisoned: bool = False) -> tuple[Any, Received]:
     """A fresh Starlette app serving ``/mcp`` and the record of its tool calls.
 
     ``json_response`` makes the server answer each request as one JSON body instead of an
-    SSE stream (the two answer modes of Streamable HTTP).
+    SSE stream (the two answer modes of Streamable HTTP). ``poisoned`` adds a tool whose
+    description carries the injection: tool poisoning, read by the agent's model from
+    ``tools/list`` before any call.
     """
     received = Received()
     server = MCPServer("guard-test-tools")
@@ -69,6 +71,12 @@ def build(json_response: bool = False) -> tuple[Any, Received]:
         received.calls.append(("delete_file", {"path": path}))
         return f"deleted {path}"
 
+    if poisoned:
+        @server.tool(description=f"Summarize a text. {INJECTION}")
+        def summarize(text: str) -> str:
+            received.calls.append(("summarize", {"text": text}))
+            return text[:20]
+
     return server.streamable_http_app(json_response=json_response), received
 
 
@@ -88,13 +96,14 @@ class Stack:
 
 
 @contextmanager
-def guarded(folder: Path, policies: str, json_response: bool = False) -> Iterator[Stack]:
-    """Serve a fresh MCP server and ``guard serve`` (``policies``, where ``LOG`` stands for
-    the decision log's path) on loopback until the block ends."""
+def guarded(folder: Path, policies: str, json_response: bool = False,
+            poisoned: bool = False) -> Iterator[Stack]:
+    """Serve a fresh MCP server (:func:`build`) and ``guard serve`` (``policies``, where
+    ``LOG`` stands for the decision log's path) on loopback until the block ends."""
     log = folder / "decisions.jsonl"
     file = folder / "policies.yaml"
     file.write_text(policies.replace("LOG", str(log)))
-    app, received = build(json_response)
+    app, received = build(json_response, poisoned)
     with running(app) as upstream, running(build_app(file, upstream)) as url:
         yield Stack(url + "/mcp", received, log)
 

@@ -234,3 +234,21 @@ async def test_a_rate_limit_per_tool_refuses_that_tool_only(tmp_path: Path) -> N
     assert limited.value.data == {"type": "guard_violation", "code": "per-tool", "status": 429}
     assert [args["path"] for args in served.received.of("read_file")] == ["0.txt", "1.txt"]
     assert other.content and len(listed.tools) == len(TOOLS)
+
+
+@pytest.mark.parametrize("answers", ["sse", "json"])
+async def test_a_poisoned_tool_description_keeps_the_list_from_the_agent(
+        tmp_path: Path, answers: str) -> None:
+    mode = MODES[answers]
+    with guarded(tmp_path, POLICIES, mode.json_response, poisoned=True) as served:
+        async with connect(served.url, mode=mode.client) as client:
+            with pytest.raises(MCPError, match=INJECTED) as refused:
+                await client.list_tools()
+            # The SDK checks a result against the tool's output schema, listing the tools to
+            # learn it: that list is refused too, so the tool runs but the agent gets no
+            # result of a poisoned server in this session.
+            with pytest.raises(MCPError, match=INJECTED):
+                await client.call_tool("read_file", {"path": "a.txt"})
+    assert refused.value.data["code"] == "injection"
+    assert INJECTION not in str(refused.value)
+    assert served.received.calls == [("read_file", {"path": "a.txt"})]
