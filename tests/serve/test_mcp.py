@@ -10,6 +10,7 @@ and the session goes on.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,21 @@ async def test_an_email_reaches_the_tool_as_a_token_and_comes_back_restored(
     assert [part.text for part in result.content] == [expected]  # type: ignore[union-attr]
     assert result.structured_content == {"result": expected}
     assert not result.is_error
+
+
+async def test_concurrent_agents_each_get_their_own_address_back(
+        stack: tuple[Stack, Mode]) -> None:
+    served, mode = stack
+    people = [f"agent{n}@example.com" for n in range(4)]
+
+    async def send(person: str) -> str:
+        async with connect(served.url, mode=mode.client) as client:
+            result = await client.call_tool("send_email", {"to": person, "body": "ping"})
+        return result.content[0].text  # type: ignore[union-attr]
+
+    got = await asyncio.gather(*(send(person) for person in people))
+    assert got == [f"sent to {person}: ping" for person in people]
+    assert not any(person in repr(served.received.calls) for person in people)
 
 
 async def test_an_injection_in_a_tool_result_is_an_error_and_the_session_goes_on(
