@@ -12,12 +12,13 @@ not 200 fails the run.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_load(url: str, body: str, *, headers: dict[str, str] | None = None,
              connections: int = 32, seconds: float = 5.0, warmup: float = 1.0,
-             single: int = 100, cpu: Callable[[], float] | None = None) -> dict[str, float]:
-    """Load ``url`` + ``/v1/chat/completions`` with ``body`` from another process."""
+             single: int = 100, cpu: Callable[[], float] | None = None,
+             path: str = "/v1/chat/completions", number: str | None = None) -> dict[str, float]:
+    """Load ``url`` + ``path`` with ``body`` from another process. ``number``, a substring
+    of ``body``, is replaced by a count in each request: JSON-RPC requests in flight at once
+    on one MCP session need ids of their own."""
     cfg = {"url": url, "body": body, "headers": headers or {}, "connections": connections,
-           "seconds": seconds, "warmup": warmup, "single": single}
+           "seconds": seconds, "warmup": warmup, "single": single, "path": path,
+           "number": number}
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.load", json.dumps(cfg)],
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     result: dict[str, float] | None = None
@@ -56,14 +61,14 @@ def run_load(url: str, body: str, *, headers: dict[str, str] | None = None,
 async def _generate(cfg: dict[str, Any]) -> dict[str, float]:
     import aiohttp
 
-    body = cfg["body"].encode()
+    bodies = _bodies(cfg["body"], cfg.get("number"))
     headers = {"content-type": "application/json", **cfg["headers"]}
-    url = cfg["url"].rstrip("/") + "/v1/chat/completions"
+    url = cfg["url"].rstrip("/") + cfg.get("path", "/v1/chat/completions")
     codes: list[int] = []
 
     async def post(session: aiohttp.ClientSession, latencies: list[float]) -> None:
         start = time.perf_counter()
-        async with session.post(url, data=body, headers=headers) as answer:
+        async with session.post(url, data=next(bodies), headers=headers) as answer:
             await answer.read()
             codes.append(answer.status)
         latencies.append(time.perf_counter() - start)
@@ -93,6 +98,14 @@ async def _generate(cfg: dict[str, Any]) -> dict[str, float]:
             "p50_loaded_us": statistics.median(loaded) * 1e6,
             "p50_alone_us": statistics.median(alone) * 1e6 if alone else 0.0,
             "errors": sum(code != 200 for code in codes)}
+
+
+def _bodies(body: str, number: str | None) -> Iterator[bytes]:
+    """``body`` again and again, ``number`` in it replaced by 1, 2, 3..."""
+    if not number:
+        return itertools.repeat(body.encode())
+    before, after = (part.encode() for part in body.split(number, 1))
+    return (b"%s%d%s" % (before, n, after) for n in itertools.count(1))
 
 
 def main() -> None:
