@@ -67,7 +67,8 @@ class ContentCheck(Check):
         # answers are not re-sent as such; a memo of size 0 is off (no digests either)
         memo = self.memo if ctx.stage == "input" and self.memo.size else None
         caller = ctx.identity.get("key")
-        scans = [(s, self._scan(s, memo, caller)) for s in segments]
+        once: dict[tuple[str, bool], TextScan] = {}  # a text given twice is scanned once
+        scans = [(s, self._scan(s, memo, caller, once)) for s in segments]
         found = [(s, scan) for s, scan in scans if scan.hits]
         detail = _detail(scans)
         if not found:
@@ -87,9 +88,17 @@ class ContentCheck(Check):
     def scan_work(self, texts: Sequence[str]) -> int:
         return sum(map(text_work, texts))
 
-    def _scan(self, segment: Segment, memo: Memo[TextScan] | None,
-              caller: str | None) -> TextScan:
+    def _scan(self, segment: Segment, memo: Memo[TextScan] | None, caller: str | None,
+              once: dict[tuple[str, bool], TextScan]) -> TextScan:
         tool_result = _is_tool_result(segment)
+        seen = once.get((segment.text, tool_result))
+        if seen is None:
+            seen = once[(segment.text, tool_result)] = self._scanned(segment, tool_result,
+                                                                     memo, caller)
+        return seen
+
+    def _scanned(self, segment: Segment, tool_result: bool, memo: Memo[TextScan] | None,
+                 caller: str | None) -> TextScan:
         if memo is None:
             return self.scanner.scan(segment.text, tool_result)
         key = Memo.key(caller, segment.text, "tool" if tool_result else "")

@@ -99,6 +99,11 @@ class PiiCheck(Check):
         return [known or [] for known in found]
 
     async def _detect(self, texts: list[str]) -> list[list[Finding]]:
+        unique = list(dict.fromkeys(texts))
+        if len(unique) < len(texts):  # a text given twice (an MCP result's content and its
+            # structuredContent copy) is analyzed once; findings are shared read-only
+            found = dict(zip(unique, await self._detect(unique), strict=True))
+            return [found[text] for text in texts]
         stop = threading.Event()
         try:
             if self.always_offload or sum(map(len, texts)) >= OFFLOAD_CHARS:

@@ -184,3 +184,27 @@ def test_a_body_that_is_no_json_gets_json_rpcs_parse_error() -> None:
     decision = asyncio.run(REDACT.check_request(b'{"jsonrpc": "2.0", ', path="/mcp"))
     assert decision.status == 400 and decision.error["id"] is None
     assert decision.error["error"]["code"] == -32700
+
+
+def test_a_result_given_twice_is_read_once_and_redacted_in_both_places(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    guard = Guard.from_yaml("""version: 1
+policies:
+  - {name: pii, type: pii, stages: [output], entities: [EMAIL_ADDRESS], action: redact}
+  - {name: keys, type: content, stages: [output], detect: {secrets: true}, action: redact}
+""")
+    _, content = guard.engine.output_checks
+    texts: list[str] = []
+    scan = content.scanner.scan  # type: ignore[attr-defined]
+    monkeypatch.setattr(content.scanner, "scan",  # type: ignore[attr-defined]
+                        lambda text, tool: texts.append(text) or scan(text, tool))
+    token = "ghp_R8kq2Lm9Xz4Tv7Bn3Wc6Yd1Pf5Hs0JgQe2Ua"
+    text = f"mail {EMAIL} with key {token}"
+    answer = {"jsonrpc": "2.0", "id": 7, "result": {
+        "content": [{"type": "text", "text": text}], "structuredContent": {"result": text}}}
+    decision = asyncio.run(guard.check_request(call(q="x"), path="/mcp"))
+    result = asyncio.run(guard.check_response(decision, answer)).body
+    assert len(texts) == 1  # one scan (of the text as pii left it) for both copies
+    both = result["result"]
+    assert both["content"][0]["text"] == both["structuredContent"]["result"]
+    assert EMAIL not in json.dumps(result) and token not in json.dumps(result)
