@@ -127,7 +127,7 @@ uvicorn.run(stand_in(), host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop",
             http="httptools", log_level="warning")
 """
 
-_GUARD = """
+GUARD_SCRIPT = """
 import sys, uvicorn
 from guard.serve.app import build_app, freeze_heap
 app = build_app(sys.argv[1], sys.argv[2])
@@ -229,8 +229,17 @@ def stand_in() -> Any:
     return shim
 
 
+HEADERS: dict[str, dict[str, str]] = {"litellm": {"authorization": f"Bearer {MASTER_KEY}"}}
+"""What each peer's requests carry besides the body (Portkey's config header is added by
+:mod:`benchmarks.bench_portkey`)."""
+
+
+STREAMLESS: set[str] = set()
+"""Peers whose streamed answers fail here (Portkey 1.15.2 on Node 20): not measured."""
+
+
 def _headers(peer: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {MASTER_KEY}"} if peer == "litellm" else {}
+    return HEADERS.get(peer, {})
 
 
 def _verify(peer: str, url: str, upstream: str) -> None:
@@ -254,7 +263,7 @@ def _verify(peer: str, url: str, upstream: str) -> None:
 
     before, _ = seen()
     r = chat(f"What is the status of {KEYWORD.title()}?")
-    check(r.status_code == 400 and seen()[0] == before, "block the keyword",
+    check(400 <= r.status_code < 500 and seen()[0] == before, "block the keyword",
           (r.status_code, r.text[:300]))
 
     r = chat(f"Write to {CALLER_EMAIL} today")
@@ -267,6 +276,8 @@ def _verify(peer: str, url: str, upstream: str) -> None:
     check(LEAKED in seen()[1], "let the stand-in leak an address", seen()[1][:300])
     check(LEAKED not in answer and TAG in answer, "mask e-mail in the answer", answer)
 
+    if peer in STREAMLESS:
+        return
     r = chat(f"Write to {SEED} today, then tell me about the plan for the week", stream=True)
     streamed = "".join(_deltas(r.text.splitlines()))
     check(r.status_code == 200 and LEAKED not in streamed and TAG in streamed,
@@ -314,7 +325,7 @@ async def _stream(url: str, headers: dict[str, str], rounds: int) -> dict[str, f
             "events": statistics.median(events)}
 
 
-def _measure(peer: str, url: str, group: int | None, upstream: str, quick: bool
+def measure(peer: str, url: str, group: int | None, upstream: str, quick: bool
              ) -> dict[str, Any]:
     import httpx
 
@@ -324,7 +335,8 @@ def _measure(peer: str, url: str, group: int | None, upstream: str, quick: bool
                                    100 if quick else 300)
     httpx.post(f"{upstream}/_bench/delay?s={STREAM_DELAY}", timeout=10)
     try:
-        result["stream"] = asyncio.run(_stream(url, _headers(peer), 3 if quick else 7))
+        if peer not in STREAMLESS:
+            result["stream"] = asyncio.run(_stream(url, _headers(peer), 3 if quick else 7))
     finally:
         httpx.post(f"{upstream}/_bench/delay?s=0", timeout=10)
     return result
@@ -343,7 +355,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         up = f"http://127.0.0.1:{port}"
         with process("stand-in", [sys.executable, "-c", UPSTREAM_SCRIPT, str(port)],
                       dict(os.environ), work / "upstream.log", f"{up}/_bench/last", 60):
-            results["direct"] = _measure("direct", up, None, up, quick)
+            results["direct"] = measure("direct", up, None, up, quick)
 
             config.write_text(litellm_config(up))
             env = litellm_env()
@@ -353,15 +365,15 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                     str(port), "--num_workers", "1"]
             with process("litellm", argv, env, work / "litellm.log",
                           f"{url}/health/liveliness", 120) as group:
-                results["litellm"] = _measure("litellm", url, group, up, quick)
+                results["litellm"] = measure("litellm", url, group, up, quick)
 
             policies.write_text(GUARD_POLICIES)
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            argv = [sys.executable, "-c", _GUARD, str(policies), up, str(port)]
+            argv = [sys.executable, "-c", GUARD_SCRIPT, str(policies), up, str(port)]
             with process("guard", argv, dict(os.environ), work / "guard.log",
                           f"{url}/healthz", 60) as group:
-                results["guard"] = _measure("guard", url, group, up, quick)
+                results["guard"] = measure("guard", url, group, up, quick)
     return _rows(results, litellm_version(executable))
 
 
@@ -382,6 +394,8 @@ def _rows(results: dict[str, dict[str, Any]], version: str) -> list[dict[str, An
         row("peer: proxy CPU per request", label, lite["cpu_us"], mine, guard["cpu_us"]),
         row(f"peer: p50 latency, {CONNECTIONS} clients", label, lite["p50_loaded_us"], mine,
             guard["p50_loaded_us"]),
+        row("peer: p99 latency, loaded", label, lite.get("p99_loaded_us", 0.0), mine,
+            guard.get("p99_loaded_us", 0.0)),
         row("peer: p50 latency, 1 client", label, lite["p50_alone_us"], mine,
             guard["p50_alone_us"]),
         row("peer: stream, first token", label, lite["stream"]["first_us"], mine,
