@@ -182,7 +182,7 @@ class GuardedExchange:
             await send_json(self.send, decision.status, decision.error, decision.headers)
             self._observe(decision, None, decision.status, False, None)
             return
-        decision.state["forward"] = b""  # it goes up as it came: without a body
+        decision.state["bodyless"] = True  # it goes up as it came: without a body
         await self._forward(decision, b"", target)
 
     async def _forward(self, decision: Decision, original: bytes, target: RequestPath) -> None:
@@ -293,6 +293,8 @@ def forwarded_body(decision: Decision, original: bytes) -> tuple[bytes, bool]:
     An allowed request goes up as guard read it (its content coding undone), byte for byte;
     a changed one as the JSON of the decided body.
     """
+    if decision.state.get("bodyless"):
+        return b"", False
     body = decision.body or {}
     envelope = decision.state.get("envelope")
     stream = envelope.stream if envelope is not None else body.get("stream") is True
