@@ -237,6 +237,10 @@ async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> 
     import aiohttp
 
     headers = [(k, v) for k, v in answer.raw_headers if k.lower() not in RESPONSE_DROPPED]
+    length = _whole(answer, scope)
+    if length is not None:
+        await _relay_whole(answer, scope, send, headers, length)
+        return
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     try:
         async for chunk in answer.content.iter_any():
@@ -247,6 +251,38 @@ async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> 
         await send({"type": "http.response.body", "body": _stream_error(scope, exc),
                     "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _whole(answer: aiohttp.ClientResponse, scope: Message) -> int | None:
+    """The declared length of an answer relayed whole, else None (streamed as it comes).
+
+    A sized answer up to :data:`BUFFERED` that is not a stream is read whole and sent with
+    its ``Content-Length`` in one message: measured on ``guard serve``, a 2 KB answer went
+    out as a chunked head, chunk and terminator (three socket writes, three messages
+    through the middleware); whole, it is a head and a body. Answers that carry no body
+    (HEAD, 1xx, 204, 304) keep the streaming path."""
+    declared = answer.headers.get("content-length", "")
+    if (not declared.isdigit() or int(declared) > BUFFERED or scope["method"] == "HEAD"
+            or answer.status < 200 or answer.status in (204, 304)
+            or "text/event-stream" in answer.headers.get("content-type", "")):
+        return None
+    return int(declared)
+
+
+async def _relay_whole(answer: aiohttp.ClientResponse, scope: Message, send: Send,
+                       headers: list[tuple[bytes, bytes]], length: int) -> None:
+    """A sized answer in one body message; one the upstream cuts short is a 502 in the
+    API's shape (nothing was sent yet), as an unreachable upstream is."""
+    import aiohttp
+
+    try:
+        body = await answer.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        await _failed(scope, send, str(answer.url.origin()), exc)
+        return
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _stream_error(scope: Message, exc: BaseException) -> bytes:
