@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -107,6 +107,13 @@ class LimitedHttpTools(HttpToolsProtocol):
         self._body_done = False
         self._arm(self.limits.body_timeout + GRACE, self._body_too_slow)
         super().on_headers_complete()
+        self.on_headers_complete_cycle()
+
+    def on_headers_complete_cycle(self) -> None:
+        """Give the new request's cycle a transport that sends a sized head with its body."""
+        cycle = self.cycle
+        if cycle is not None and cycle.scope.get("method") != "HEAD":
+            cycle.transport = cast("asyncio.Transport", HeadWithBody(self.transport))
 
     def on_message_complete(self) -> None:
         self._body_done = True
@@ -173,6 +180,54 @@ class LimitedHttpTools(HttpToolsProtocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+class HeadWithBody:
+    """One answer's transport: a head that declares a length waits for the body's first
+    write and goes out in the same ``write``.
+
+    uvicorn writes an answer's head as soon as the app starts it and the body when it
+    comes: two socket writes for every sized answer, and on loopback each write is kernel
+    work (the TCP send and the peer's wake-up) costing more CPU than any Python around it
+    (measured on ``guard serve``: ``benchmarks/bench_stages.py``). A head without a length
+    (a stream, chunked) and interim ``1xx`` heads go out at once, so a stream's head is
+    never held back; anything else asked of the transport (``close``, ``is_closing``...)
+    sends the held head first, so nothing is reordered or lost.
+    """
+
+    __slots__ = ("_held", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held = b""
+
+    def write(self, data: bytes) -> None:
+        if self._held:
+            data, self._held = self._held + data, b""
+        elif _sized_head(data):
+            self._held = data
+            return
+        self._transport.write(data)
+
+    def release(self) -> None:
+        if self._held:
+            held, self._held = self._held, b""
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.release()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        self.release()
+        return getattr(self._transport, name)
+
+
+def _sized_head(data: bytes) -> bool:
+    """Whether ``data`` is a final answer's head with a ``content-length`` (uvicorn writes
+    header names in lower case)."""
+    return (data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1")
+            and b"\r\ncontent-length: " in data)
 
 
 _CODES = {400: "invalid_request", 408: "request_timeout", 431: "headers_too_large"}
