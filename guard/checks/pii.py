@@ -104,13 +104,15 @@ class PiiCheck(Check):
             # structuredContent copy) is analyzed once; findings are shared read-only
             found = dict(zip(unique, await self._detect(unique), strict=True))
             return [found[text] for text in texts]
-        stop = threading.Event()
+        stop: threading.Event | None = None
         try:
             if self.always_offload or sum(map(len, texts)) >= OFFLOAD_CHARS:
+                stop = threading.Event()  # only a thread can be told to stop (~2 µs to make)
                 return await asyncio.to_thread(self._find_all, texts, stop)
-            return self._find_all(texts, stop)
+            return self._find_all(texts, None)  # on the loop: nothing can cancel it midway
         except asyncio.CancelledError:  # nobody waits for the answer: the thread stops
-            stop.set()
+            if stop is not None:
+                stop.set()
             raise
         except GuardError:
             raise
@@ -118,7 +120,8 @@ class PiiCheck(Check):
             raise CheckError(f"PII detector failed ({type(exc).__name__})",
                              public="PII detector failed") from exc
 
-    def _find_all(self, texts: Sequence[str], stop: threading.Event) -> list[list[Finding]]:
+    def _find_all(self, texts: Sequence[str],
+                  stop: threading.Event | None) -> list[list[Finding]]:
         return [self.detector.find(text, stop) for text in texts]
 
     def _edits(self, ctx: Context, pairs: list[tuple[Segment, Finding]]) -> list[Edit]:
