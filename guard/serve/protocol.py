@@ -111,8 +111,9 @@ class LimitedHttpTools(HttpToolsProtocol):
 
     def on_headers_complete_cycle(self) -> None:
         """Give the new request's cycle a transport that sends a sized head with its body."""
-        cycle = self.cycle
-        if cycle is not None and cycle.scope.get("method") != "HEAD":
+        cycle = self.cycle  # new unless the request was an upgrade (then it is the last one)
+        if (cycle is not None and cycle.transport is self.transport
+                and cycle.scope.get("method") != "HEAD"):
             cycle.transport = cast("asyncio.Transport", HeadWithBody(self.transport))
 
     def on_message_complete(self) -> None:
