@@ -13,10 +13,10 @@ carry traffic guard does not read: refused unless a passthrough entry names them
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from guard import jsontext
 from guard.asgi.body import BodyError, Deadline, Message, Receive, read_body, replay
 from guard.asgi.response import ResponseGuard
 from guard.asgi.watch import WATCH_BYTES, while_connected
@@ -301,11 +301,11 @@ def forwarded_body(decision: Decision, original: bytes) -> tuple[bytes, bool]:
     body, strip_usage = dialect(decision.api).prepare(body, stream)
     if decision.action == "allow" and not strip_usage:
         return decision.state.get("forward", original), False
-    return json.dumps(body, ensure_ascii=False).encode(), strip_usage
+    return jsontext.dumps(body), strip_usage
 
 
 async def send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
-    payload = json.dumps(body, ensure_ascii=False).encode()
+    payload = jsontext.dumps(body)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": wire_status(status, body),

@@ -17,10 +17,10 @@ before the last send, so the decision log has it whatever the caller does next.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from guard import jsontext
 from guard.asgi.body import Message
 from guard.asgi.streams import StreamGuard
 from guard.codings import CodingError, Decoder, codings
@@ -353,4 +353,4 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str:
 
 
 def _json_bytes(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False).encode()
+    return jsontext.dumps(body)
