@@ -80,6 +80,7 @@ class ResponseGuard:
         the upstream answered (the call ran, whoever left first), released otherwise."""
         if self.stream is not None and self.result is None:
             self.result = self._stream_result()  # the output stage so far, for the log
+        self.stream = None  # its handlers close over this guard: a cycle only gc would free
         if self.ended:
             return
         self.ended = True
