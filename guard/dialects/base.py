@@ -187,6 +187,11 @@ class Dialect:
         usage = body.get("usage") if isinstance(body, dict) else None
         return Answer(None, usage if isinstance(usage, dict) else {})
 
+    def listing(self, request: Mapping[str, Any], answer: Any) -> tuple[str, ...] | None:
+        """Where ``answer`` holds a list of items that may be withheld one by one, rather
+        than the answer refused whole (:mod:`guard.engine.withhold`); ``None``: nowhere."""
+        return None
+
     def framing(self, content_type: str) -> Framing | None:
         """The event framing of a streamed answer with ``content_type``, if any."""
         if "text/event-stream" in content_type:

@@ -58,6 +58,10 @@ METHODS = frozenset({
 are and any other (the caller chooses it) as ``other``."""
 
 
+LISTINGS = {"tools/list": "tools", "prompts/list": "prompts", "resources/list": "resources",
+            "resources/templates/list": "resourceTemplates"}
+"""The listing methods and the field of their result that holds the items."""
+
 PARSE_ERROR = -32700
 """JSON-RPC's code for a body that is not JSON at all."""
 
@@ -122,6 +126,16 @@ class Mcp(Dialect):
         else:
             _read_message(c, body, ())
         return Answer()
+
+    def listing(self, request: Mapping[str, Any], answer: Any) -> tuple[str, ...] | None:
+        """A listing's items (tools, prompts, resources) are withheld one by one: a tool
+        whose description carries an injection is left out, not the agent's every tool."""
+        field = LISTINGS.get(request.get("method"))  # type: ignore[arg-type]
+        result = answer.get("result") if isinstance(answer, dict) else None
+        if field is None or not isinstance(result, dict) or not isinstance(result.get(field),
+                                                                           list):
+            return None
+        return ("result", field)
 
     async def on_event(self, s: StreamState, event: Event) -> bytes:
         """Each event is one whole message: it goes through the whole output stage alone."""

@@ -15,6 +15,7 @@ from guard.checks.base import Check, Outcome
 from guard.engine.context import Context
 from guard.engine.decision import Action, Decision, PolicyTrace, ResponseDecision, Violation
 from guard.engine.run import Denial, Run, run_checks
+from guard.engine.withhold import withheld
 from guard.envelope import Edit, apply_edits, parse_response, set_value
 from guard.responses import UPSTREAM, error_body, request_of
 from guard.scanwork import work_over
@@ -35,6 +36,12 @@ async def evaluate_response(checks: list[Check], decision: Decision, body: Any,
     if bound is not None and (work := work_over(checks, texts, bound)) is not None:
         return _too_much(decision, work, bound)
     run = await run_checks(checks, ctx, apply_output)
+    if run.denial is not None and (cut := await withheld(checks, ctx, body, status,
+                                                         apply_output)) is not None:
+        ctx.set_response(parse_response(cut[0], status, decision.api))
+        left_out = cut[1]
+        run = await run_checks(checks, ctx, apply_output)
+        run.violations[:0] = left_out
     if run.denial is not None:
         denial = run.denial
         error = error_body(decision.api, denial.status, denial.message, denial.policy,

@@ -253,18 +253,17 @@ async def test_a_rate_limit_per_tool_refuses_that_tool_only(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("answers", ["sse", "json"])
-async def test_a_poisoned_tool_description_keeps_the_list_from_the_agent(
+async def test_a_poisoned_tool_is_left_out_of_the_list_and_the_rest_still_work(
         tmp_path: Path, answers: str) -> None:
     mode = MODES[answers]
     with guarded(tmp_path, POLICIES, mode.json_response, poisoned=True) as served:
         async with connect(served.url, mode=mode.client) as client:
-            with pytest.raises(MCPError, match=INJECTED) as refused:
-                await client.list_tools()
-            # The SDK checks a result against the tool's output schema, listing the tools to
-            # learn it: that list is refused too, so the tool runs but the agent gets no
-            # result of a poisoned server in this session.
-            with pytest.raises(MCPError, match=INJECTED):
-                await client.call_tool("read_file", {"path": "a.txt"})
-    assert refused.value.data["code"] == "injection"
-    assert INJECTION not in str(refused.value)
+            listed = await client.list_tools()
+            # The SDK lists the tools again to check a call's result: that list is the
+            # same cut one, so calls of the tools left work as on a clean server.
+            result = await client.call_tool("read_file", {"path": "a.txt"})
+    names = [tool.name for tool in listed.tools]
+    assert "summarize" not in names and sorted(names) == sorted(TOOLS)
+    assert all(INJECTION not in (tool.description or "") for tool in listed.tools)
+    assert result.content and not result.is_error
     assert served.received.calls == [("read_file", {"path": "a.txt"})]
