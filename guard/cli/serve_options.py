@@ -47,7 +47,7 @@ def add_serve_options(p: argparse.ArgumentParser,
     option("--host", default="127.0.0.1", help="address to listen on")
     option("--port", type=int, default=8080, help="port to listen on")
     option("--workers", type=_positive, default=1, metavar="N",
-           help="worker processes sharing the listening socket (and the policy set's "
+           help="worker processes on the one port (and the policy set's "
            "store: N > 1 refuses a memory:// store, whose budgets would not be shared)")
     option("--metrics-port", type=int, metavar="PORT",
            help="serve /metrics on this port instead of the proxy's (worker i of N on "

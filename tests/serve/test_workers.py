@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from guard.errors import GuardError
+from guard.serve.workers import BALANCED, reuse_port_socket
 from tests.cli.test_serve import eventually
 from tests.serve.servers import free_port, running
 from tests.serve.test_proxy import Recorder
@@ -100,3 +103,21 @@ def test_each_worker_vets_the_sets_it_would_serve(tmp_path: Path) -> None:
         with pytest.raises(GuardError, match="needs a shared store"):
             build_app(policy, options.upstream,
                       vet=lambda guard: refuse_unshared_state(options, guard.settings.store))
+
+
+@pytest.mark.skipif(not BALANCED, reason="SO_REUSEPORT balancing is Linux's")
+def test_each_worker_listens_on_its_own_socket_of_the_port() -> None:
+    port = free_port()
+    first = reuse_port_socket("127.0.0.1", port)
+    second = reuse_port_socket("127.0.0.1", port)  # the kernel spreads connections over both
+    try:
+        assert first.getsockname() == second.getsockname()
+    finally:
+        first.close()
+        second.close()
+    taken = socket.create_server(("127.0.0.1", port))  # a listener that shares nothing
+    try:
+        with pytest.raises(GuardError, match=f"cannot listen on 127.0.0.1:{port}"):
+            reuse_port_socket("127.0.0.1", port, listen=False)
+    finally:
+        taken.close()
