@@ -51,6 +51,8 @@ class ResponseGuard:
         self.guard = guard
         self.decision = decision
         self.dialect = dialect(decision.api)
+        # the output checks that can act on this API's answers
+        self.output = [c for c in guard.engine.output_checks if c.applies(decision.api)]
         self.downstream = send
         self.options = options
         self.strip_usage = strip_usage
@@ -303,7 +305,7 @@ class ResponseGuard:
             await self.guard.settle(self.decision, usage, status=self.status)
 
     def _stream_guard(self, framing: Framing) -> StreamGuard:
-        output = self._output()
+        output = self.output
         checks = [c for c in output if c.meta.type in TEXT_TYPES]
         whole = [c for c in output if c.meta.type not in TEXT_TYPES]
         decision = self.decision
@@ -330,12 +332,7 @@ class ResponseGuard:
     def _reads(self) -> bool:
         """Whether the answer's text must be read: output policies or pseudonyms."""
         ctx = self.decision.state.get("context")
-        return bool(self._output() or getattr(ctx, "pseudonyms", None))
-
-    def _output(self) -> list[Any]:
-        """The output checks that can act on this API's answers."""
-        api = self.decision.api
-        return [c for c in self.guard.engine.output_checks if c.applies(api)]
+        return bool(self.output or getattr(ctx, "pseudonyms", None))
 
     def _settles(self) -> bool:
         """Whether a budget holds a reservation to settle from the answer's usage."""
