@@ -30,6 +30,7 @@ no database and no callbacks, and every address is 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -350,11 +351,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-litellm-") as tmp:
         work = Path(tmp)
-        config, policies = work / "litellm.yaml", work / "policies.yaml"
-        port = free_port()
-        up = f"http://127.0.0.1:{port}"
-        with process("stand-in", [sys.executable, "-c", UPSTREAM_SCRIPT, str(port)],
-                      dict(os.environ), work / "upstream.log", f"{up}/_bench/last", 60):
+        config = work / "litellm.yaml"
+        with stand_in_process(work) as up:
             results["direct"] = measure("direct", up, None, up, quick)
 
             config.write_text(litellm_config(up))
@@ -367,14 +365,33 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                           f"{url}/health/liveliness", 120) as group:
                 results["litellm"] = measure("litellm", url, group, up, quick)
 
-            policies.write_text(GUARD_POLICIES)
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            argv = [sys.executable, "-c", GUARD_SCRIPT, str(policies), up, str(port)]
-            with process("guard", argv, dict(os.environ), work / "guard.log",
-                          f"{url}/healthz", 60) as group:
+            with guard_process(work, up) as (url, group):
                 results["guard"] = measure("guard", url, group, up, quick)
     return _rows(results, litellm_version(executable))
+
+
+@contextlib.contextmanager
+def stand_in_process(work: Path) -> Iterator[str]:
+    """The stand-in upstream (:func:`stand_in`) in a process of its own; yields its URL."""
+    port = free_port()
+    up = f"http://127.0.0.1:{port}"
+    with process("stand-in", [sys.executable, "-c", UPSTREAM_SCRIPT, str(port)],
+                 dict(os.environ), work / "upstream.log", f"{up}/_bench/last", 60):
+        yield up
+
+
+@contextlib.contextmanager
+def guard_process(work: Path, upstream: str) -> Iterator[tuple[str, int]]:
+    """``guard serve``'s app with the peers' policies in front of ``upstream``; yields its
+    URL and process group."""
+    policies = work / "policies.yaml"
+    policies.write_text(GUARD_POLICIES)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-c", GUARD_SCRIPT, str(policies), upstream, str(port)]
+    with process("guard", argv, dict(os.environ), work / "guard.log", f"{url}/healthz",
+                 60) as group:
+        yield url, group
 
 
 def _rows(results: dict[str, dict[str, Any]], version: str) -> list[dict[str, Any]]:

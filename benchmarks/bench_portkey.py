@@ -89,10 +89,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-portkey-") as tmp:
         work = Path(tmp)
-        port = free_port()
-        up = f"http://127.0.0.1:{port}"
-        with process("stand-in", [sys.executable, "-c", peer.UPSTREAM_SCRIPT, str(port)],
-                      dict(os.environ), work / "upstream.log", f"{up}/_bench/last", 60):
+        with peer.stand_in_process(work) as up:
             results["direct"] = peer.measure("direct", up, None, up, quick)
 
             config = portkey_config(up)
@@ -105,13 +102,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             with process("portkey", argv, env, work / "portkey.log", url, 60) as group:
                 results["peer"] = peer.measure("portkey", url, group, up, quick)
 
-            policies = work / "policies.yaml"
-            policies.write_text(peer.GUARD_POLICIES)
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            argv = [sys.executable, "-c", peer.GUARD_SCRIPT, str(policies), up, str(port)]
-            with process("guard", argv, dict(os.environ), work / "guard.log",
-                          f"{url}/healthz", 60) as group:
+            with peer.guard_process(work, up) as (url, group):
                 results["guard"] = peer.measure("guard", url, group, up, quick)
     return _rows(results, portkey_version(script))
 

@@ -48,10 +48,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         policies = work / "policies.yaml"
         store = work / "state.db"
         policies.write_text(peer.GUARD_POLICIES.replace('"memory://"', f'"sqlite:///{store}"'))
-        port = free_port()
-        up = f"http://127.0.0.1:{port}"
-        with process("stand-in", [sys.executable, "-c", peer.UPSTREAM_SCRIPT, str(port)],
-                     dict(os.environ), work / "upstream.log", f"{up}/_bench/last", 60):
+        with peer.stand_in_process(work) as up:
             for workers in WORKERS:
                 port = free_port()
                 url = f"http://127.0.0.1:{port}"
