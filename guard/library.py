@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from guard import intake, offload
-from guard.dialects import GENERIC, Endpoint, PathError, RequestPath, normalize, resolve
+from guard.dialects import (
+    EMPTY,
+    GENERIC,
+    Endpoint,
+    PathError,
+    RequestPath,
+    bodyless,
+    normalize,
+    resolve,
+)
 from guard.dialects import endpoint as path_endpoint
 from guard.engine.compile import CompiledPolicies, build_policies, build_policy_text
 from guard.engine.decision import Decision, PolicyTrace, ResponseDecision, Violation
@@ -91,7 +100,14 @@ class Guard:
     async def decide(self, body: Body, target: RequestPath | None, method: str,
                      headers: dict[str, str], now: datetime | None = None) -> Decision:
         """:meth:`check_request` past the path and passthrough rules, for a caller that
-        applied them itself (the middleware): ``headers`` already by lower-case name."""
+        applied them itself (the middleware): ``headers`` already by lower-case name.
+
+        A request without a body (a ``GET``, a ``DELETE``) on a path is decided as an empty
+        one of the API its answer belongs to (:func:`guard.dialects.bodyless`): rules and
+        rate limits see it, it runs no model, and its answer meets the output policies. It
+        is forwarded without a body (``state["bodyless"]``)."""
+        if target is not None and not body and "content-encoding" not in headers:
+            return await self._bodyless(target, method, headers, now)
         named = path_endpoint(target) if target is not None else None
         api = named.dialect.name if named is not None else GENERIC.name
         if isinstance(body, str):
@@ -113,6 +129,15 @@ class Guard:
         if raw is not None:
             decision.state["forward"] = raw  # what guard read: the body with its coding undone
             decision.state["decoded"] = decoded
+        return decision
+
+    async def _bodyless(self, target: RequestPath, method: str, headers: dict[str, str],
+                        now: datetime | None) -> Decision:
+        named = bodyless(target, headers)
+        empty = EMPTY.get(named.dialect.name, b"{}")
+        envelope = read_envelope(decode_body(empty), target, named, method, headers, True)
+        decision = await self.engine.evaluate(envelope, now)
+        decision.state["bodyless"] = True
         return decision
 
     def passes(self, method: str, target: RequestPath, *, websocket: bool = False) -> bool:

@@ -145,14 +145,8 @@ class GuardedExchange:
         body = await self._body(target)
         if body is None:
             return
-        if not body and self._pushes(target):
-            await self._stream_only(target)
-            return
-        if not body:  # a request without a body passes (read all the same: HTTP/2 needs no
-            # length header to carry one)
-            await self.middleware.app(_on_path(self.scope, target),
-                                      replay(body, self.receive), self.send)
-            return
+        # a request without a body (read all the same: HTTP/2 needs no length header to
+        # carry one) is decided too, and what it fetches is output (Guard.decide)
         work = self.guard.decide(body, target, self.method, self.headers)
         if len(body) < WATCH_BYTES and not self.guard.compiled.judge:
             decision = await work
@@ -168,22 +162,6 @@ class GuardedExchange:
             self._observe(decision, None, decision.status, False, None)
         else:
             await self._forward(decision, body, decision.state.get("target") or target)
-
-    def _pushes(self, target: RequestPath) -> bool:
-        """An MCP request without a body: the GET that opens the server's own stream (its
-        requests to the client, its notifications) or the DELETE that ends a session."""
-        return for_path(target.path).name == "mcp" or "mcp-session-id" in self.headers
-
-    async def _stream_only(self, target: RequestPath) -> None:
-        """A bodyless MCP request is decided as an empty JSON-RPC message (rules, rate limits
-        see it) and its answer goes through the output stage like any result."""
-        decision = await self.guard.decide(_EMPTY_MESSAGE, target, self.method, self.headers)
-        if decision.action == "deny":
-            await send_json(self.send, decision.status, decision.error, decision.headers)
-            self._observe(decision, None, decision.status, False, None)
-            return
-        decision.state["bodyless"] = True  # it goes up as it came: without a body
-        await self._forward(decision, b"", target)
 
     async def _forward(self, decision: Decision, original: bytes, target: RequestPath) -> None:
         forwarded, strip_usage = forwarded_body(decision, original)
@@ -281,10 +259,6 @@ def _source(guard: GuardSource) -> Callable[[], Guard]:
     if isinstance(guard, Guard):
         return lambda: guard
     return guard
-
-
-_EMPTY_MESSAGE = b'{"jsonrpc": "2.0"}'
-"""What a bodyless MCP request is decided as: a message of MCP that says nothing."""
 
 
 def forwarded_body(decision: Decision, original: bytes) -> tuple[bytes, bool]:

@@ -43,7 +43,9 @@ class BudgetCheck(BucketCheck):
     rules: BudgetRules
 
     async def evaluate(self, ctx: Context) -> Outcome:
-        if not ctx.envelope.dialect.calls_models:  # MCP tool traffic: nothing to spend
+        if not ctx.envelope.dialect.calls_models or ctx.envelope.operation == "fetch":
+            # MCP tool traffic, a request without a body (a stored response fetched again,
+            # whose usage its own call was charged): nothing to spend
             return Outcome("pass", detail={"counted": False})
         bucket = await self.bucket(ctx)
         if bucket is None:

@@ -9,7 +9,7 @@ Every model a request names must pass: the primary, the fallbacks in every field
 reads them (:data:`~guard.dialects.models.FALLBACK_FIELDS`; refused ones are dropped), each
 entry of a batch (a refused one denies the request), and a model named in the path
 (Gemini's ``models/{m}:generateContent``: a rewrite there rewrites the path). A request that
-calls no model (``request.operation == "other"``, naming none) has nothing to route.
+calls no model (``request.operation`` ``other`` or ``fetch``, naming none) has nothing to route.
 The policy's own ``fallbacks`` are written in the fronted gateway's field
 (``settings.gateway``), only on APIs that take fallbacks.
 """
@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from guard.checks.base import Check, Outcome, PolicyMeta
+from guard.dialects.base import MODELLESS
 from guard.dialects.models import FALLBACK_FIELDS, model_name
 from guard.envelope import qualify_model
 from guard.errors import CheckError
@@ -63,7 +64,7 @@ class RouteCheck(Check):
 
     async def evaluate(self, ctx: Context) -> Outcome:
         env = ctx.envelope
-        if env.model is None and env.operation == "other":
+        if env.model is None and env.operation in MODELLESS:
             return Outcome("pass")
         target = await self._target(ctx, env)
         refusal = self.refusal(target, env.dialect.provider) or self.others_refusal(env)

@@ -89,6 +89,25 @@ def resolve(path: RequestPath | None, body: Mapping[str, Any] | None) -> Endpoin
     return Endpoint(GENERIC, operation="other")
 
 
+def bodyless(path: RequestPath, headers: Mapping[str, str]) -> Endpoint:
+    """The endpoint of a request without a body, decided as an empty one (it runs no model):
+    MCP's for the GET that opens a server's stream or the DELETE that ends a session; the
+    API's whose stored answer the path fetches (``GET /v1/responses/{id}``), so the answer
+    is read as that API's; else the generic view, which reads every string of the answer."""
+    found = endpoint(path)
+    if (found is not None and found.dialect.name == "mcp") or "mcp-session-id" in headers:
+        return Endpoint(_BY_NAME["mcp"], operation="fetch")
+    for candidate in DIALECTS:
+        if candidate.retrieves(path):
+            return Endpoint(candidate, operation="fetch")
+    return Endpoint(GENERIC, operation="fetch")
+
+
+EMPTY = {"mcp": b'{"jsonrpc": "2.0"}'}
+"""What a request without a body is decided as, by API (``{}`` for the rest): MCP's is a
+message that says nothing."""
+
+
 def default_path(api: str) -> str:
     """The canonical path of an API (``openai.chat`` -> ``/v1/chat/completions``)."""
     if api not in _BY_NAME:
@@ -108,6 +127,7 @@ def for_path(path: str) -> Dialect:
 __all__ = [
     "APIS",
     "DIALECTS",
+    "EMPTY",
     "GENERIC",
     "Answer",
     "Dialect",
@@ -116,6 +136,7 @@ __all__ = [
     "PathError",
     "RequestPath",
     "StreamState",
+    "bodyless",
     "default_path",
     "dialect",
     "endpoint",

@@ -29,12 +29,17 @@ Key = tuple[Any, ...]
 """Names one stream of answer text (a choice, a content block, a call's arguments)."""
 
 
+MODELLESS = frozenset({"other", "fetch"})
+"""Operations that run no model unless the request names one: nothing to route."""
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """What a request's path says: its dialect, what it asks, and what the path itself names."""
 
     dialect: Dialect
-    operation: str = "generate"  # generate, count, embed, moderate, image, speech, batch, other
+    operation: str = "generate"  # generate, count, embed, moderate, image, speech, batch, other,
+    # fetch (a request without a body)
     model: str | None = None  # a model named in the path (Gemini, Azure deployments, engines)
     stream: bool = False  # the path itself asks for a stream
 
@@ -111,6 +116,12 @@ class Dialect:
         """The endpoint ``path`` names in this API, or ``None``."""
         return None
 
+    def retrieves(self, path: RequestPath) -> bool:
+        """Whether a request without a body on ``path`` answers with one of this API's
+        answers (a stored response fetched again): its answer is then read as this API's,
+        a stream of it included, so what the output policies saw once they see again."""
+        return False
+
     def sniff(self, body: Mapping[str, Any]) -> int:
         """How strongly a body of unknown path looks like this API (0: not at all)."""
         return 0
@@ -181,9 +192,11 @@ class Dialect:
     # --- answers ----------------------------------------------------------------------
 
     def read_answer(self, c: Collector, body: Any) -> Answer:
-        """Collect every text of an answer; the generic answer is text throughout."""
+        """Collect every text of an answer; the generic answer is text throughout: every
+        string leaf, whatever its key (a shape of no known API gives its keys no meaning,
+        so ``{"data": "..."}`` or ``{"status": "..."}`` may be what the caller reads)."""
         if isinstance(body, dict | list):
-            c.walk(body, (), "assistant", "message", ANSWER_SKIP)
+            c.walk(body, (), "assistant", "message", NO_SKIP)
         usage = body.get("usage") if isinstance(body, dict) else None
         return Answer(None, usage if isinstance(usage, dict) else {})
 
@@ -213,7 +226,7 @@ class Dialect:
         if isinstance(data, dict) and isinstance(data.get("usage"), dict):
             s.usage = data["usage"]
         c = Collector()
-        c.walk(data, (), "assistant", "message", ANSWER_SKIP)
+        c.walk(data, (), "assistant", "message", NO_SKIP)
         if not c.segments:
             return event.raw
         if _whole(data):  # a whole JSON-RPC message: checked whole, sent in its own event

@@ -22,5 +22,6 @@ class Generic(Dialect):
     name = "unknown"
 
     def operation(self, body: Mapping[str, Any], endpoint: Endpoint) -> str:
-        """A body naming a model is taken for a model call (routes and budgets apply)."""
-        return "generate" if read_models(body)[0] is not None else "other"
+        """A body naming a model is taken for a model call (routes and budgets apply); else
+        the path's operation (``other``; ``fetch`` for a request without a body)."""
+        return "generate" if read_models(body)[0] is not None else endpoint.operation

@@ -60,6 +60,10 @@ class Interactions(Dialect):
     def endpoint(self, path: RequestPath) -> Endpoint | None:
         return Endpoint(self) if path.ends("interactions") >= 0 else None
 
+    def retrieves(self, path: RequestPath) -> bool:
+        """``GET interactions/{id}`` (``?stream=true`` replays it) and its ``cancel``."""
+        return path.stored_item("interactions")
+
     def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
         for key, value in body.items():
             if key == "input":

@@ -173,6 +173,11 @@ class Chat(Dialect):
         start = path.ends("chat", "completions")
         return None if start < 0 else Endpoint(self, model=path_model(path, start))
 
+    def retrieves(self, path: RequestPath) -> bool:
+        """``GET chat/completions/{id}``: a stored completion."""
+        segments = path.segments
+        return len(segments) >= 3 and segments[-3:-1] == ("chat", "completions")
+
     def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
         read_fields(c, body, _CHAT, _CHAT_STRUCTURAL)
 

@@ -122,6 +122,11 @@ class Responses(Dialect):
             return Endpoint(self)
         return None
 
+    def retrieves(self, path: RequestPath) -> bool:
+        """``GET responses/{id}`` (``?stream=true`` replays it as events) and ``POST
+        responses/{id}/cancel``: a stored response."""
+        return path.stored_item("responses")
+
     def read(self, c: Collector, body: Mapping[str, Any], endpoint: Endpoint) -> None:
         read_fields(c, body, _HANDLERS, _STRUCTURAL)
 
@@ -159,6 +164,10 @@ class OpenResponses(Responses):
     def endpoint(self, path: RequestPath) -> Endpoint | None:
         return Endpoint(self) if path.ends("openresponses") >= 0 else None
 
+    def retrieves(self, path: RequestPath) -> bool:
+        return path.stored_item("openresponses")
+
 
 def _at(body: Any, response: Any, pointer: Pointer) -> Pointer:
     return pointer if response is body else ("response", *pointer)
+

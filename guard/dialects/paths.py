@@ -75,6 +75,15 @@ class RequestPath:
         start = len(segments) - len(names)
         return start if start >= 0 and segments[start:] == names else -1
 
+    def stored_item(self, collection: str) -> bool:
+        """``{collection}/{id}`` or ``{collection}/{id}/cancel``: one stored item (a
+        response, an interaction) fetched or cancelled, which answers with the item."""
+        segments = self.segments
+        if segments[-1:] == ("cancel",):
+            segments = segments[:-1]
+        return len(segments) >= 2 and segments[-2] == collection and segments[-1] not in (
+            "input_tokens", "compact", "cancel")
+
     @property
     def target(self) -> str:
         """Path and query, as a request line carries them."""

@@ -16,6 +16,7 @@ from typing import Any
 from guard.cel.values import may_hold_nul
 from guard.checks.base import Outcome
 from guard.checks.route import RouteCheck
+from guard.dialects.base import MODELLESS
 from guard.engine.compile import CompiledPolicies
 from guard.engine.context import Context
 from guard.engine.decision import Decision
@@ -86,7 +87,7 @@ class Engine:
                 continue
             env = ctx.envelope
             reason = check.refusal(env.model, env.dialect.provider) or check.others_refusal(env)
-            if env.model is None and env.operation == "other":
+            if env.model is None and env.operation in MODELLESS:
                 reason = None  # nothing is routed: no model runs
             if reason:
                 run.deny(check, Outcome("deny", check.rules.message or reason, 403))

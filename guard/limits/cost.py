@@ -28,8 +28,9 @@ _OUTPUT_KEYS = ("completion_tokens", "output_tokens", "candidatesTokenCount",
                 "eval_count")
 """Usage counts in every dialect's spelling (OpenAI, Anthropic, Gemini's ``usageMetadata``,
 Interactions, Ollama); no API uses two of them for one count."""
-_FREE = frozenset({"count", "other", "moderate"})
-"""Operations that generate nothing and cost nothing: token counts, stored items, moderation."""
+_FREE = frozenset({"count", "other", "moderate", "fetch"})
+"""Operations that generate nothing and cost nothing: token counts, stored items, moderation,
+requests without a body."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,12 +144,13 @@ async def test_escaped_slashes_are_refused(app: Recorder, spelling: bytes) -> No
     assert app.seen == []
 
 
-async def test_requests_without_a_body_pass_untouched(app: Recorder) -> None:
+async def test_requests_without_a_body_go_up_as_they_came_and_are_decided(app: Recorder
+                                                                         ) -> None:
     async with client(app) as c:
         r = await c.get("/v1/models?limit=2")
         d = await c.delete("/v1/chat/completions/abc")
     assert r.status_code == d.status_code == 200
-    assert "x-guard-decision-id" not in r.headers and "x-guard-decision-id" not in d.headers
+    assert "x-guard-decision-id" in r.headers and "x-guard-decision-id" in d.headers
     assert [(s.method, s.path, s.query, s.body) for s in app.seen] == [
         ("GET", "/v1/models", b"limit=2", b""), ("DELETE", "/v1/chat/completions/abc", b"", b"")]
 

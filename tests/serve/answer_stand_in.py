@@ -174,6 +174,6 @@ def build(variants: dict[str, Variant]) -> Starlette:
 
         return StreamingResponse(sent(), status_code=variant.status, headers=headers)
 
-    app = Starlette(routes=[Route("/{rest:path}", answer, methods=["POST"])])
+    app = Starlette(routes=[Route("/{rest:path}", answer, methods=["POST", "GET", "DELETE"])])
     app.state.seen = []
     return app
