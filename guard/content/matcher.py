@@ -23,7 +23,7 @@ from guard.content.catalog import SecretRule
 from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.partners import partner_spans
-from guard.content.secrets import entropy, is_secret
+from guard.content.secrets import commented_away, entropy, is_secret
 from guard.regex import RegexError, compile_regex, compile_set
 
 SET_SIZE = 32
@@ -109,15 +109,17 @@ class ViewMatcher:
         return found
 
     def hits(self, index: int, view: Normalized) -> list[Hit]:
-        """Located, validated hits of entry ``index`` in original offsets; a rule with a
-        ``partner`` adds the secret found beside each of its matches (and, when it is not
-        reported alone, counts only where it has one)."""
+        """Located, validated hits of entry ``index`` in original offsets (not where a comment
+        on the value's line marks it as an example, unless a provider's prefix is the
+        evidence); a rule with a ``partner`` adds the secret found beside each of its matches
+        (and, when it is not reported alone, counts only where it has one)."""
         entry = self.entries[index]
         rule, partner = entry.secret, self.partners[index]
         rank = index if rule is not None else -1
         hits = []
         for start, end in self.spans(index, view):
-            if rule is not None and not is_secret(rule, view.text[start:end]):
+            if rule is not None and (not is_secret(rule, view.text[start:end]) or (
+                    rule.evidence != "prefix" and commented_away(view.text, end))):
                 continue
             spans = [(start, end)]
             if rule is not None and partner is not None:

@@ -171,6 +171,24 @@ def decodes_to_pair(value: str) -> bool:
         and not is_filler(password) and password.lower() not in PLACEHOLDER_VALUES
 
 
+COMMENT_MARKS = re.compile(
+    r"(?i)[ \t](?:#|//)[ \t][^\n]{0,120}?(?<!not )(?<!not an )(?<!not a )"
+    r"\b(?:example|sample|placeholder|dummy|fake|not real|change ?me|replace (?:it|this|me))\b")
+"""A comment after the value, on its line, that says it is not real (``# example, change
+me``): the author's mark, as ``EXAMPLE`` in the value is. ``#`` or ``//`` after a space and
+before one: not a URL's ``//example.com`` nor a ``#`` inside a password."""
+
+COMMENT_REACH = 160
+"""Characters after a value searched for such a comment (a minified file is one line)."""
+
+
+def commented_away(text: str, end: int) -> bool:
+    """Whether the rest of the line after ``text[:end]`` marks the value as not real."""
+    line_end = text.find("\n", end, end + COMMENT_REACH)
+    return COMMENT_MARKS.search(text, end, line_end if line_end >= 0 else end + COMMENT_REACH) \
+        is not None
+
+
 def is_secret(rule: SecretRule, value: str) -> bool:
     """Whether ``value``, matched by ``rule``, is plausibly a real secret.
 

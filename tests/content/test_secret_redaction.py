@@ -171,6 +171,19 @@ def test_public_keys_yaml_tags_and_variables_are_no_secret(text: str) -> None:
     assert SECRETS.scan(text).hits == []
 
 
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("password: 'P@ssw0rd9'   # example, change me", False),
+    ("DB_PASSWORD=Xk9mQ2vLp // placeholder for CI", False),
+    ("GITHUB_TOKEN=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6 # example", True),  # a prefix
+    ("password=Xk9mQ2vL https://example.com", True), ("Password=Abc123x;Database=sample", True),
+    ("token: k3Y9xQ2mZ8vLk3Y9xQ2mZ8vL # prod, not an example", True),
+    ("password: Xk9#mQ2vL\n# example below", True),  # another line
+])
+def test_a_comment_on_the_values_line_can_mark_it_as_an_example(text: str, flagged: bool
+                                                                ) -> None:
+    assert bool(SECRETS.scan(text).hits) == flagged
+
+
 @pytest.mark.parametrize(("text", "secret"), [
     ("CREATE ROLE app LOGIN PASSWORD 'R0le!Pass';", "R0le!Pass"),
     ("CREATE LOGIN etl WITH PASSWORD = 'Etl#2026x';", "Etl#2026x"),
