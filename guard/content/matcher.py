@@ -23,7 +23,7 @@ from guard.content.catalog import SecretRule
 from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.partners import partner_spans
-from guard.content.secrets import commented_away, entropy, is_secret
+from guard.content.secrets import commented_away, entropy, is_secret, reads_as_prose
 from guard.regex import RegexError, compile_regex, compile_set
 
 SET_SIZE = 32
@@ -118,8 +118,7 @@ class ViewMatcher:
         rank = index if rule is not None else -1
         hits = []
         for start, end in self.spans(index, view):
-            if rule is not None and (not is_secret(rule, view.text[start:end]) or (
-                    rule.evidence != "prefix" and commented_away(view.text, end))):
+            if rule is not None and not _stands(rule, view.text, start, end):
                 continue
             spans = [(start, end)]
             if rule is not None and partner is not None:
@@ -131,6 +130,16 @@ class ViewMatcher:
                 original = view.span(first, last)
                 hits.append(Hit(entry.detector, original[0], original[1], rank))
         return hits
+
+
+def _stands(rule: SecretRule, text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, found by ``rule``, is a secret in its place: the value
+    itself (:func:`is_secret`), and, unless a provider's prefix is the evidence, no comment on
+    its line marking it as an example and no sentence it is only a word of."""
+    if not is_secret(rule, text[start:end]):
+        return False
+    return rule.evidence == "prefix" or not (
+        commented_away(text, end) or (rule.evidence == "name" and reads_as_prose(text, start, end)))
 
 
 def _matches(regex: Any, text: str) -> Iterator[Sequence[tuple[int, int]]]:

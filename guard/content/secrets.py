@@ -189,6 +189,18 @@ def commented_away(text: str, end: int) -> bool:
         is not None
 
 
+PROSE_AFTER = re.compile(r"[ \t]+[a-z]{2,}\b[ \t,.]")
+"""After a value, another lower-case word and a space: a sentence going on."""
+
+
+def reads_as_prose(text: str, start: int, end: int) -> bool:
+    """``pwd: expected bytes, got ...``: a lower-case word after a name, with the sentence
+    going on after it, is an error message or prose, not an unquoted value."""
+    value = text[start:end]
+    return value.isalpha() and value.islower() and start > 0 and text[start - 1] not in "\"'`" \
+        and PROSE_AFTER.match(text, end) is not None
+
+
 def is_secret(rule: SecretRule, value: str) -> bool:
     """Whether ``value``, matched by ``rule``, is plausibly a real secret.
 

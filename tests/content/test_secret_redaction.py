@@ -184,6 +184,16 @@ def test_a_comment_on_the_values_line_can_mark_it_as_an_example(text: str, flagg
     assert bool(SECRETS.scan(text).hits) == flagged
 
 
+@pytest.mark.parametrize(("text", "flagged"), [
+    ('raise TypeError("pwd: expected bytes, got %s" % type(pwd))', False),
+    ("password: required field, see the form", False),
+    ("password = hunterxyz", True), ("password: Hunter2x and more", True),
+    ("password = 'swordfish' and more", True),  # quoted: a value
+])
+def test_a_word_a_sentence_goes_on_after_is_prose(text: str, flagged: bool) -> None:
+    assert bool(SECRETS.scan(text).hits) == flagged
+
+
 @pytest.mark.parametrize(("text", "secret"), [
     ("CREATE ROLE app LOGIN PASSWORD 'R0le!Pass';", "R0le!Pass"),
     ("CREATE LOGIN etl WITH PASSWORD = 'Etl#2026x';", "Etl#2026x"),
