@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.secrets_corpus import cases, fresh_cases
+from benchmarks.secrets_corpus import Case, cases, fresh_cases
+from benchmarks.secrets_fresh import fresh2_cases
 from benchmarks.team_set import team_rows
 from guard.checks.content import merged_spans
 from guard.content.scanner import INJECTION, Detectors, Scanner
@@ -185,10 +186,20 @@ def secrets_quality(root: Path, identifiers: bool = False) -> dict[str, Any]:
 def own_secrets_quality(seed: int = 18, fresh: bool = False) -> dict[str, Any]:
     """Recall, value-removed share and FP rate on :mod:`benchmarks.secrets_corpus` (with
     ``fresh``, its positives written after the rules too)."""
+    return cases_quality(cases(seed) + (fresh_cases(seed) if fresh else []))
+
+
+def fresh2_quality(seed: int = 18) -> dict[str, Any]:
+    """The same measures on the second untuned round (:mod:`benchmarks.secrets_fresh`)."""
+    return cases_quality(fresh2_cases(seed))
+
+
+def cases_quality(rows: list[Case]) -> dict[str, Any]:
+    """Recall, share of detected positives whose every value redaction removes, FP rate."""
     scanner = Scanner(Detectors(secrets=True))
     found = removed = positives = negatives = flagged = 0
     misses: list[str] = []
-    for case in cases(seed) + (fresh_cases(seed) if fresh else []):
+    for case in rows:
         hit = bool(scanner.scan(case.text).hits)
         if not case.values:
             negatives += 1
@@ -253,6 +264,14 @@ def report(root: Path, show_misses: int = 0, model: bool = True) -> list[str]:
     lines.append(f"secrets   {'own set negatives':<28} {'FP rate':<8} {own['fp_rate']:6.1%}  "
                  f"(n={own['negatives']})")
     lines += [f"    {t}" for t in own["misses"][:show_misses]]
+    f2 = fresh2_quality()
+    lines.append(f"secrets   {'fresh round 2 positives':<28} {'recall':<8} {f2['recall']:6.1%}  "
+                 f"(n={f2['positives']})")
+    lines.append(f"secrets   {'  detected: value removed':<28} {'share':<8} "
+                 f"{f2['removed']:6.1%}")
+    lines.append(f"secrets   {'fresh round 2 negatives':<28} {'FP rate':<8} "
+                 f"{f2['fp_rate']:6.1%}  (n={f2['negatives']})")
+    lines += [f"    {t}" for t in f2["misses"][:show_misses]]
     return lines
 
 

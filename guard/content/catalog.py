@@ -42,6 +42,7 @@ class SecretRule:
     partner: str = ""  # the secret that goes with this match (a key id's secret), nearby
     partner_entropy: float = 3.5  # bits per character the partner must reach
     alone: bool = True  # False: the match is an identifier, reported only with its partner
+    base64_pair: bool = False  # the value must be base64 of ``user:password`` (HTTP Basic)
 
     def __post_init__(self) -> None:
         if self.evidence not in EVIDENCE:

@@ -23,7 +23,7 @@ from guard.content.catalog import SecretRule
 from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.partners import partner_spans
-from guard.content.secrets import is_secret
+from guard.content.secrets import commented_away, entropy, is_secret, reads_as_prose
 from guard.regex import RegexError, compile_regex, compile_set
 
 SET_SIZE = 32
@@ -109,15 +109,16 @@ class ViewMatcher:
         return found
 
     def hits(self, index: int, view: Normalized) -> list[Hit]:
-        """Located, validated hits of entry ``index`` in original offsets; a rule with a
-        ``partner`` adds the secret found beside each of its matches (and, when it is not
-        reported alone, counts only where it has one)."""
+        """Located, validated hits of entry ``index`` in original offsets (not where a comment
+        on the value's line marks it as an example, unless a provider's prefix is the
+        evidence); a rule with a ``partner`` adds the secret found beside each of its matches
+        (and, when it is not reported alone, counts only where it has one)."""
         entry = self.entries[index]
         rule, partner = entry.secret, self.partners[index]
         rank = index if rule is not None else -1
         hits = []
         for start, end in self.spans(index, view):
-            if rule is not None and not is_secret(rule, view.text[start:end]):
+            if rule is not None and not _stands(rule, view.text, start, end):
                 continue
             spans = [(start, end)]
             if rule is not None and partner is not None:
@@ -129,6 +130,16 @@ class ViewMatcher:
                 original = view.span(first, last)
                 hits.append(Hit(entry.detector, original[0], original[1], rank))
         return hits
+
+
+def _stands(rule: SecretRule, text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, found by ``rule``, is a secret in its place: the value
+    itself (:func:`is_secret`), and, unless a provider's prefix is the evidence, no comment on
+    its line marking it as an example and no sentence it is only a word of."""
+    if not is_secret(rule, text[start:end]):
+        return False
+    return rule.evidence == "prefix" or not (
+        commented_away(text, end) or (rule.evidence == "name" and reads_as_prose(text, start, end)))
 
 
 def _matches(regex: Any, text: str) -> Iterator[Sequence[tuple[int, int]]]:
@@ -217,6 +228,69 @@ def named_hits(hits: list[Hit]) -> list[Hit]:
             taken[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
             kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
+
+
+REPEAT_MIN_CHARS = 8
+"""A found secret shorter than this (or below :data:`REPEAT_MIN_ENTROPY`) is not searched
+for elsewhere: ``secret`` as a URL's password must not take every "secret" of the text."""
+
+REPEAT_MIN_ENTROPY = 2.5
+
+REPEAT_MAX_VALUES = 64
+"""Distinct values searched for again in one text, at most."""
+
+REPEAT_FIND_VALUES = 4
+"""Up to this many values, a ``str.find`` pass each (no regex to compile); more, one RE2
+pass of their alternation."""
+
+
+def repeated_hits(text: str, hits: list[Hit]) -> list[Hit]:
+    """Hits for each found secret's other occurrences in ``text``.
+
+    A value, once a rule has found it a secret, is that secret wherever it stands: the
+    token exported on one line and pasted into a ``curl`` header on the next, the password
+    compared in code and set in config. Redacting the one place the rule saw would leave
+    the value in the text. The search stays linear (:func:`_occurrences`); an occurrence
+    inside a longer run of letters and digits is another word and is left alone.
+    """
+    values: dict[str, Hit] = {}
+    for hit in hits:
+        value = text[hit.start:hit.end]
+        if hit.rank >= 0 and len(value) >= REPEAT_MIN_CHARS and value not in values \
+                and entropy(value) >= REPEAT_MIN_ENTROPY and len(values) < REPEAT_MAX_VALUES:
+            values[value] = hit
+    if not values:
+        return []
+    taken = {(h.start, h.end) for h in hits}
+    found = []
+    for start, end in _occurrences(text, list(values)):
+        if (start, end) in taken or _inside_a_word(text, start, end):
+            continue
+        hit = values[text[start:end]]
+        found.append(Hit(hit.detector, start, end, hit.rank))
+    return found
+
+
+def _occurrences(text: str, values: list[str]) -> Iterator[tuple[int, int]]:
+    """Spans of ``values`` in ``text``: ``str.find`` for a few (each pass linear), one RE2
+    pass of their alternation for more."""
+    if len(values) <= REPEAT_FIND_VALUES:
+        for value in values:
+            start = text.find(value)
+            while start >= 0:
+                yield start, start + len(value)
+                start = text.find(value, start + len(value))
+        return
+    import re2
+
+    regex = compile_regex("|".join(re2.escape(v) for v in sorted(values, key=len, reverse=True)))
+    for match in regex.finditer(text):
+        yield match.span()
+
+
+def _inside_a_word(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1].isalnum() and text[start].isalnum()) or \
+        (end < len(text) and text[end].isalnum() and text[end - 1].isalnum())
 
 
 def keyword_regex(folded_keyword: str) -> str:

@@ -26,6 +26,7 @@ from guard.content.matcher import (
     flagged_source,
     keyword_regex,
     named_hits,
+    repeated_hits,
 )
 from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
@@ -105,6 +106,7 @@ class Scanner:
         spaced = True
         if self.plain.entries:
             spaced = self._scan_plain(normalize(text, fold_case=False), result, evidence, decode)
+            result.hits.extend(repeated_hits(text, result.hits))
         if self.folded.entries:
             view = normalize(text)
             if spaced or not text.isascii():

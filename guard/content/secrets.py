@@ -18,15 +18,20 @@ of them still count depends on what the match rests on, the rule's ``evidence``:
 ``name``
     A credential's name next to a free value (``password = ...``, ``api_key: ...``).
     Here the right-hand side is often not a secret at all (a label, a type, a
-    field name, ``YOUR_PASSWORD``), so every placeholder check applies.
+    field name, ``YOUR_PASSWORD``, a variable such as ``hashedPassword``), so every
+    placeholder check applies.
 
 Values a human marked as not real (``EXAMPLE``, ``your_key``, ``<password>``,
 ``${VAR}``) are dropped whatever the evidence: AWS ships ``AKIAIOSFODNN7EXAMPLE``
-precisely so that it is not mistaken for a key.
+precisely so that it is not mistaken for a key. So are publishable keys (``pk_live_``,
+``pk.eyJ``), which a provider issues to be shipped in web pages, and YAML tags (``!vault``,
+``!Ref``), which say where the value is, not what it is.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
@@ -57,6 +62,16 @@ PLACEHOLDER_VALUES = frozenset({"secret", "password", "passwd", "pass", "pwd", "
 PLACEHOLDER_STARTS = ("$", "%", "#", "/", "+", "@", ":", "&", "=")
 """A value starting like this is a variable, a selector or a path, not a secret (but see
 :func:`is_base64_run`: a random base64 value starts with ``/`` or ``+`` one time in 32)."""
+
+PUBLIC_STARTS = ("pk_live_", "pk_test_", "pk.eyJ", "pk-lf-")
+"""Publishable keys: the public half a provider issues for web pages (Stripe, Mapbox,
+Langfuse), named like a key, never a secret."""
+
+CODE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+NAME_HUMP = re.compile(r"[a-z][A-Z]|\.")
+CREDENTIAL_PART = re.compile(r"(?i)password|passwd|secret|token|api_?key|credential")
+
+YAML_TAG = re.compile(r"![A-Za-z][A-Za-z_]*")
 
 BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
@@ -122,17 +137,84 @@ def _ends_a_sentence(value: str) -> bool:
     return value.endswith(".") and word.isalpha() and word.islower()
 
 
+def names_a_credential(value: str) -> bool:
+    """A variable holding a credential, not its value (``hashedPassword``, ``form.password``):
+    a name in camelCase or a member access, the credential word a third of it or more (a
+    random token that happens to hold ``Secret`` is mostly something else). A credential
+    word alone (``secret``) is :data:`PLACEHOLDER_VALUES`; a dressed-up one (``super$ecret``,
+    ``mypassword``, ``smtp_password``) counts, as the public labelled set counts it."""
+    part = CREDENTIAL_PART.search(value)
+    return part is not None and CODE_NAME.fullmatch(value) is not None \
+        and NAME_HUMP.search(value) is not None and 3 * len(part.group()) >= len(value)
+
+
+def is_walk(value: str) -> bool:
+    """``a1b2c3d4...``: most characters follow the one two places before (an interleaved
+    walk of letters and digits, documentation's filler for a key's body)."""
+    if len(value) < 12 or ord(value[2]) - ord(value[0]) != 1:  # a walk starts as one
+        return False
+    pairs = zip(value, value[2:], strict=False)  # each character and the one two places on
+    steps = sum(ord(b) - ord(a) == 1 or a + b in ("90", "za") for a, b in pairs)
+    return steps >= 0.6 * len(value)
+
+
+def decodes_to_pair(value: str) -> bool:
+    """Whether ``value`` is base64 of ``user:password`` (HTTP Basic, npm ``_auth``, a Docker
+    ``auths`` entry), the password not a placeholder (it may hold spaces, a user may not)."""
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    user, colon, password = text.partition(":")
+    return bool(colon and user and password) and text.isprintable() \
+        and not any(c.isspace() for c in user) and not is_marked(password) \
+        and not is_filler(password) and password.lower() not in PLACEHOLDER_VALUES
+
+
+COMMENT_MARKS = re.compile(
+    r"(?i)[ \t](?:#|//)[ \t][^\n]{0,120}?(?<!not )(?<!not an )(?<!not a )"
+    r"\b(?:example|sample|placeholder|dummy|fake|not real|change ?me|replace (?:it|this|me))\b")
+"""A comment after the value, on its line, that says it is not real (``# example, change
+me``): the author's mark, as ``EXAMPLE`` in the value is. ``#`` or ``//`` after a space and
+before one: not a URL's ``//example.com`` nor a ``#`` inside a password."""
+
+COMMENT_REACH = 160
+"""Characters after a value searched for such a comment (a minified file is one line)."""
+
+
+def commented_away(text: str, end: int) -> bool:
+    """Whether the rest of the line after ``text[:end]`` marks the value as not real."""
+    line_end = text.find("\n", end, end + COMMENT_REACH)
+    return COMMENT_MARKS.search(text, end, line_end if line_end >= 0 else end + COMMENT_REACH) \
+        is not None
+
+
+PROSE_AFTER = re.compile(r"[ \t]+[a-z]{2,}\b[ \t,.]")
+"""After a value, another lower-case word and a space: a sentence going on."""
+
+
+def reads_as_prose(text: str, start: int, end: int) -> bool:
+    """``pwd: expected bytes, got ...``: a lower-case word after a name, with the sentence
+    going on after it, is an error message or prose, not an unquoted value."""
+    value = text[start:end]
+    return value.isalpha() and value.islower() and start > 0 and text[start - 1] not in "\"'`" \
+        and PROSE_AFTER.match(text, end) is not None
+
+
 def is_secret(rule: SecretRule, value: str) -> bool:
     """Whether ``value``, matched by ``rule``, is plausibly a real secret.
 
     ``shape_checks`` is off for formats whose own shape would look like a placeholder:
     crypt hashes start with ``$``, some services issue UUIDs as keys.
     """
-    if is_marked(value):
+    if is_marked(value) or value.startswith(PUBLIC_STARTS) or YAML_TAG.fullmatch(value):
         return False
-    if rule.evidence != "prefix" and is_filler(value):
+    if is_filler(value) if rule.evidence != "prefix" else is_walk(value):
         return False
-    if rule.evidence == "name" and (value.lower() in PLACEHOLDER_VALUES or _ends_a_sentence(value)):
+    if rule.evidence == "name" and (value.lower() in PLACEHOLDER_VALUES or _ends_a_sentence(value)
+                                    or names_a_credential(value)):
+        return False
+    if rule.base64_pair and not decodes_to_pair(value):
         return False
     if rule.shape_checks and _placeholder_shape(value):
         return False

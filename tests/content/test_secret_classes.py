@@ -21,10 +21,13 @@ from tests.content.conftest import make_fakes
 SECRETS = Scanner(Detectors(secrets=True))
 MULTILINE = {"private_key", "okta_api_token", "jenkins_secret", "netrc_credentials",
              "jwt_secret", "gradle_credentials", "password_in_code_call",
-             "wrapped_secret_assignment"}
+             "wrapped_secret_assignment", "putty_private_key", "password_in_markup",
+             "env_name_value"}
 """Formats that span lines: a PEM block, a Terraform block naming okta, Jenkins's setup
 banner, a .netrc entry, a YAML block, Gradle's credentials {}, a constructor's arguments,
-a quoted value a code formatter wrapped onto the line after its name."""
+a quoted value a code formatter wrapped onto the line after its name, a PuTTY key's private
+lines, an answer file's <Password> with its <Value> below, a Kubernetes env name with its value
+below."""
 
 CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "content_corpus.yaml")
                         .read_text("utf-8"))
