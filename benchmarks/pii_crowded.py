@@ -107,6 +107,30 @@ TEMPLATES: dict[str, tuple[str, ...]] = {  # class: templates; {kind} is a gener
         "Position {gps} logged at {time} by {mac}.",
     ),
 }
+FRESH: dict[str, tuple[str, ...]] = {  # written after the rules for TEMPLATES, measured first
+    "fresh": (
+        "Hi team, {person} here ({email}). My old handset {imei} is gone; new SIM PIN {pin}.",
+        "Refund of {amount} approved {datetime}. Card used: {card}. Ref {tracking}.",
+        "Kunde {person}, Tel. {phone}, IBAN {iban}, Auftrag {invoice} vom {date}.",
+        "login ok user={email} ip={ipv4} ua=\"{ua}\" t={datetime}",
+        "Patient DOB {date}, SSN {ssn}, weight {weight}, room {building}, MRN {account}.",
+        "Client {person} - {phone} - {zip} - lat/long {gps}",
+        "Stuur de factuur {invoice} naar {email}; rekening {iban}; vervaldatum {date}.",
+        "Nuevo dispositivo IMEI {imei} desde la IP {ipv6} a las {time}.",
+        "Dati: carta {card}, scadenza {expiry}, importo {amount}, telefono {phone}.",
+        "Pedido {invoice}: {amount}, entrega {date}, rastreio {tracking}, tel {phone}.",
+        "{person} <{email}> wrote on {datetime}: please wire {amount} to {iban}.",
+        "Allowed hosts {ipv4}, {ipv6}; NTP synced {datetime}; uptime {km} s.",
+        "Vehicle {vin}, owner licence {licence}, owner SSN {ssn}, mileage {km}.",
+        "Adres: {building} Kerkstraat, {nl_zip}; mobiel {phone}; geboren {date}.",
+        "Tel: {phone} | Fax: {phone} | {email} | VAT {vat}",
+        "ETH {eth} received {btc_amount} at {datetime}; device {mac}.",
+        "Sipariş {invoice}, kart {card}, tutar {amount}, IP {ipv4}.",
+        "Ticket {account}: user {email} cannot log in from {ipv4} since {date} {time}.",
+        "Nº de la Seguridad Social EE. UU.: {ssn}; pasaporte {passport}; tel. {phone}.",
+        "Zahlung {amount} an {iban}; Kartenende {masked}; Gerät {imei}.",
+    ),
+}
 LABELLED = {"phone": "PHONE_NUMBER", "email": "EMAIL_ADDRESS", "card": "CREDIT_CARD",
             "iban": "IBAN_CODE", "ipv4": "IP_ADDRESS", "ipv6": "IP_ADDRESS", "ssn": "US_SSN"}
 
@@ -344,9 +368,15 @@ def fill(rng: random.Random, cls: str, template: str) -> Row:
     return _row(f"untuned {cls}", *parts)
 
 
-def rows(seed: int = SEED, count: int = ROWS) -> list[Row]:
+def rows(seed: int = SEED, count: int = ROWS,
+         templates: dict[str, tuple[str, ...]] = TEMPLATES) -> list[Row]:
     """``count`` rows, the classes in turn, each row a random template of its class."""
     rng = random.Random(seed)
-    classes = list(TEMPLATES)
-    return [fill(rng, classes[i % len(classes)], rng.choice(TEMPLATES[classes[i % len(classes)]]))
+    classes = list(templates)
+    return [fill(rng, classes[i % len(classes)], rng.choice(templates[classes[i % len(classes)]]))
             for i in range(count)]
+
+
+def fresh_rows() -> list[Row]:
+    """The :data:`FRESH` templates, other values: a check of the rules made for the rest."""
+    return rows(SEED + 1, 200, FRESH)

@@ -48,10 +48,12 @@ from guard.pii.recognizers import (
 )
 from guard.pii.shapes import (
     dates,
+    fits_e164,
+    id_shaped,
     looks_like_amount,
     looks_like_date,
     looks_like_dotted_run,
-    ssn_shaped,
+    macs,
 )
 from guard.pii.spans import Holders, Mask
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
@@ -133,9 +135,9 @@ class PhoneNumbers:
         holders = Holders(kept)
         spans = whole if self.locate is None else around(text, [
             c for c in candidates if not self._loses(text, *c, holders)])
+        shaped = candidates or [m.span() for m in self.shapes.finditer(text)]
         seen = _blank(text, [(f.start, f.end) for f in kept if f.score > self.max_score]
-                      + dates(text) + _labelled_ids(text, candidates or [
-                          m.span() for m in self.shapes.finditer(text)]))
+                      + dates(text) + macs(text, shaped) + _labelled_ids(text, shaped))
         valid: set[Span] = set()
         for start, end in spans:
             valid |= self._valid(text, seen, start, end)
@@ -239,10 +241,12 @@ class PhoneNumbers:
         raw, digits = match.raw_string, _digits(match)
         if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
             return False
+        if not fits_e164(self.phonenumbers, match, digits):
+            return False
         if continues_account(text, start) or (
                 numbered(text, start) and not self._written_as_phone(raw, regions)):
             return False
-        said = None if digits >= MIN_DIGITS and not said_only and not ssn_shaped(raw) else (
+        said = None if digits >= MIN_DIGITS and not said_only and not id_shaped(raw) else (
             self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
             or _labelled(text, end))
         return said is None or said
