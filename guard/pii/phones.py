@@ -54,6 +54,7 @@ from guard.pii.shapes import (
     looks_like_date,
     looks_like_dotted_run,
     macs,
+    punctuated_amount,
 )
 from guard.pii.spans import Holders, Mask
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
@@ -236,7 +237,8 @@ class PhoneNumbers:
 
         A number a numbering word labels (``Order 4155550123``) is kept only when written
         as a phone number of ``regions`` is (:meth:`_written_as_phone`); one written like
-        an SSN (``536-22-1234``), only when it is said to be a phone number.
+        an identifier (an SSN ``536-22-1234``, a postcode, a Unix time: :func:`id_shaped`)
+        or an amount (``12.345.678.901``), only when it is said to be a phone number.
         """
         raw, digits = match.raw_string, _digits(match)
         if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
@@ -246,10 +248,11 @@ class PhoneNumbers:
         if continues_account(text, start) or (
                 numbered(text, start) and not self._written_as_phone(raw, regions)):
             return False
-        said = None if digits >= MIN_DIGITS and not said_only and not id_shaped(raw) else (
-            self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
-            or _labelled(text, end))
-        return said is None or said
+        if digits >= MIN_DIGITS and not said_only and not id_shaped(raw) and (
+                not punctuated_amount(raw)):
+            return True
+        return (self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
+                or _labelled(text, end))
 
     def _written_as_phone(self, raw: str, regions: Sequence[str]) -> bool:
         """Whether ``raw`` has what no order or invoice number has: an area code in

@@ -67,6 +67,13 @@ def _day_month(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
 
+def punctuated_amount(raw: str) -> bool:
+    """``12.345.678.901``, ``1,234,567``, ``1'234'567``: an amount grouped in thousands by
+    a dot, comma or apostrophe. Phone numbers grouped in threes are written with spaces
+    (``612 345 678``) or in other groups with dots (``415.555.0123``, ``06.12.34.56.78``)."""
+    return looks_like_amount(raw) and raw.lstrip("0123456789")[0] in ".,'\u2019"
+
+
 def looks_like_dotted_run(raw: str) -> bool:
     """``1.3.6.1.4.1``, ``2.5.4.9.10.15``: four or more numbers joined by dots, one of a
     single digit: an OID or a version. Phone numbers written with dots group their

@@ -27,9 +27,9 @@ def test_the_digits_are_phone_numbers_where_nothing_labels_them(number: str) -> 
 
 
 @pytest.mark.parametrize("number", ["2024-000173", "2026/825922", "1643996257", "07418-2889",
-                                    "08219-612", "519.043.163-49"])
+                                    "08219-612", "519.043.163-49", "12.345.678.901"])
 def test_identifier_shapes_are_phone_numbers_only_when_said_to_be(number: str) -> None:
-    # a year and a serial, a Unix time, ZIP+4 and CEP postcodes, a CPF
+    # a year and a serial, a Unix time, ZIP+4 and CEP postcodes, a CPF, amounts
     assert phones(f"see {number} today") == []
     assert phones(f"Reference {number}") == []
     assert phones(f"please call me at {number}") == [number]
