@@ -182,7 +182,7 @@ class PhoneNumbers:
             window = _blanked_spans(window, found, start)
             for m in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID,
                                            min_candidate_length=MIN_CANDIDATE):
-                s, e = m.start + start, m.end + start
+                s, e = _trimmed(m, start)
                 if m.raw_string.startswith("+") or self._national(text, m, s, e, (region,)):
                     found.add((s, e))
         return found
@@ -199,7 +199,7 @@ class PhoneNumbers:
         for m in pn.PhoneNumberMatcher(seen[start:end], SHAPE_REGION,
                                        leniency=pn.Leniency.POSSIBLE,
                                        min_candidate_length=MIN_CANDIDATE):
-            span = (m.start + start, m.end + start)
+            span = _trimmed(m, start)
             if (m.raw_string.startswith("+") or taken.overlaps(*span) or not self._national(
                     text, m, *span, self.context_regions, said_only=True)):
                 continue
@@ -240,7 +240,7 @@ class PhoneNumbers:
         an identifier (an SSN ``536-22-1234``, a postcode, a Unix time: :func:`id_shaped`)
         or an amount (``12.345.678.901``), only when it is said to be a phone number.
         """
-        raw, digits = match.raw_string, _digits(match)
+        raw, digits = match.raw_string.strip(), _digits(match)
         if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
             return False
         if not fits_e164(self.phonenumbers, match, digits):
@@ -291,6 +291,14 @@ class PhoneNumbers:
         make of it."""
         holder = kept.holding(start, end)
         return holder is not None and holder.score > self.context.ceiling(text, start, BASE_SCORE)
+
+
+def _trimmed(match: Any, offset: int) -> Span:
+    """The span of a national match in the text, without the whitespace libphonenumber
+    leaves before a number it split from the one before (``026009593 / 1234567890``)."""
+    raw: str = match.raw_string
+    start = match.start + offset + len(raw) - len(raw.lstrip())
+    return start, max(start, match.end + offset - (len(raw) - len(raw.rstrip())))
 
 
 def _digits(match: Any) -> int:

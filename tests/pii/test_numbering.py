@@ -126,3 +126,12 @@ def test_the_value_of_a_key_that_names_a_telephone_is_a_phone(text: str) -> None
 ])
 def test_the_digit_groups_of_an_account_number_are_not_a_phone(text: str) -> None:
     assert phones(text) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("Konto: 026009593 / 4155550123", "4155550123"), ("Bank: 026009593 / 1234567890", None),
+    ("BLZ 37040044 Konto 0532013000", None), ("Sort code 20-00-00, account 55779911", None),
+])
+def test_bank_codes_label_their_numbers_and_a_split_number_keeps_its_span(
+        text: str, number: str | None) -> None:
+    assert phones(text) == ([number] if number else [])
