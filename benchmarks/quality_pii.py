@@ -13,7 +13,9 @@ EVALSETS_DIR defaults to ``../shared/evalsets`` beside the repository. Two sets:
 A third table measures the set made here from templates and generated values
 (:mod:`benchmarks.pii_made`: numbering words in many languages, versions and OIDs, IBANs
 of many countries in any case and spacing, cards inside longer runs, SSN writings), per
-entity and per class of input; it checks on writing the public sets do not contain.
+entity and per class of input; it checks on writing the public sets do not contain. Two
+more measure its untuned class (:mod:`benchmarks.pii_crowded`: the six entities among the
+other numbers synthetic multilingual sets carry) and that class's fresh templates.
 
 Both detectors are measured in the same run with the same entities, phone regions and
 score threshold: guard's (``build_detector`` of a default ``type: pii`` policy: its own
@@ -146,11 +148,14 @@ def synth_quality(root: Path, detector: str = "guard") -> dict[str, dict[str, An
     return counts
 
 
-def made_quality(detector: str = "guard") -> dict[str, Any]:
-    """Per entity precision and recall on :mod:`benchmarks.pii_made`, and per class of input
-    its misses and false positives."""
-    from benchmarks.pii_made import rows
+def made_quality(detector: str = "guard", made: str = "made") -> dict[str, Any]:
+    """Per entity precision and recall on :mod:`benchmarks.pii_made` (``made="crowded"``:
+    its untuned class, :mod:`benchmarks.pii_crowded`), and per class of input its misses and
+    false positives."""
+    from benchmarks import pii_crowded, pii_made
 
+    rows = {"crowded": pii_crowded.rows, "crowded fresh": pii_crowded.fresh_rows}.get(
+        made, pii_made.rows)
     find = DETECTORS[detector]()
     counts: dict[str, dict[str, Any]] = {
         e: {"gold": 0, "found": 0, "predicted": 0, "correct": 0, "misses": [], "fps": []}
@@ -246,11 +251,20 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
                      f"{_pct(p['rejection']):>12}  {_pct(g['clean_rate']):>11} "
                      f"{_pct(p['clean_rate']):>14}")
         lines += _examples(cases, entity, show_misses)
-    made = {d: made_quality(d) for d in DETECTORS}
-    lines += ["", "made here (benchmarks/pii_made.py: templates and generated values)",
-              f"{'entity':<15} {'n':>4}  {'guard P':>8} {'guard R':>8}  {'presidio P':>10} "
-              f"{'presidio R':>10}"]
-    entities = {d: m["entities"] for d, m in made.items()}
+    for made, title in (
+            ("made", "made here (benchmarks/pii_made.py: templates and generated values)"),
+            ("crowded", "untuned: PII among other numbers (benchmarks/pii_crowded.py)"),
+            ("crowded fresh", "its fresh templates, written after the rules for it")):
+        lines += ["", title, *_made_table(made, show_misses)]
+    return lines
+
+
+def _made_table(made: str, show_misses: int) -> list[str]:
+    """The per-entity and per-class lines of one made set, guard beside raw Presidio."""
+    quality = {d: made_quality(d, made) for d in DETECTORS}
+    lines = [f"{'entity':<15} {'n':>4}  {'guard P':>8} {'guard R':>8}  {'presidio P':>10} "
+             f"{'presidio R':>10}"]
+    entities = {d: m["entities"] for d, m in quality.items()}
     for entity in ENTITIES:
         g, p = entities["guard"][entity], entities["presidio"][entity]
         lines.append(f"{entity:<15} {g['gold']:>4}  {_pct(g['precision']):>8} "
@@ -258,8 +272,8 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
         lines += _examples(entities, entity, show_misses)
     lines += [f"{'class':<28} {'rows':>4}  {'guard missed':>12} {'guard fp':>8}  "
               f"{'presidio missed':>15} {'presidio fp':>11}"]
-    for name, g in made["guard"]["classes"].items():
-        p = made["presidio"]["classes"][name]
+    for name, g in quality["guard"]["classes"].items():
+        p = quality["presidio"]["classes"][name]
         lines.append(f"{name:<28} {g['rows']:>4}  {g['missed']:>12} {g['fp']:>8}  "
                      f"{p['missed']:>15} {p['fp']:>11}")
     return lines

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from guard.errors import GuardError
-from guard.pii.cards import card_pattern
+from guard.pii.cards import an_imei, card_pattern
 from guard.pii.catalog import CONTEXT_PHONE_REGIONS, NER_ENTITIES, PATTERN_ENTITIES
 from guard.pii.detector import Detector
 from guard.pii.ibans import AnyCase
@@ -90,9 +90,11 @@ def pattern_recognizer(entity: str, phone_regions: tuple[str, ...],
                            spec.windowed and windowed, REFUSALS.get(entity))
 
 
-REFUSALS: dict[str, Refusal] = {"IP_ADDRESS": not_an_address, "US_SSN": never_issued}
+REFUSALS: dict[str, Refusal] = {"IP_ADDRESS": not_an_address, "US_SSN": never_issued,
+                                "CREDIT_CARD": an_imei}
 """guard's checks after Presidio's: versions and OIDs are not addresses, SSNs of areas
-the SSA never issues (9xx: ITINs and unassigned) are not SSNs."""
+the SSA never issues (9xx: ITINs and unassigned) are not SSNs, a number an IMEI word
+names is not a card."""
 
 SSN_CONTEXT = ("ss",)
 """Added to Presidio's SSN context words: ``SS#``, ``SS No.``."""

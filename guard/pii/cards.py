@@ -5,10 +5,13 @@ groups of 3 to 5 digits (``4111111-1111111``), and takes them out of a longer ru
 groups (``1234 4111 1111 1111 1111``); it misses cards networks do issue: Visa with 19
 digits, Mastercard's 2-series (2221-2720), Maestro with 12 to 19 digits, the 15-digit
 JCB range 2131, Mir (2200-2204), and 18- or 19-digit JCB, Discover, UnionPay and Diners
-Club cards. guard hands Presidio's ``CreditCardRecognizer`` one pattern in place of
-its own, built from the table below: the networks' ranges and lengths, in the groupings
-cards are printed in, never inside a longer run. The recognizer still checks the Luhn
-digit of every match, so a number that merely fits a range is not reported.
+Club cards, and takes 15-digit IMEIs whose first digits are ``35`` for cards (no network
+issues 15-digit numbers in the 3-series but American Express). guard hands Presidio's
+``CreditCardRecognizer`` one pattern in place of its own, built from the table below:
+the networks' ranges and lengths, in the groupings cards are printed in, never inside a
+longer run; and a number an IMEI word names is no card (:func:`an_imei`). The
+recognizer still checks the Luhn digit of every match, so a number that merely fits a
+range is not reported.
 
 The pattern is guard's fixed text (never a policy's), run by Presidio on Python
 ``re``. Every match is 12 to 19 digits with at most one space or hyphen between
@@ -16,6 +19,8 @@ digits, so the catalog's RE2 candidate for ``CREDIT_CARD`` stays a superset.
 """
 
 from __future__ import annotations
+
+from guard.pii.recognizers import words
 
 ISSUER_RANGES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
     # network, its first four digits (a regex), the lengths it issues
@@ -30,7 +35,7 @@ ISSUER_RANGES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
     ("Maestro", r"50\d{2}|5[6-9]\d{2}|6\d{3}", (12, 13, 14, 15, 16, 17, 18, 19)),
     ("Mir", r"220[0-4]", (16, 17, 18, 19)),
     ("UATP", r"1\d{3}", (15,)),
-    ("Other 3-series ranges (Presidio's pattern)", r"3\d{3}", (14, 15, 16)),
+    ("Other 3-series ranges (Presidio's pattern)", r"3\d{3}", (14, 16)),
 )
 """Issuer identification numbers by network. A number the table does not cover may
 still be found by Presidio's own pattern."""
@@ -83,3 +88,30 @@ _EDGES = {
 }
 """What may not stand before and after a card whose groups are split by each separator:
 another group of its run."""
+
+
+IMEI_WORDS = frozenset({"imei", "imeis", "imeisv", "meid"})
+"""Words that name a handset's identity number: 15 digits (14 and a Luhn digit, so it
+passes the card check) or 16 for IMEISV, whose first two digits may fall in a card range
+(``35``: JCB)."""
+SERIAL_WORDS = frozenset({"serial", "sn", "slot", "sim", "no", "nr", "number", "is", "and",
+                          "or", "imei1", "imei2"})
+"""Words that may stand between an IMEI word and the number it names (``IMEI no.``, ``IMEI
+1 ... / serial ...``)."""
+IMEI_LENGTHS = (15, 16)
+WORDS_AROUND = 5
+
+
+def an_imei(text: str, start: int, end: int) -> bool:
+    """Whether the card-shaped ``text[start:end]`` is an IMEI: 15 or 16 digits an IMEI word
+    names, before it with only numbers and :data:`SERIAL_WORDS` between, among the five
+    words before (``IMEI 356844558419579``, ``IMEI no. ...``, ``IMEI ... / serial ...``),
+    or right after (``356844558419579 (IMEI)``). ``IMEI ... paid with 4111 ...``: a card."""
+    if sum(c.isdigit() for c in text[start:end]) not in IMEI_LENGTHS:
+        return False
+    for word in reversed(words(text[max(0, start - 120):start].lower())[-WORDS_AROUND:]):
+        if word in IMEI_WORDS:
+            return True
+        if not word.isdigit() and word not in SERIAL_WORDS:
+            break
+    return any(w in IMEI_WORDS for w in words(text[end:end + 40].lower())[:2])

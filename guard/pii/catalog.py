@@ -37,8 +37,8 @@ PATTERN_ENTITIES: dict[str, BuiltinEntity] = {e.name: e for e in (
     BuiltinEntity("CREDIT_CARD", "CreditCardRecognizer", r"\d(?:[ -]?\d){11,18}",
                   windowed=True),
     # The whole value, not a prefix: a window cut at a space inside an IBAN would
-    # end the match early and fail its checksum. Any case (guard.pii.ibans).
-    BuiltinEntity("IBAN_CODE", "IbanRecognizer", r"[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){8,}",
+    # end the match early and fail its checksum. Any case and spacing (guard.pii.ibans).
+    BuiltinEntity("IBAN_CODE", "IbanRecognizer", r"[A-Za-z]{2}\d{2}(?:[ -]{0,3}[A-Za-z0-9]){8,}",
                   windowed=True),
     BuiltinEntity("IP_ADDRESS", "IpRecognizer",
                   r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f]*:", windowed=True),

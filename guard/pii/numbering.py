@@ -46,12 +46,14 @@ _NUMBERING: dict[str, tuple[str, ...]] = {
         "pin", "otp", "code", "build", "version", "bill", "statement", "payment", "cheque",
         "transfer", "wire", "delivery", "dispatch", "shipping", "problem", "task", "defect",
         "timestamp", "epoch", "unix", "unixtime",
+        # bank and branch codes beside account numbers: routing (ABA), sort code, BSB, IFSC
+        "bank", "sort", "bsb", "ifsc", "clabe", "branch", "transit",
     ),
     "de": (
         "bestellung", "rechnung", "kunde", "kunden", "auftrag", "auftrags", "vertrag",
         "vorgang", "sendung", "paket", "buchung", "konto", "referenz", "aktenzeichen", "az",
         "beleg", "quittung", "lieferschein", "artikel", "fall", "lieferung", "zahlung",
-        "mitglied", "ausweis", "versicherungsschein", "kennung",
+        "mitglied", "ausweis", "versicherungsschein", "kennung", "blz", "bankleitzahl",
     ),
     "fr": (
         "commande", "facture", "client", "dossier", "suivi", "colis", "contrat", "compte",
@@ -60,7 +62,7 @@ _NUMBERING: dict[str, tuple[str, ...]] = {
     "es": (
         "pedido", "factura", "cliente", "referencia", "seguimiento", "reserva", "localizador",
         "poliza", "cuenta", "contrato", "expediente", "envio", "albaran", "socio", "orden",
-        "serie", "caso", "incidencia", "siniestro", "recibo",
+        "serie", "caso", "incidencia", "siniestro", "recibo", "agencia", "sucursal",
     ),
     "it": (
         "ordine", "fattura", "riferimento", "pratica", "prenotazione", "spedizione",

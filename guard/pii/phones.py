@@ -48,10 +48,13 @@ from guard.pii.recognizers import (
 )
 from guard.pii.shapes import (
     dates,
+    fits_e164,
+    id_shaped,
     looks_like_amount,
     looks_like_date,
     looks_like_dotted_run,
-    ssn_shaped,
+    macs,
+    punctuated_amount,
 )
 from guard.pii.spans import Holders, Mask
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
@@ -133,9 +136,9 @@ class PhoneNumbers:
         holders = Holders(kept)
         spans = whole if self.locate is None else around(text, [
             c for c in candidates if not self._loses(text, *c, holders)])
+        shaped = candidates or [m.span() for m in self.shapes.finditer(text)]
         seen = _blank(text, [(f.start, f.end) for f in kept if f.score > self.max_score]
-                      + dates(text) + _labelled_ids(text, candidates or [
-                          m.span() for m in self.shapes.finditer(text)]))
+                      + dates(text) + macs(text, shaped) + _labelled_ids(text, shaped))
         valid: set[Span] = set()
         for start, end in spans:
             valid |= self._valid(text, seen, start, end)
@@ -179,7 +182,7 @@ class PhoneNumbers:
             window = _blanked_spans(window, found, start)
             for m in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID,
                                            min_candidate_length=MIN_CANDIDATE):
-                s, e = m.start + start, m.end + start
+                s, e = _trimmed(m, start)
                 if m.raw_string.startswith("+") or self._national(text, m, s, e, (region,)):
                     found.add((s, e))
         return found
@@ -196,7 +199,7 @@ class PhoneNumbers:
         for m in pn.PhoneNumberMatcher(seen[start:end], SHAPE_REGION,
                                        leniency=pn.Leniency.POSSIBLE,
                                        min_candidate_length=MIN_CANDIDATE):
-            span = (m.start + start, m.end + start)
+            span = _trimmed(m, start)
             if (m.raw_string.startswith("+") or taken.overlaps(*span) or not self._national(
                     text, m, *span, self.context_regions, said_only=True)):
                 continue
@@ -234,18 +237,22 @@ class PhoneNumbers:
 
         A number a numbering word labels (``Order 4155550123``) is kept only when written
         as a phone number of ``regions`` is (:meth:`_written_as_phone`); one written like
-        an SSN (``536-22-1234``), only when it is said to be a phone number.
+        an identifier (an SSN ``536-22-1234``, a postcode, a Unix time: :func:`id_shaped`)
+        or an amount (``12.345.678.901``), only when it is said to be a phone number.
         """
-        raw, digits = match.raw_string, _digits(match)
+        raw, digits = match.raw_string.strip(), _digits(match)
         if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
+            return False
+        if not fits_e164(self.phonenumbers, match, digits):
             return False
         if continues_account(text, start) or (
                 numbered(text, start) and not self._written_as_phone(raw, regions)):
             return False
-        said = None if digits >= MIN_DIGITS and not said_only and not ssn_shaped(raw) else (
-            self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
-            or _labelled(text, end))
-        return said is None or said
+        if digits >= MIN_DIGITS and not said_only and not id_shaped(raw) and (
+                not punctuated_amount(raw)):
+            return True
+        return (self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
+                or _labelled(text, end))
 
     def _written_as_phone(self, raw: str, regions: Sequence[str]) -> bool:
         """Whether ``raw`` has what no order or invoice number has: an area code in
@@ -284,6 +291,14 @@ class PhoneNumbers:
         make of it."""
         holder = kept.holding(start, end)
         return holder is not None and holder.score > self.context.ceiling(text, start, BASE_SCORE)
+
+
+def _trimmed(match: Any, offset: int) -> Span:
+    """The span of a national match in the text, without the whitespace libphonenumber
+    leaves before a number it split from the one before (``026009593 / 1234567890``)."""
+    raw: str = match.raw_string
+    start = match.start + offset + len(raw) - len(raw.lstrip())
+    return start, max(start, match.end + offset - (len(raw) - len(raw.rstrip())))
 
 
 def _digits(match: Any) -> int:

@@ -20,6 +20,11 @@ the OID of an LDAP ``cn``. What is written around the four numbers tells them ap
   product name and a slash, as User-Agent and Server headers write versions:
   ``nginx/1.25.3.1``, ``Chrome/120.0.6099.109``;
 - an LDAP schema's ``NAME`` right after (RFC 4512): ``( 2.5.4.3 NAME 'cn' ...``.
+- a section word as its label (``Section 1.2.3.4``, ``clause``, ``Art.``, ``§``): the
+  number of a part of a document.
+
+And an IPv6-shaped match is no address inside a run of colon-joined hex pairs (a MAC,
+EUI-64 or fingerprint).
 
 Words are matched lower case and without accents; the lists hold the words release
 notes, changelogs, package managers and directory schemas use, in English and the
@@ -38,6 +43,17 @@ VERSION_WORDS = frozenset({
     "rev", "versie", "versione", "versao", "versiones",
 })
 """Words that label a dotted quad as a version when they are the nearest word before it."""
+SECTION_WORDS = frozenset({
+    # numbered parts of documents, standards and contracts: "Section 1.2.3.4", "Art. 4.3.2.1"
+    "section", "sec", "clause", "chapter", "ch", "article", "art", "paragraph", "para",
+    "subsection", "item", "step", "figure", "fig", "table", "annex", "appendix", "rule",
+    "requirement", "control", "abschnitt", "kapitel", "artikel", "absatz", "ziffer",
+    "chapitre", "paragraphe", "alinea", "seccion", "capitulo", "articulo", "apartado",
+    "sezione", "capitolo", "articolo", "paragrafo", "hoofdstuk", "paragraaf", "secao",
+    "artigo", "rozdzial", "punkt", "madde", "bolum",
+})
+"""Words that label a dotted quad as the number of a part of a document, when they are the
+nearest word before it (``§`` right before does the same)."""
 FILLERS = frozenset({"is", "was", "no", "nr", "number", "to", "v"})
 OID_WORDS = frozenset({
     # object identifiers (X.660, SNMP MIBs, LDAP and X.509 schemas), dependency bumps
@@ -60,8 +76,10 @@ SPECIFIERS = ("==", ">=", "<=", "~=", "!=", "^", "~", ">", "<")
 def not_an_address(text: str, start: int, end: int) -> bool:
     """Whether the IPv4-shaped ``text[start:end]`` is a version or an OID instead."""
     value = text[start:end]
-    if ":" in value or value.count(".") != 3:
-        return False  # IPv6
+    if ":" in value:
+        return _hex_pairs(text, start, end)
+    if value.count(".") != 3:
+        return False
     if _oid_run(text, start, end):
         return True
     if _TAG.match(text, end) or _SCHEMA_NAME.match(text, end) or _heading(text, start, end):
@@ -72,8 +90,27 @@ def not_an_address(text: str, start: int, end: int) -> bool:
     before = [w for w in words(plain(text[max(0, start - 80):start].lower())) if not w.isdigit()]
     if any(w in OID_WORDS for w in before[-WORDS_BEFORE:]):
         return True
+    if text[max(0, start - 3):start].rstrip().endswith("\u00a7"):
+        return True
     label = next((w for w in reversed(before) if w not in FILLERS), "")
-    return label in VERSION_WORDS or label.endswith("version")
+    return label in VERSION_WORDS or label in SECTION_WORDS or label.endswith("version")
+
+
+_HEX_RUN = re.compile(r"[0-9A-Fa-f:]*")
+_HEX_BACK = re.compile(r"[0-9A-Fa-f:]*\Z")
+MIN_PAIRS = 6
+
+
+def _hex_pairs(text: str, start: int, end: int) -> bool:
+    """Whether the IPv6-shaped match lies in a run of six or more colon-joined pairs of hex
+    digits and nothing else: a MAC or EUI-64 address, a key or certificate fingerprint
+    (``de:ad:be:ef:00:11:22:33``). An IPv6 address is written in groups of one to four
+    digits with its zeros dropped, never all in pairs."""
+    back = _HEX_BACK.search(text, max(0, start - 120), start)
+    ahead = _HEX_RUN.match(text, end)
+    run = (back.group() if back else "") + text[start:end] + (ahead.group() if ahead else "")
+    groups = run.split(":")
+    return len(groups) >= MIN_PAIRS and all(len(g) == 2 for g in groups)
 
 
 def _heading(text: str, start: int, end: int) -> bool:

@@ -16,6 +16,7 @@ from guard.regex import compile_regex
 from tests.pii.numbers import luhn_digit
 
 CARDS = pattern_recognizer("CREDIT_CARD", DEFAULT_PHONE_REGIONS)
+PHONE = pattern_recognizer("PHONE_NUMBER", DEFAULT_PHONE_REGIONS)
 
 
 
@@ -100,3 +101,23 @@ def test_cards_listed_one_after_another_are_each_a_card(text: str) -> None:
 
 def test_only_guards_pattern_runs() -> None:
     assert [p.regex for p in CARDS.recognizer.patterns] == [card_pattern()]
+
+
+@settings(max_examples=80, deadline=None)
+@given(body=st.text("0123456789", min_size=12, max_size=12),
+       tac=st.sampled_from(["35", "86", "01", "49", "99", "30", "33", "45", "52"]),
+       written=st.sampled_from(["{}", "{0}{1}-{2}-{3}-{4}", "{0}{1} {2} {3} {4}"]),
+       sentence=st.sampled_from(["IMEI: {}", "Device {} (IMEI) is locked", "imei {} / serial",
+                                 "Numéro IMEI {}, écran cassé", "Cihaz IMEI {}"]))
+def test_a_luhn_valid_imei_named_so_is_no_card(body: str, tac: str, written: str,
+                                               sentence: str) -> None:
+    imei = tac + body + luhn_digit(tac + body)
+    parts = (imei[0], imei[1], imei[2:8], imei[8:14], imei[14])
+    text = sentence.format(written.format(*parts) if written != "{}" else imei)
+    assert [f for f in CARDS.find(text)] == []
+    assert [f for f in PHONE.find(text)] == []
+
+
+def test_a_card_beside_an_imei_is_still_a_card() -> None:
+    text = "IMEI 356844558419579 paid with 4111 1111 1111 1111"
+    assert [text[f.start:f.end] for f in CARDS.find(text)] == ["4111 1111 1111 1111"]

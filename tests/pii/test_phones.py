@@ -7,6 +7,7 @@ import pytest
 from guard.pii.build import pattern_recognizer
 from guard.pii.catalog import CONTEXT_PHONE_REGIONS, DEFAULT_PHONE_REGIONS
 from guard.pii.phones import BASE_SCORE, PhoneNumbers, looks_like_amount, looks_like_date
+from guard.pii.shapes import macs
 from guard.pii.telephony import DESTINATIONS, PHONE_WORDS, REACH_WORDS
 
 PHONES = pattern_recognizer("PHONE_NUMBER", DEFAULT_PHONE_REGIONS)
@@ -129,3 +130,27 @@ def test_configured_regions_are_not_tried_again_and_luxembourg_is_left_out() -> 
 def test_a_phone_fields_value_is_a_phone_number_even_grouped_like_an_amount(
         text: str, found: bool) -> None:
     assert bool(phones(text)) is found
+
+
+@pytest.mark.parametrize("mac", ["7A-01-29-38-93-32", "00:1A:2B:3C:4D:5E", "00-11-22-33-44-55",
+                                 "001a.2b3c.4d5e"])
+def test_a_mac_address_is_no_phone_number(mac: str) -> None:
+    text = f"IMEI: 01 881399 869879 5, MAC {mac}, signed in at 10:13"
+    at = (text.index(mac), text.index(mac) + len(mac))
+    assert macs(text, [at]) == [at]
+    assert phones(f"MAC {mac} online") == []
+
+
+def test_a_hex_run_longer_than_an_address_is_none() -> None:
+    assert macs("00:11:22:33:44:55:66", [(0, 5)]) == []
+
+
+@pytest.mark.parametrize("digits", ["495475177992290", "49 755485 066351 5", "0151234567890123"])
+def test_fifteen_national_digits_are_nobodys_phone_number(digits: str) -> None:
+    # E.164: 15 digits at most with the country code, so 14 with a trunk 0 written nationally
+    assert phones(f"Gerät {digits}") == []
+    assert phones(f"call me on {digits}") == []
+
+
+def test_an_international_prefix_is_not_counted_as_national_digits() -> None:
+    assert [n for n, _ in phones("Kontakt: 0043 1 232126500")] == ["0043 1 232126500"]

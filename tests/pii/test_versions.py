@@ -66,3 +66,25 @@ def test_a_quad_in_plain_network_text_is_an_address(quad: str, before: str,
                                                     after: str) -> None:
     text = f"{before}{quad}{after}"
     assert not not_an_address(text, len(before), len(before) + len(quad))
+
+
+@pytest.mark.parametrize("text", [
+    "Section 1.2.3.4 of the contract", "see clause 4.3.2.1", "§ 4.3.2.1 BGB",
+    "Art. 2.1.3.4 DSGVO", "Kapitel 3.1.2.4", "requirement 4.2.1.3 is met",
+])
+def test_the_numbers_of_parts_of_documents_are_not_addresses(text: str) -> None:
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "fingerprint de:ad:be:ef:00:11:22:33",
+    "SHA1 Fingerprint=4E:5F:6A:7B:8C:9D:AE:BF:C0:D1:E2:F3:04:15:26:37:48:59:6A:7B",
+])
+def test_runs_of_hex_pairs_are_fingerprints_not_ipv6(text: str) -> None:
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize("address", ["fe80::1ff:fe23:4567:890a", "2001:db8:0:0:0:0:2:1",
+                                     "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "::1"])
+def test_ipv6_addresses_stay_addresses(address: str) -> None:
+    assert addresses(f"login from {address} failed") == [address]
