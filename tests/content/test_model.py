@@ -238,7 +238,7 @@ def test_floor_on_the_hand_written_held_out_set() -> None:
         found = [INJECTION in scanner.scan(t).detectors for t in HELDOUT["attacks"]]
         return sum(found) / len(found)
 
-    assert recall(BOTH) >= 0.40 and recall(BOTH) >= recall(HEURISTICS) + 0.15
+    assert recall(BOTH) >= 0.63 and recall(BOTH) >= recall(HEURISTICS) + 0.25
     assert not [t for t in HELDOUT["benign"] if INJECTION in BOTH.scan(t).detectors]
 
 
