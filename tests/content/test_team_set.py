@@ -31,7 +31,7 @@ def test_team_set_floors_of_the_heuristics() -> None:
 
 
 def test_team_set_floors_as_policies_run_it() -> None:
-    """With the learned signal, as a policy with prompt_injection runs: 94% / 95%."""
+    """With the learned signal, as a policy with prompt_injection runs: 93% / 94%."""
     shares = _shares(WITH_MODEL)
     assert shares[(1, False)] >= 0.92 and shares[(1, True)] >= 0.93
     assert shares[(0, False)] <= 0.025 and shares[(0, True)] <= 0.04
