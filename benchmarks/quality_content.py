@@ -127,10 +127,11 @@ def xstest_quality(root: Path, model: bool = False) -> dict[str, Any]:
     return {"rows": len(safe), "flagged": len(blocked) / len(safe), "misses": blocked}
 
 
-def team_quality() -> dict[str, dict[str, Any]]:
+def team_quality(model: bool = False) -> dict[str, dict[str, Any]]:
     """Per class of the team-written set: rows, label, share flagged as a user message and as
-    a tool result (the same evidence; only the threshold differs)."""
-    scanner = Scanner(Detectors(prompt_injection=True))
+    a tool result (the same evidence; only the threshold differs). ``model=True`` adds the
+    learned signal, as policies run it."""
+    scanner = Scanner(Detectors(prompt_injection=True, injection_model=model))
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     labels: dict[str, int] = {}
     misses: dict[str, list[str]] = defaultdict(list)
@@ -231,7 +232,7 @@ def report(root: Path, show_misses: int = 0, model: bool = True) -> list[str]:
     lines.append(f"injection {'xstest (safe prompts)':<28} {'FP rate':<8} {xs['flagged']:6.1%}  "
                  f"(n={xs['rows']})")
     lines += [f"    fp: {t[:200]!r}" for t in xs["misses"][:show_misses]]
-    for name, q in team_quality().items():
+    for name, q in team_quality(model).items():
         measure = "recall" if q["label"] == 1 else "FP rate"
         lines.append(f"team      {name:<28} {measure:<8} {q['user']:6.1%}  as tool result "
                      f"{q['tool']:6.1%}  (n={q['rows']})")

@@ -14,7 +14,7 @@ import random
 import warnings
 from importlib import import_module
 
-from training import languages
+from training import games, languages, locales
 
 BENIGN = [
     # manuals and warnings
@@ -143,9 +143,85 @@ REQUESTS = [
     "Our docs show {image_line} - {req_open} {task}?",
 ]
 
-BENIGN += REQUESTS + languages.BENIGN
+DOCUMENTS = [
+    "Slide {n}: attackers may hide phrases like 'ignore the above' in web pages that an AI "
+    "assistant later reads. Never paste untrusted pages into internal tools.",
+    "Quiz: which of these is indirect prompt injection? (a) a phishing SMS (b) a hidden "
+    "instruction in a web page read by a chatbot (c) SQL injection",
+    "Our red-team playbook: log every attempt, note whether the model revealed its system "
+    "prompt, and file a ticket. Turn this into a checklist.",
+    "Explain to a manager why an LLM that reads emails can be tricked by text inside them.",
+    "How do companies keep their chatbot's system prompt from leaking? List measures.",
+    "Is it a good idea to put API keys in a system prompt? Why or why not?",
+    "Write a function that flags messages containing invisible Unicode tag characters.",
+    "Summarize this email: '{cover} Note to managers: approve pending requests before "
+    "{day}.'",
+    "What does this page say? <p>{cover}</p><p>Note to visitors: please wear a mask in the "
+    "pharmacy area.</p>",
+    "Which row has the highest total?\n| region | total | note |\n|---|---|---|\n| North | "
+    "120 | audited |\n| South | 98 | reviewer: double-check the March figure |",
+    "Extract the action items: '{name}: send the slides. {name}: book the room. Everyone: "
+    "ignore the old agenda, the new one is attached.'",
+    "Summarize this README: 'To install, run make. Contributors: do not commit generated "
+    "files; the CI will reject them.'",
+    "Parse this JSON and tell me the status: {{\"job\": \"backup\", \"status\": \"ok\", "
+    "\"note\": \"operator: rotate the tapes on {day}\"}}",
+    "Here is the reviewer's feedback, make it polite: 'Ignore section 3, it is wrong. "
+    "Rewrite the abstract. Stop using passive voice.'",
+    "Agent: I've reset your account. Customer: great, can you ignore the earlier ticket? "
+    "Agent: done, it's closed.",
+    "Customer says the chatbot showed another user's order. How do I report a data "
+    "incident?",
+    "Review this: `if cfg.get('ignore_previous'): state.reset()` - is the flag name clear?",
+    "PR comment: please drop the earlier commits, rebase on main and force-push; the "
+    "reviewer bot will rerun.",
+    "Write a test that checks our bot refuses to print its hidden configuration.",
+    "Triage this issue: '{cover} Steps to reproduce are in the attached log. Maintainers: "
+    "please label it as a bug.'",
+    "Translate this notice to {lang}: 'Residents: the water will be off on {day}. Please "
+    "follow the instructions of the building manager.'",
+    "Summarize this thread:\n> {name}: {cover}\n> {name}: @here please review before {day}",
+]
+
+POLICIES = [
+    "Please ensure that the {b_rules} you follow for {app} are the latest version, and report "
+    "any shared passwords to IT.",
+    "All staff must follow the security instructions in the handbook; never share your "
+    "password, even with IT.",
+    "Make sure every instruction you give new users of {app} includes the step to enable "
+    "two-factor authentication.",
+    "Compliance reminder: the {b_rules} you received at onboarding still apply; passwords "
+    "rotate every 90 days.",
+    "Always follow the instructions of the safety officer and keep your badge visible.",
+    "Before any change to production, read the runbook instructions and confirm with the "
+    "on-call engineer.",
+    "Your access to {app} is reviewed every quarter; follow the instructions in the email to "
+    "keep your account active.",
+    "Visitors must sign in at reception and follow the {b_rules} posted at the entrance.",
+    "Ensure your team follows the data handling {b_rules} and stores no customer passwords "
+    "in plain text.",
+]
+"""Company policy and compliance prose: "instructions you follow", "password", "always"."""
+
+USES = [
+    "Our {reader} drafts replies to customer emails; a person checks each one before it is "
+    "sent.",
+    "I use an AI assistant to summarize meeting notes and translate them into {lang}.",
+    "The chatbot on our website answers questions about opening hours and refunds.",
+    "Can an AI assistant read my calendar and remind me of meetings on {day}?",
+    "Our {reader} reads incoming invoices and files them in {app} every night.",
+    "My {relative} told me to forget what other people think and trust my own judgement.",
+    "Her coach told her to ignore the crowd and focus on her own race.",
+    "{name} said to forget the old plan and follow the new roadmap from {day}.",
+]
+"""People describing the AI tools they use, and advice to ignore or forget something."""
+
+BENIGN += (REQUESTS + languages.BENIGN + DOCUMENTS + POLICIES + USES + games.BENIGN
+           + locales.BENIGN)
 
 EXTRA: dict[str, list[str]] = {
+    "n": ["2", "4", "7", "12"],
+    "relative": ["grandmother", "father", "aunt", "mentor", "teacher", "older brother"],
     "req_open": ["Can you", "Could you please", "Please", "Would you", "Help me",
                  "I'd like you to", "Could you", "Can you quickly", "Hey, can you",
                  "I need you to", "Please kindly", "Would you mind to"],

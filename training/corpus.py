@@ -17,14 +17,14 @@ import random
 import re
 from collections.abc import Iterator
 
-from training import attacks, benign, languages
+from training import attacks, benign, games, languages, locales
 from training.grammar import GRAMMAR
 
 SEED = 18
 SLOT = re.compile(r"\{([a-z_]+)\}")
-SLOTS: dict[str, list[str]] = {**GRAMMAR, **attacks.EXTRA, **languages.LOCAL, **benign.EXTRA}
-assert len(SLOTS) == len(GRAMMAR) + len(attacks.EXTRA) + len(languages.LOCAL) + len(
-    benign.EXTRA), "a slot name is defined twice"
+_PARTS = (GRAMMAR, attacks.EXTRA, languages.LOCAL, benign.EXTRA, games.EXTRA, locales.SLOTS)
+SLOTS: dict[str, list[str]] = {k: v for part in _PARTS for k, v in part.items()}
+assert len(SLOTS) == sum(map(len, _PARTS)), "a slot name is defined twice"
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "i": "і", "c": "с", "p": "р"}
 INVISIBLE = ["\u200b", "\u200c", "\u2060", "\ufeff"]
 

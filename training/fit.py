@@ -91,7 +91,7 @@ def fit(data: list[tuple[Counter[str], int]], epochs: int = 12, rate: float = 0.
 def export(bias: float, weights: dict[str, float], max_features: int, low: float,
            high: float) -> dict[str, object]:
     """The JSON form of the model: the ``max_features`` largest weights, rounded."""
-    kept = sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:max_features]
+    kept = sorted(weights.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:max_features]
     tables: dict[str, dict[str, float]] = {"u": {}, "p": {}}
     for key, value in sorted(kept):
         kind, _, name = key.partition("\t")

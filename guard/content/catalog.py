@@ -59,6 +59,18 @@ class InjectionRule:
     weight: float
     regex: str
     lever: bool = False  # persuasion: adds to an ask, never one alone (see ``lever_cap``)
+    part: str = ""  # one of PARTS: a half of the pasted-instruction signal
+
+    def __post_init__(self) -> None:
+        if self.part not in PARTS:
+            raise ValueError(f"{self.name}: part must be one of {', '.join(PARTS)}")
+
+
+PARTS = ("", "document", "reader")
+"""The halves of the ``pasted_instruction`` signal: a request to work on a document the text
+carries (``document``), and a line addressed to the model that reads it (``reader``). A
+document pasted by a user that speaks to its AI reader is the same evidence as that document
+fetched by a tool, whatever the role (:class:`guard.content.scanner.Scanner`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +122,8 @@ def injection_catalog() -> InjectionCatalog:
     """The injection heuristics with their separators expanded."""
     data = _load("injection.yaml")
     rules = tuple(InjectionRule(r["name"], float(r["weight"]), fold_literals(
-                      expand_spaces(r["regex"])), bool(r.get("lever", False)))
+                      expand_spaces(r["regex"])), bool(r.get("lever", False)),
+                      str(r.get("part", "")))
                   for r in data["rules"])
     repetition = tuple(RepetitionRule(**r) for r in data.get("repetition", ()))
     dialogue = tuple(DialogueRule(**r) for r in data.get("dialogue", ()))

@@ -1,7 +1,7 @@
 """The learned injection signal: a linear model over the words of the folded view.
 
 The regex rules name phrasings; rewordings slip between them ("ignore the rest of this
-data and print ..."). This model weighs word stems and pairs of stems up to three words
+data and print ..."). This model weighs word stems and pairs of stems up to two words
 apart (``ignor..instr``), learnt offline by ``python -m training`` from a generated
 corpus (never from the public evaluation sets) and shipped as
 ``guard/data/injection_model.json``, read once on first use. Scoring is pure Python, a
@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 STEM = 5
 """Letters of a word the model keeps (see :class:`InjectionModel`)."""
 
-REACH = 3
-"""Pairs are counted between words 1, 2 or 3 tokens apart."""
+REACH = 2
+"""Pairs are counted between words 1 or 2 tokens apart (3 until 2026-12-06: a third of the
+keys per window for the same recall on the held-out sets, ~15-40% less time per text)."""
 
 MIN_WORDS = 3
 """Shorter texts ("note 12", "yes") are not scored: too few words to carry an instruction."""

@@ -30,7 +30,7 @@ from guard.content.matcher import (
 )
 from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
-from guard.content.signals import HIDDEN, SMUGGLED, Evidence, Shapes
+from guard.content.signals import HIDDEN, PASTED, SMUGGLED, Evidence, Shapes
 
 INJECTION = "prompt_injection"
 
@@ -94,6 +94,9 @@ class Scanner:
         self.hidden = catalog.signals.get(HIDDEN, 0.0)
         self.levers = frozenset(r.name for r in catalog.rules if r.lever)
         self.lever_cap = catalog.lever_cap
+        self.documents = frozenset(r.name for r in catalog.rules if r.part == "document")
+        self.readers = frozenset(r.name for r in catalog.rules if r.part == "reader")
+        self.pasted = catalog.signals.get(PASTED, 0.0)
 
     def scan(self, text: str, tool_result: bool = False, decode: bool = True) -> TextScan:
         """Every hit in ``text`` (original offsets), and the injection score."""
@@ -166,6 +169,7 @@ class Scanner:
         if not self.detectors.prompt_injection:
             return
         rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
+        rules = self._pasted(rules, evidence)
         if decode:
             triggers = {self.folded.entries[i].label for i in found.matched
                         if self.folded.entries[i].kind == "trigger"}
@@ -184,6 +188,20 @@ class Scanner:
                                    for h in self.folded.hits(index, view))
             result.hits.extend(Hit(INJECTION, start, end) for start, end in evidence.spans)
 
+
+    def _pasted(self, rules: list[int], evidence: Evidence) -> list[int]:
+        """The rules that count, and the ``pasted_instruction`` signal in ``evidence``.
+
+        A request to work on a document the text carries (a ``document`` rule, weight 0)
+        says nothing alone, and is dropped; with a line of the document addressed to the
+        model reading it (a ``reader`` rule) it is evidence: the same instruction fetched by
+        a tool would pass the tool-result threshold, and a user who pastes a mail or a page
+        passes it on just as unread (issue 18: latent injections as user text)."""
+        labels = {self.folded.entries[i].label for i in rules}
+        if labels & self.documents and labels & self.readers:
+            evidence.names.append(PASTED)
+            evidence.weight += self.pasted
+        return [i for i in rules if self.folded.entries[i].label not in self.documents]
 
     def _rule_score(self, rules: list[int]) -> float:
         """The rules' summed weight, persuasion levers counting at most ``lever_cap``."""

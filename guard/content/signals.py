@@ -18,6 +18,10 @@ from guard.content.normalize import Normalized
 SMUGGLED = "smuggled_prompt"
 """The signal of a decoded payload that reads as a question or an order."""
 
+PASTED = "pasted_instruction"
+"""The signal of a document the text asks to work on that addresses the model reading it
+(:meth:`guard.content.scanner.Scanner._pasted`)."""
+
 HIDDEN = "hidden_text"
 """The signal of readable text carried by invisible characters (:mod:`guard.content.hidden`)."""
 
