@@ -84,13 +84,14 @@ def test_the_openai_sdk_fetches_a_stored_response_and_its_replayed_stream(
     ``stream=True`` its events replayed) and ``chat.completions.retrieve``."""
     import openai
 
-    client = openai.OpenAI(base_url=stack["url"] + "/v1", api_key="sk-test", max_retries=0)
-    stored = client.responses.retrieve("resp_123",
-                                       extra_headers={"x-variant": "responses.json.text"})
-    events = client.responses.retrieve("resp_123", stream=True,
-                                       extra_headers={"x-variant": "responses.sse.text"})
-    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
-    completion = client.chat.completions.retrieve(
-        "chatcmpl-123", extra_headers={"x-variant": "chat.json.content"})
+    with openai.OpenAI(base_url=stack["url"] + "/v1", api_key="sk-test",
+                       max_retries=0) as client:
+        stored = client.responses.retrieve("resp_123",
+                                           extra_headers={"x-variant": "responses.json.text"})
+        with client.responses.retrieve("resp_123", stream=True,
+                                       extra_headers={"x-variant": "responses.sse.text"}) as events:
+            deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+        completion = client.chat.completions.retrieve(
+            "chatcmpl-123", extra_headers={"x-variant": "chat.json.content"})
     for text in (stored.output_text, deltas, completion.choices[0].message.content or ""):
         assert "<EMAIL_ADDRESS>" in text and not [v for v in PLANTED if v in text], text
