@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.serve.answer_stand_in import PLANTED
 
@@ -35,6 +38,22 @@ policies:
 """
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+@contextmanager
+def serving(policies: Path, variants: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The stand-in answering ``variants`` behind ``guard serve`` with ``policies``, and an
+    httpx client that reads answers as sent (no decoding asked for)."""
+    from guard.serve.app import build_app
+    from tests.serve.answer_stand_in import build
+    from tests.serve.servers import running
+
+    upstream = build(variants)
+    with running(upstream) as upstream_url, running(build_app(policies, upstream_url)) as url, \
+            httpx.Client(base_url=url, headers={"accept-encoding": "identity"},
+                         timeout=30) as client:
+        yield {"url": url, "upstream": upstream, "client": client,
+               "upstream_url": upstream_url}
 
 
 def write_policies(folder: Path, text: str = POLICIES) -> Path:

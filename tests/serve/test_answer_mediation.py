@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from guard.serve.app import build_app
-from tests.serve.answer_checks import leaks, sse_data, write_policies
-from tests.serve.answer_stand_in import CARD, EMAIL, PLANTED, TEXT, build, request_for
+from tests.serve.answer_checks import leaks, serving, sse_data, write_policies
+from tests.serve.answer_stand_in import CARD, EMAIL, PLANTED, TEXT, request_for
 from tests.serve.answer_variants import catalog
 from tests.serve.servers import running
 
@@ -27,13 +27,8 @@ VARIANTS = catalog()
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    policies = write_policies(tmp_path_factory.mktemp("answers"))
-    upstream = build(VARIANTS)
-    with running(upstream) as upstream_url, running(build_app(policies, upstream_url)) as url, \
-            httpx.Client(base_url=url, headers={"accept-encoding": "identity"},
-                         timeout=30) as client:
-        yield {"url": url, "upstream": upstream, "client": client,
-               "upstream_url": upstream_url}
+    with serving(write_policies(tmp_path_factory.mktemp("answers")), VARIANTS) as stack:
+        yield stack
 
 
 def ask(stack: dict[str, Any], name: str) -> tuple[httpx.Response, bytes]:

@@ -20,11 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from guard.serve.app import build_app
-from tests.serve.answer_checks import leaks, write_policies
-from tests.serve.answer_stand_in import EMAIL, PLANTED, build
+from tests.serve.answer_checks import leaks, serving, write_policies
+from tests.serve.answer_stand_in import EMAIL, PLANTED
 from tests.serve.answer_variants import catalog
-from tests.serve.servers import running
 
 VARIANTS = catalog()
 FETCHED = sorted(n for n, v in VARIANTS.items() if v.api != "gemini_array")
@@ -36,12 +34,8 @@ ELSEWHERE = "/v1/stored/things/123"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    policies = write_policies(tmp_path_factory.mktemp("fetch"))
-    upstream = build(VARIANTS)
-    with running(upstream) as upstream_url, running(build_app(policies, upstream_url)) as url, \
-            httpx.Client(base_url=url, headers={"accept-encoding": "identity"},
-                         timeout=30) as client:
-        yield {"url": url, "upstream": upstream, "client": client}
+    with serving(write_policies(tmp_path_factory.mktemp("fetch")), VARIANTS) as stack:
+        yield stack
 
 
 def fetch(stack: dict[str, Any], name: str, path: str) -> tuple[httpx.Response, bytes]:
