@@ -68,8 +68,12 @@ def partner_spans(regex: Any, rule: SecretRule, text: str, start: int, end: int
     groups = [i for name, i in regex.groupindex.items()
               if name == "secret" or name.startswith("secret_")] or [0]
     found = []
-    for match in regex.finditer(text[low:high]):  # a slice: the wrapper encodes its text
+    window_text, position = text[low:high], 0  # a slice: the wrapper encodes its text
+    while (match := regex.search(window_text, position)) is not None:
         found_span = next((match.span(g) for g in groups if match.span(g)[0] >= 0), None)
+        # the next search starts where the value ends, not past the boundary the pattern
+        # consumed after it: that character may be the boundary before the secret beside it
+        position = max(found_span[1] if found_span else match.end(), match.start() + 1)
         if found_span is None:
             continue
         span = (found_span[0] + low, found_span[1] + low)

@@ -228,3 +228,11 @@ def test_new_password_classes_redact_their_value(text: str, secret: str) -> None
 ])
 def test_near_misses_of_the_new_password_classes(text: str) -> None:
     assert SECRETS.scan(text).hits == []
+
+
+def test_a_secret_right_after_an_id_of_its_own_shape_is_redacted() -> None:
+    """A key id that the partner pattern also matches consumes the line break after it; the
+    search for the secret beside it must start at the id's end, not past that break."""
+    key_id = "GOOG000000000000001112223344556789ABCDEF"
+    secret = "0000000000000111223344556789BCDEFGHIJKLA"
+    assert secret not in _redact(f"{key_id}\n{secret}\n")
