@@ -65,6 +65,17 @@ TEXT = ("Please summarise the attached meeting notes for the team and list the o
         "questions. ") * 23
 EMPTY = POLICIES.split("policies:")[0] + "policies: []\n"
 """No policy: what the guarded path costs around the checks (``--empty``)."""
+
+
+def peers_policies() -> str:
+    """Issue 22's job, the one the peer benchmarks give LiteLLM and Portkey (``--peers``):
+    a keyword block and e-mail addresses redacted in and out, decision log to a file."""
+    from benchmarks.bench_litellm import GUARD_POLICIES
+
+    head, rest = GUARD_POLICIES.split("policies:", 1)
+    head = head.replace("scan_memo: 0}", 'scan_memo: 0, decision_log: "file:{log}"}')
+    return head.replace("{", "{{").replace("}", "}}").replace("{{log}}", "{log}") + \
+        "policies:" + rest.replace("{", "{{").replace("}", "}}")
 BODY = json.dumps({"model": "gpt-4o-mini", "messages": [
     {"role": "user", "content": TEXT + "Send the summary to jane.doe@example.com today."}]})
 
@@ -304,8 +315,11 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--empty", action="store_true", help="no policy: the path alone")
+    parser.add_argument("--peers", action="store_true",
+                        help="issue 22's job: keyword block + e-mail redacted in and out")
     args = parser.parse_args()
-    run(args.quick, args.seconds, args.top, EMPTY if args.empty else POLICIES)
+    policies = EMPTY if args.empty else peers_policies() if args.peers else POLICIES
+    run(args.quick, args.seconds, args.top, policies)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.partners import partner_spans
 from guard.content.secrets import commented_away, entropy, is_secret, reads_as_prose
-from guard.regex import RegexError, compile_regex, compile_set
+from guard.regex import RegexError, compile_regex, compile_set, group_spans
 
 SET_SIZE = 32
 """Regexes per ``re2.Set`` by default (measured on the injection heuristics: 16 costs more
@@ -102,7 +102,7 @@ class ViewMatcher:
         """Spans (in ``view.text``) of entry ``index``: its ``secret`` group when it has one."""
         groups = self.groups[index]
         found = []
-        for spans in _matches(self.regexes[index], view.text):
+        for spans in group_spans(self.regexes[index], view.text):
             group = next((g for g in groups if spans[g][0] >= 0), None)
             if group is not None:
                 found.append(spans[group])
@@ -140,33 +140,6 @@ def _stands(rule: SecretRule, text: str, start: int, end: int) -> bool:
         return False
     return rule.evidence == "prefix" or not (
         commented_away(text, end) or (rule.evidence == "name" and reads_as_prose(text, start, end)))
-
-
-def _matches(regex: Any, text: str) -> Iterator[Sequence[tuple[int, int]]]:
-    """Per match of ``regex`` in ``text``, in ``finditer`` order: the span of every group.
-
-    An ASCII text is searched as its bytes, whose offsets are its character offsets, with
-    the same steps as the wrapper's ``finditer``, whose offset bookkeeping (a few µs a
-    match) it then does without.
-    """
-    import re2
-
-    raw = getattr(regex, "_regexp", None)  # google-re2 internals: absent, fall back
-    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
-    if raw is None or anchor is None or not text.isascii():
-        for match in regex.finditer(text):
-            yield [match.span(g) for g in range(regex.groups + 1)]
-        return
-    data = text.encode()
-    position, end = 0, len(data)
-    while True:
-        spans = raw.Match(anchor, data, position, end)
-        if spans[0][0] < 0:
-            return
-        yield spans
-        if position == end:
-            return
-        position = position + 1 if position == spans[0][1] else spans[0][1]
 
 
 class SetPass(NamedTuple):

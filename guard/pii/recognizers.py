@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from guard.regex import compile_regex
+from guard.pii.patterns import Found, finder
+from guard.regex import compile_regex, spans
 
 CONTEXT_BOOST = 0.35
 CONTEXT_FLOOR = 0.4
@@ -135,15 +136,22 @@ class PresidioPattern:
         self.windowed = windowed and candidate is not None
         self.locate = compile_regex(candidate) if self.windowed and candidate else None
         self.context = ContextWords(getattr(recognizer, "context", None) or ())
+        self.direct = finder(recognizer)
+
+    def _analyze(self, text: str) -> list[Found]:
+        if self.direct is not None:
+            return self.direct(text)
+        return [(r.start, r.end, float(r.score))
+                for r in self.recognizer.analyze(text, [self.entity], None)
+                if r.entity_type == self.entity]
 
     def find(self, text: str, kept: Sequence[Finding] = ()) -> list[Finding]:
         spans = [(0, len(text))] if self.locate is None else windows(text, self.locate)
         found: list[Finding] = []
         for start, end in spans:
-            results = self.recognizer.analyze(text[start:end], [self.entity], None)
-            found += [self.context.boost(text, Finding(self.entity, r.start + start,
-                                                       r.end + start, float(r.score)))
-                      for r in results if r.entity_type == self.entity]
+            found += [self.context.boost(text, Finding(self.entity, first + start,
+                                                       last + start, score))
+                      for first, last, score in self._analyze(text[start:end])]
         if self.refuse is None:
             return found
         return [f for f in found if not self.refuse(text, f.start, f.end)]
@@ -152,8 +160,8 @@ class PresidioPattern:
 def windows(text: str, locate: Any,
             skip: Callable[[int, int], bool] | None = None) -> Iterator[Span]:
     """Disjoint spans around every match of ``locate`` (but those ``skip`` drops)."""
-    spans = ((m.start(), m.end()) for m in locate.finditer(text))
-    return around(text, (s for s in spans if skip is None or not skip(*s)))
+    found = spans(locate, text)
+    return around(text, (s for s in found if skip is None or not skip(*s)))
 
 
 def around(text: str, spans: Iterable[Span]) -> Iterator[Span]:
