@@ -219,7 +219,7 @@ def serve_windows(seconds: float, sampler: Sampler, policies: str = POLICIES) ->
         port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=port, loop="uvloop",
                                 http=protocol_class(ReadLimits()), log_level="warning",
-                                lifespan="on")
+                                lifespan="on", proxy_headers=False)
         server = uvicorn.Server(config)
         results: dict[str, float] = {}
 

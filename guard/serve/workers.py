@@ -101,9 +101,11 @@ def _serve(options: ServeOptions, sock: socket.socket | None, index: int) -> Non
         serve_metrics(app, options.metrics_host or options.host, options.metrics_port + index)
     if sock is None:
         announce(options)
+    # proxy_headers off: guard reads no client address or scheme, and uvicorn's middleware
+    # for X-Forwarded-* would wrap every request (headers are relayed as they came anyway)
     config = uvicorn.Config(app, host=options.host, port=options.port, loop="uvloop",
                             http=protocol_class(ReadLimits.from_settings(settings)),
-                            log_level="warning")
+                            log_level="warning", proxy_headers=False)
     freeze_heap()
     uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
 
