@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from guard.asgi.channel import Channel, Released, Scan
+from guard.asgi.event_fields import EventFields, with_fields
 from guard.dialects import Dialect
 from guard.dialects.base import Key
 from guard.dialects.events import Event, Framing
@@ -105,10 +106,11 @@ class StreamGuard:
         self.denial: Denial | None = None
         self.completed = False  # the closing event passed: the answer is whole
         self.messages: list[ResponseDecision] = []  # the output stage of whole messages
+        self.fields = EventFields(scan)  # events' id and retry, through the text checks
 
     @property
     def violations(self) -> list[Any]:
-        found: dict[str, Any] = {}
+        found: dict[str, Any] = dict(self.fields.violations)
         for channel in self.channels.values():
             found.update(channel.violations)
         return list(found.values()) + [v for m in self.messages for v in m.violations]
@@ -116,7 +118,7 @@ class StreamGuard:
     @property
     def traces(self) -> list[PolicyTrace]:
         """Each output policy's work on this stream, one trace a policy."""
-        found: dict[str, PolicyTrace] = {}
+        found: dict[str, PolicyTrace] = dict(self.fields.traces)
         for channel in self.channels.values():
             for name, trace in channel.traces.items():
                 known = found.get(name)
@@ -143,6 +145,7 @@ class StreamGuard:
     async def guarded(self, event: Event) -> bytes:
         """One event through its dialect; one guard cannot read while it must read the text
         (output policies, pseudonyms) ends the stream with the API's error event instead."""
+        kept: list[tuple[str, str]] = []
         if self.reads():
             what = ("its data is not JSON" if event.unreadable() else
                     "it is no event" if stray(event) else None)
@@ -150,9 +153,15 @@ class StreamGuard:
                 self.denial = Denial("unreadable_answer", "guard cannot read an event of the "
                                      f"upstream's stream ({what})", 502)
                 return self.error_event()
+            if event.id is not None or event.retry is not None:
+                kept = await self.fields.kept(event)
+            if self.fields.denial is not None:
+                self.denial = self.fields.denial
+                return self.error_event()
             self._canonical(event)
         try:
-            return await self.dialect.on_event(self, event)
+            out = await self.dialect.on_event(self, event)
+            return with_fields(out, kept) if self.denial is None else out
         except RequestError:  # nested deeper than the walk reads
             if not self.reads():
                 return event.raw  # nothing must read it
@@ -166,10 +175,10 @@ class StreamGuard:
 
     def _canonical(self, event: Event) -> None:
         """While text must be read, an event goes out as its name and data only, and without
-        the token-by-token echoes of the text (logprobs) no check can redact: its ``id``,
-        ``retry``, comments and unknown fields are text too (``id`` reaches the client as
-        the last event id) that no check reads, so they are dropped; a comment-only block
-        (a keep-alive) goes out empty."""
+        the token-by-token echoes of the text (logprobs) no check can redact: comments and
+        unknown fields are text no check reads, so they are dropped (``id`` and ``retry``
+        go out again when the text checks pass them: :mod:`guard.asgi.event_fields`); a
+        comment-only block (a keep-alive) goes out empty."""
         if event.comment:
             event.raw = self.framing.keepalive()
             return
