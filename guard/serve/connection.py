@@ -153,7 +153,7 @@ class Answer:
         self.complete = False
         self._head_only = head_only
         self._head_done = False
-        self._parser = httptools.HttpResponseParser(self)
+        self._parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
         self._chunks: deque[bytes] = deque()
         self._unread = 0
         self._error: UpstreamError | None = None
@@ -221,6 +221,8 @@ class Answer:
             self._waiter.set_result(None)
 
     def feed(self, data: bytes) -> None:
+        if self._parser is None:
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -245,11 +247,13 @@ class Answer:
     def _fail(self, error: UpstreamError) -> None:
         if self._error is None and not self.complete:
             self._error = error
+        self._parser = None  # parser and answer refer to each other: no cyclic garbage
         self.connection.close()
         self._wake()
 
     def _end(self, keep_alive: bool) -> None:
         self.complete = True
+        self._parser = None  # still held by its running feed_data; no cycle left behind
         self.connection.finished(keep_alive)
         self._wake()
 
@@ -265,6 +269,7 @@ class Answer:
             self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        assert self._parser is not None
         status = self._parser.get_status_code()
         if status < 200:
             return  # 1xx: its message ends here; the real answer follows
@@ -276,6 +281,8 @@ class Answer:
             self._wake()
 
     def on_body(self, body: bytes) -> None:
+        if self.complete:
+            return  # a body after a HEAD answer's headers: not the answer's
         self._chunks.append(body)
         self._unread += len(body)
         if self._unread >= HIGH_WATER:
@@ -283,5 +290,5 @@ class Answer:
         self._wake()
 
     def on_message_complete(self) -> None:
-        if self._head_done and not self.complete:
+        if self._head_done and not self.complete and self._parser is not None:
             self._end(self._parser.should_keep_alive())

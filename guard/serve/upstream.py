@@ -80,6 +80,7 @@ class UpstreamPool:
 
     async def open(self) -> None:
         self._bind()
+        self._closing = False
 
     async def close(self) -> None:
         """Close the idle connections; those in use close when their answer is read."""
