@@ -2,8 +2,9 @@
 
 guard's own HTTP/1.1 client (:mod:`guard.serve.connection`) rather than aiohttp or httpx,
 measured on these machines relaying a 2 KB chat request to a loopback upstream: httpx
-cost ~640 µs of CPU per call, aiohttp ~258 µs and this client ~67 µs in the same run
-(``benchmarks/bench_client.py``, event loop included). It is built to
+cost ~640 µs of CPU per call, aiohttp ~100 µs and this client ~48 µs in the same run
+(``benchmarks/bench_client.py``, the loop's and the kernel's socket work included; in
+instructions, 373k against 87k). It is built to
 relay, not to browse: no cookie jar (one caller's cookies must never reach another's
 request), no redirects followed, no proxy or netrc from the environment (guard contacts
 only the configured upstream), no decompression (bytes are relayed as they came) and no
