@@ -59,6 +59,9 @@ class Connection(asyncio.Protocol):
         self.closed = False
         self.used = 0
         """Requests started on this connection: above 0, it is a reused keep-alive one."""
+        self.reusable = True
+        """False while a streamed body is being sent, and for good if it was cut short:
+        the upstream may still be reading a request whose answer already came."""
         self.idle_since = 0.0
         self.answer: Answer | None = None
         self.on_idle: Callable[[Connection], None] | None = None
@@ -74,6 +77,8 @@ class Connection(asyncio.Protocol):
             self.close()  # bytes no request asked for: the stream is out of step
             return
         answer.feed(data)
+        if self._drained is not None and answer.started:
+            self._wake_writer()  # an answer came while the body was held up: stop sending
 
     def eof_received(self) -> bool:
         return False  # close the transport: connection_lost settles the answer
@@ -98,9 +103,14 @@ class Connection(asyncio.Protocol):
             drained.set_result(None)
 
     async def drain(self) -> None:
-        """Wait while the socket's write buffer is full; :class:`Disconnected` if closed."""
+        """Wait while the socket's write buffer is full, at most ``read_timeout`` (an
+        upstream that reads nothing); :class:`Disconnected` if closed."""
         if self._drained is not None:
-            await self._drained
+            try:
+                await asyncio.wait_for(self._drained, self.read_timeout)
+            except TimeoutError as exc:
+                self.close()
+                raise ReadTimeout("the upstream read none of the request in time") from exc
         if self.closed:
             raise Disconnected("the upstream closed the connection during the request")
 
@@ -127,7 +137,7 @@ class Connection(asyncio.Protocol):
         """The answer was read to its end: back to the pool, or closed if it cannot serve
         another request."""
         self.pause_reading(False)  # nothing more is due: a close from the upstream is seen
-        if keep_alive and self.on_idle is not None and not self.closed:
+        if keep_alive and self.reusable and self.on_idle is not None and not self.closed:
             self.answer = None
             self.on_idle(self)
         else:

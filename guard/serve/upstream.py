@@ -107,7 +107,7 @@ class UpstreamPool:
             reused = connection.used > 0
             answer = connection.start(head_only=method == "HEAD")
             try:
-                await _send(connection, head, body)
+                await _send(connection, answer, head, body)
                 await answer.head()
             except Disconnected:
                 answer.release()
@@ -247,15 +247,26 @@ def _head(method: str, target: bytes, host: bytes, headers: list[tuple[bytes, by
     return block + b"\r\n\r\n"
 
 
-async def _send(connection: Connection, head: bytes, body: Body) -> None:
+async def _send(connection: Connection, answer: Answer, head: bytes, body: Body) -> None:
+    """Write the request. A streamed body stops when the answer starts (an upstream may
+    answer early, a 413, and stop reading); the connection then carries nothing more."""
     if body is None or isinstance(body, bytes):
         connection.write(head + body if body else head)
         return
     chunked = head.endswith(b"Transfer-Encoding: chunked\r\n\r\n")
+    connection.reusable = False
     connection.write(head)
-    async for chunk in body:
-        if chunk:
-            connection.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-            await connection.drain()
-    if chunked:
+    try:
+        async for chunk in body:
+            if answer.started:
+                return
+            if chunk:
+                connection.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                await connection.drain()
+    except Disconnected:
+        if answer.started:
+            return  # closed after its answer came: the answer stands
+        raise
+    if chunked and not answer.started:
         connection.write(b"0\r\n\r\n")
+    connection.reusable = not answer.started

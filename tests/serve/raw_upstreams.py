@@ -8,6 +8,8 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from guard.serve.upstream import ProxyOptions, UpstreamPool
+
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Upstream"], Awaitable[None]]
 
 
@@ -85,3 +87,8 @@ def answering(*answers: bytes, close: bool = False) -> Handler:
 
 def ok(body: bytes = b"ok", extra: bytes = b"") -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
+
+
+def pool_for(upstream: Upstream, **options: float) -> UpstreamPool:
+    options.setdefault("read_timeout", 5.0)  # a test that would hang fails instead
+    return UpstreamPool(ProxyOptions(upstream.url, **options))  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import pytest
 
 from guard.serve.connection import HIGH_WATER, Disconnected, ReadTimeout, UpstreamError
 from guard.serve.upstream import Answer, ProxyOptions, UnsafeRequest, UpstreamPool
-from tests.serve.raw_upstreams import Upstream, answering, ok, read_request, serving
+from tests.serve.raw_upstreams import Upstream, answering, ok, pool_for, read_request, serving
 
 CHUNKED = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
            b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n")
@@ -22,11 +22,6 @@ async def fetch(pool: UpstreamPool, method: str = "POST", body: bytes | None = b
         return answer, await answer.read()
     finally:
         answer.release()
-
-
-def pool_for(upstream: Upstream, **options: float) -> UpstreamPool:
-    options.setdefault("read_timeout", 5.0)  # a test that would hang fails instead
-    return UpstreamPool(ProxyOptions(upstream.url, **options))  # type: ignore[arg-type]
 
 
 async def test_the_request_is_written_as_given_with_host_and_length_only() -> None:
@@ -258,20 +253,6 @@ async def test_a_header_that_would_split_the_request_is_refused(
             await fetch(pool, headers=[header])
         await pool.close()
     assert up.connections == 0  # nothing was written
-
-
-async def test_a_body_of_unknown_length_goes_chunked() -> None:
-    async def parts() -> object:
-        for part in (b"ab", b"", b"cde"):
-            yield part
-
-    async with serving(answering(ok())) as up:
-        pool = pool_for(up)
-        answer = await pool.request("POST", b"/", [], parts())  # type: ignore[arg-type]
-        answer.release()
-        await pool.close()
-    head, body = up.requests[0]
-    assert b"Transfer-Encoding: chunked\r\n" in head and body == b"abcde"
 
 
 async def test_a_reader_cancelled_mid_answer_closes_the_connection() -> None:
