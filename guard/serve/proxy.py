@@ -23,7 +23,8 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,11 +34,8 @@ from starlette.routing import Route
 from guard.dialects import Dialect, dialect, for_path
 from guard.dialects.events import SSE
 from guard.responses import UPSTREAM, request_of, wire_status
-from guard.serve.upstream import ProxyOptions, UpstreamPool
+from guard.serve.upstream import Answer, ProxyOptions, ReadTimeout, UpstreamError, UpstreamPool
 from guard.urls import shown_url
-
-if TYPE_CHECKING:
-    import aiohttp
 
 __all__ = ["ProxyOptions", "build_proxy"]
 
@@ -105,14 +103,11 @@ class Forwarder:
     """Relays one request to the upstream and its answer back."""
 
     def __init__(self, options: ProxyOptions, pool: UpstreamPool) -> None:
-        from yarl import URL
-
-        base = URL(options.upstream)
+        base = urlsplit(options.upstream)
         self.options = options
         self.pool = pool
-        self.origin = str(base.origin())
-        self.prefix = base.raw_path.rstrip("/")
-        self.query = base.raw_query_string.encode("latin-1")  # the operator's (?api-version=)
+        self.prefix = base.path.rstrip("/").encode("latin-1")
+        self.query = base.query.encode("latin-1")  # the operator's (?api-version=)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         exchange = _Exchange(scope, receive)
@@ -123,24 +118,18 @@ class Forwarder:
             await self._send(exchange, body, send)
 
     async def _send(self, exchange: _Exchange, body: Any, send: Send) -> None:
-        import aiohttp
-        from yarl import URL
-
         scope = exchange.scope
         path = scope.get("raw_path") or scope["path"].encode()
         query = b"&".join(q for q in (self.query, scope.get("query_string", b"")) if q)
-        target = self.prefix + path.split(b"?")[0].decode("latin-1")
-        url = URL(self.origin + target + ("?" + query.decode("latin-1") if query else ""),
-                  encoded=True)
+        target = self.prefix + path.split(b"?")[0]
         try:
-            answer = await self.pool.session().request(
-                scope["method"], url, headers=exchange.headers(), data=body,
-                allow_redirects=False)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            answer = await self.pool.request(scope["method"], target + b"?" + query
+                                             if query else target, exchange.headers(), body)
+        except UpstreamError as exc:
             await _failed(scope, send, self.options.upstream, exc)
             return
         try:
-            await _relay(answer, scope, send)
+            await _relay(answer, scope, send, self.options.upstream)
         finally:
             answer.release()  # back to the pool when read to the end, else closed
 
@@ -161,12 +150,12 @@ class _Exchange:
         declared = _header(scope, b"content-length")
         self.length = int(declared) if declared is not None and declared.isdigit() else None
 
-    def headers(self) -> list[tuple[str, str]]:
-        headers = [(k.decode("latin-1"), v.decode("latin-1"))
-                   for k, v in self.scope.get("headers", []) if k.lower() not in HOP_BY_HOP]
-        headers.append(("Accept-Encoding", "identity"))  # answers guard can read as they come
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(k, v) for k, v in self.scope.get("headers", [])
+                   if k.lower() not in HOP_BY_HOP]
+        headers.append((b"Accept-Encoding", b"identity"))  # answers guard reads as they come
         if self.length is not None and self.length > BUFFERED:
-            headers.append(("Content-Length", str(self.length)))  # streamed, not chunked
+            headers.append((b"Content-Length", b"%d" % self.length))  # streamed, not chunked
         return headers
 
     async def body(self) -> Any:
@@ -191,6 +180,7 @@ class _Exchange:
             message = await self.receive()
             if message["type"] == "http.disconnect":
                 self._hang_up()
+                await asyncio.sleep(0)  # the cancel lands here: a cut body never ends whole
                 return
             chunk = message.get("body", b"")
             if chunk:
@@ -242,29 +232,27 @@ class _Exchange:
             self._watcher.cancel()
 
 
-async def _relay(answer: aiohttp.ClientResponse, scope: Message, send: Send) -> None:
+async def _relay(answer: Answer, scope: Message, send: Send, upstream: str) -> None:
     """The upstream's status, headers and bytes; a stream it cuts short ends with the API's
     own error event (anything else cut short is cut short for the caller too)."""
-    import aiohttp
-
-    headers = [(k, v) for k, v in answer.raw_headers if k.lower() not in RESPONSE_DROPPED]
+    headers = [(k, v) for k, v in answer.headers if k.lower() not in RESPONSE_DROPPED]
     length = _whole(answer, scope)
     if length is not None:
-        await _relay_whole(answer, scope, send, headers, length)
+        await _relay_whole(answer, scope, send, headers, upstream)
         return
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     try:
-        async for chunk in answer.content.iter_any():
+        while chunk := await answer.chunk():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        if "text/event-stream" not in answer.headers.get("content-type", ""):
+    except UpstreamError as exc:
+        if b"text/event-stream" not in (answer.header(b"content-type") or b""):
             raise
         await send({"type": "http.response.body", "body": _stream_error(scope, exc),
                     "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _whole(answer: aiohttp.ClientResponse, scope: Message) -> int | None:
+def _whole(answer: Answer, scope: Message) -> int | None:
     """The declared length of an answer relayed whole, else None (streamed as it comes).
 
     A sized answer up to :data:`BUFFERED` that is not a stream is read whole and sent with
@@ -272,24 +260,22 @@ def _whole(answer: aiohttp.ClientResponse, scope: Message) -> int | None:
     out as a chunked head, chunk and terminator (three socket writes, three messages
     through the middleware); whole, it is a head and a body. Answers that carry no body
     (HEAD, 1xx, 204, 304) keep the streaming path."""
-    declared = answer.headers.get("content-length", "")
+    declared = answer.header(b"content-length") or b""
     if (not declared.isdigit() or int(declared) > BUFFERED or scope["method"] == "HEAD"
             or answer.status < 200 or answer.status in (204, 304)
-            or "text/event-stream" in answer.headers.get("content-type", "")):
+            or b"text/event-stream" in (answer.header(b"content-type") or b"")):
         return None
     return int(declared)
 
 
-async def _relay_whole(answer: aiohttp.ClientResponse, scope: Message, send: Send,
-                       headers: list[tuple[bytes, bytes]], length: int) -> None:
+async def _relay_whole(answer: Answer, scope: Message, send: Send,
+                       headers: list[tuple[bytes, bytes]], upstream: str) -> None:
     """A sized answer in one body message; one the upstream cuts short is a 502 in the
     API's shape (nothing was sent yet), as an unreachable upstream is."""
-    import aiohttp
-
     try:
         body = await answer.read()
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        await _failed(scope, send, str(answer.url.origin()), exc)
+    except UpstreamError as exc:
+        await _failed(scope, send, upstream, exc)
         return
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
@@ -317,12 +303,9 @@ async def _failed(scope: Message, send: Send, upstream: str, exc: BaseException)
     """502 (unreachable) or 504 (no answer in time), in the API's shape; the upstream's
     address (never its credentials nor query: :func:`~guard.urls.shown_url`) and the failure
     go to guard's logger, not to the caller."""
-    import aiohttp
-
     asked, request = _asked(scope)
     host = shown_url(upstream)
-    timed_out = (isinstance(exc, TimeoutError)
-                 and not isinstance(exc, aiohttp.ConnectionTimeoutError))
+    timed_out = isinstance(exc, ReadTimeout)
     status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_unreachable")
     verb = "did not answer in time" if timed_out else "is unreachable"
     log.warning("upstream %s %s (%s)", host, verb, type(exc).__name__)

@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from guard.library import Guard
 
@@ -37,11 +38,10 @@ class Readiness:
 
     def __init__(self, current: Callable[[], Guard], upstream: str, *, timeout: float = 1.0,
                  ttl: float = 1.0) -> None:
-        from yarl import URL
-
-        url = URL(upstream)
+        url = urlsplit(upstream)
         self.current = current
-        self.host, self.port = url.host or "", url.port or 80
+        self.host = url.hostname or ""
+        self.port = url.port or (443 if url.scheme == "https" else 80)
         self.timeout = timeout
         self.ttl = ttl
         self._lock = asyncio.Lock()

@@ -185,3 +185,53 @@ def test_the_upstreams_own_query_goes_first_on_every_request() -> None:
     assert [s["raw_path"] for s in upstream.seen] == [b"/gw/v1/chat/completions"] * 2
     assert [s["query"] for s in upstream.seen] == [b"api-version=2024-10&key=op%20key&alt=sse",
                                                    b"api-version=2024-10&key=op%20key"]
+
+
+def _raw(url: str, request: bytes, then_close: bool = False) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        if then_close:
+            time.sleep(0.3)
+            return b""
+        return sock.recv(65536)
+
+
+def test_a_cr_in_a_callers_header_never_reaches_the_upstream() -> None:
+    upstream = Recorder()
+    with running(upstream) as up, running(build_proxy(ProxyOptions(up))) as url:
+        answer = _raw(url, b"POST /v1/x HTTP/1.1\r\nHost: a\r\nX-A: 1\rX-Smuggled: 1\r\n"
+                           b"Content-Length: 2\r\n\r\n{}")
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert upstream.seen == []
+
+
+class BodyEnds:
+    """An upstream that records whether each request body arrived whole or was cut."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[str] = []
+
+    async def __call__(self, scope: Message, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.outcomes.append("cut")
+                return
+            if not message.get("more_body"):
+                self.outcomes.append("whole")
+                await _answer(send, 200, b"{}")
+                return
+
+
+def test_a_caller_that_hangs_up_mid_upload_never_gives_the_upstream_a_whole_body() -> None:
+    upstream = BodyEnds()
+    with running(upstream) as up, running(build_proxy(ProxyOptions(up))) as url:
+        _raw(url, b"POST /v1/files HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"5\r\nhello\r\n", then_close=True)
+        deadline = time.monotonic() + 5
+        while not upstream.outcomes and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert upstream.outcomes == ["cut"]
