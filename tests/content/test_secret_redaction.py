@@ -67,7 +67,8 @@ def test_look_alikes_of_the_second_round(case: object) -> None:
 
 def _values(rule: SecretRule, text: str) -> list[str]:
     """What ``rule`` itself takes for a secret in ``text``: its accepted value groups, and
-    the partners found beside each."""
+    the partners found beside each (a rule not reported alone takes nothing where it has
+    no partner: an account id without its token is no secret)."""
     regex = compile_regex(rule.regex)
     groups = [i for name, i in regex.groupindex.items() if name.startswith("secret")] or [0]
     partner = compile_regex(rule.partner) if rule.partner else None
@@ -77,9 +78,11 @@ def _values(rule: SecretRule, text: str) -> list[str]:
             start, end = match.span(group)
             if start < 0 or not is_secret(rule, text[start:end]):
                 continue
-            values.append(text[start:end])
-            if partner is not None:
-                values += [text[a:b] for a, b in partner_spans(partner, rule, text, start, end)]
+            found = ([text[a:b] for a, b in partner_spans(partner, rule, text, start, end)]
+                     if partner is not None else [])
+            if partner is not None and not found and not rule.alone:
+                continue
+            values += [text[start:end], *found]
     return values
 
 
