@@ -73,7 +73,7 @@ class ContextWords:
         self.phrases = tuple(w for w in self.words if " " in w)
 
     def boost(self, text: str, finding: Finding) -> Finding:
-        if not self.near(text, finding.start):
+        if finding.score >= 1.0 or not self.near(text, finding.start):  # nothing to raise
             return finding
         return Finding(finding.entity, finding.start, finding.end, boosted(finding.score))
 
