@@ -34,6 +34,7 @@ from starlette.routing import Route
 from guard.dialects import Dialect, dialect, for_path
 from guard.dialects.events import SSE
 from guard.responses import UPSTREAM, request_of, wire_status
+from guard.serve.protocol import LOST
 from guard.serve.upstream import Answer, ProxyOptions, ReadTimeout, UpstreamError, UpstreamPool
 from guard.urls import shown_url
 
@@ -145,6 +146,7 @@ class _Exchange:
         self.receive = receive
         self.gone = False
         self._watcher: asyncio.Future[None] | None = None
+        self._lost: asyncio.Future[None] | None = None  # guard's server: the connection's end
         self._done = False
         self._task: asyncio.Task[Any] | None = None
         declared = _header(scope, b"content-length")
@@ -190,9 +192,20 @@ class _Exchange:
                 return
 
     def watch(self) -> None:
-        """Listen for the caller hanging up, once its body is read (one reader at a time)."""
-        if self._watcher is None:
-            self._watcher = asyncio.ensure_future(self._until_gone())
+        """Listen for the caller hanging up, once its body is read (one reader at a time):
+        through guard's server's connection future when it gives one (a callback), else by
+        a task waiting on ``receive`` (any ASGI server)."""
+        if self._watcher is not None or self._lost is not None:
+            return
+        lost = (self.scope.get("extensions") or {}).get(LOST)
+        if isinstance(lost, asyncio.Future):
+            self._lost = lost
+            lost.add_done_callback(self._lost_connection)
+            return
+        self._watcher = asyncio.ensure_future(self._until_gone())
+
+    def _lost_connection(self, _: asyncio.Future[None]) -> None:
+        self._hang_up()
 
     async def _until_gone(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":
@@ -217,6 +230,8 @@ class _Exchange:
             self._task.uncancel()
         finally:
             self._done = True
+            if self._lost is not None:
+                self._lost.remove_done_callback(self._lost_connection)
             if self._watcher is not None and not self._watcher.done():
                 asyncio.get_running_loop().call_soon(self._stop_watching)
 
