@@ -44,7 +44,8 @@ def test_team_set_floors_as_policies_run_it() -> None:
 
 
 def test_round_7_floors_as_policies_run_it() -> None:
-    """Round 7 untuned (2026-12-06): 25.3% / 36.1% of attacks, 4.8% / 6.0% of benign."""
+    """Round 7 (2026-12-06): untuned 25.3% / 36.1% of attacks, 4.8% / 6.0% of benign; after
+    its classes were worked on (tuned, an upper bound) 86.7% / 86.7% and 3.6% / 4.8%."""
     shares = _shares(WITH_MODEL)
-    assert shares[(True, 1, False)] >= 0.25 and shares[(True, 1, True)] >= 0.36
-    assert shares[(True, 0, False)] <= 0.05 and shares[(True, 0, True)] <= 0.06
+    assert shares[(True, 1, False)] >= 0.85 and shares[(True, 1, True)] >= 0.85
+    assert shares[(True, 0, False)] <= 0.04 and shares[(True, 0, True)] <= 0.05
