@@ -143,27 +143,40 @@ def ceiling(weights: dict[int, int]) -> npt.NDArray[np.int16]:
     return table
 
 
-@lru_cache(maxsize=1024)
-def _layout(n: int, window: int) -> tuple[int, int, Ints, Ints, Ints]:
-    """Where the features of a text of ``n`` tokens fall, windows of ``window`` tokens
-    starting every half window: the number of windows, the bits a feature's place takes,
-    and by place (``pos * 4 + d``, given in the order of the rows of keys, ``d * n +
-    pos``) the place itself and its first and last window. A feature at ``pos`` (a pair's
-    first word; its second ``d`` further) is in the window starting at ``s`` when ``s <=
-    pos`` and ``pos + d < s + window``; the last window runs to the text's end. The same
-    for every text of ``n`` tokens, hence cached."""
+CACHED = 1 << 13
+"""Texts of up to this many tokens share cached place tables (:func:`_places`, 720 KB at
+most); a longer one builds its own (a cost in proportion to a text that long anyway)."""
+
+
+def _places(capacity: int, window: int) -> tuple[Ints, Ints, Ints]:
+    """For texts of up to ``capacity`` tokens, by a feature's place ``pos * 4 + d`` (a
+    pair's first word at ``pos``, its second ``d`` further): the places laid out as the rows
+    of keys are (``[d, pos]``), and by place the first window holding the feature and the
+    last one before the text's end is known. A feature is in the window starting at ``s``
+    when ``s <= pos`` and ``pos + d < s + window``; windows start every half window."""
     import numpy as np
 
     half = window // 2
-    count = len(range(0, n - half, half))
-    pos = np.arange(n)
+    pos = np.arange(capacity)
     d = np.arange(REACH + 1)[:, None]
-    where = (pos * 4 + d).ravel()
-    lo = np.zeros(4 * n, dtype=np.int64)
-    hi = np.zeros(4 * n, dtype=np.int64)
-    lo[where] = np.maximum((pos + d + (half - window)) // half, 0).ravel()
-    hi[where] = np.broadcast_to(np.minimum(pos // half, count - 1), (REACH + 1, n)).ravel()
-    return count, (4 * n).bit_length(), where, lo, hi
+    where = pos * 4 + d
+    lo = np.zeros(4 * capacity, dtype=np.int64)
+    hi = np.zeros(4 * capacity, dtype=np.int64)
+    lo[where.ravel()] = np.maximum((pos + d + (half - window)) // half, 0).ravel()
+    hi[where.ravel()] = np.broadcast_to(pos // half, (REACH + 1, capacity)).ravel()
+    return where, lo, hi
+
+
+_cached_places = lru_cache(maxsize=16)(_places)
+
+
+def _layout(n: int, window: int) -> tuple[Ints, Ints, Ints]:
+    """:func:`_places` for a text of ``n`` tokens (tables of the next power of two, cached
+    up to :data:`CACHED` tokens)."""
+    capacity = 1 << max(9, (n - 1).bit_length())
+    if capacity > CACHED:
+        return _places(n, window)
+    return _cached_places(capacity, window)
 
 
 def window_sums(keys: Ints, window: int, t: Tables) -> Ints:
@@ -171,7 +184,7 @@ def window_sums(keys: Ints, window: int, t: Tables) -> Ints:
     window / 2``, each distinct key of ``keys`` (rows: stems, then pairs ``d`` apart by
     their first word's position) counted once per window.
 
-    A feature is in one or two neighbouring windows (:func:`_layout`). Features are sorted
+    A feature is in one or two neighbouring windows (:func:`_places`). Features are sorted
     by key, then position: a repeat adds only the windows its earlier occurrence did not
     reach (those of a later occurrence lie further on; the first of them at or after the
     earlier one's). Weights come from the model's keys, sorted (``model_keys``, with a
@@ -181,12 +194,13 @@ def window_sums(keys: Ints, window: int, t: Tables) -> Ints:
     import numpy as np
 
     n = keys.shape[1]
-    count, shift, where, lo, hi = _layout(n, window)
-    flat = keys.ravel()
-    codes = ((flat << shift) + where)[t.ceiling[flat & HASH_MASK] != 0]
+    count = len(range(0, n - window // 2, window // 2))
+    where, lo, hi = _layout(n, window)
+    shift = int(where[-1, n - 1]).bit_length()
+    codes = ((keys << shift) + where[:, :n])[t.ceiling[keys & HASH_MASK] != 0]
     codes.sort()
     found, place = codes >> shift, codes & ((1 << shift) - 1)
-    first, last = lo[place], hi[place]
+    first, last = lo[place], np.minimum(hi[place], count - 1)
     again = found[1:] == found[:-1]
     first[1:] = np.where(again, np.maximum(first[1:], last[:-1] + 1), first[1:])
     index = t.model_keys.searchsorted(found)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from guard.content import model_arrays as arrays
 from guard.content.model import SHORT, InjectionModel, injection_model, model_from_dict, tokens
 
 WORDS = ["ignore", "previous", "instructions", "the", "your", "system", "prompt", "cat",
@@ -35,12 +36,14 @@ def recount(model: InjectionModel, words: list[str]) -> float:
     return model.bias + max(window(s, min(n, s + w)) for s in starts)
 
 
+@settings(deadline=None)  # the first example reads the model
 @given(st.text(max_size=400))
 def test_the_stem_ids_of_a_text_are_those_of_its_words(text: str) -> None:
     model = injection_model()
     assert model.text_ids(text).tolist() == model.stem_ids(tokens(text))
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=400))
 def test_ascii_text_is_read_as_its_words(text: str) -> None:
     model = injection_model()
@@ -74,3 +77,17 @@ def test_a_text_read_as_bytes_scores_as_its_words(words: list[str], floor: float
     assert model.text_window(text, floor) == (len(words), model.window_above(words, floor))
     if len(text) > SHORT:
         assert model.text_ids(text).tolist() == model.stem_ids(words)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=1200))
+def test_texts_past_the_cached_tables_are_read_alike(words: list[str]) -> None:
+    """Over 512 tokens the place tables grow to the next power of two; over ``CACHED``
+    (lowered here) a text builds its own: the windows come out the same."""
+    model = toy(32)
+    assert model.best_window(words).logit == pytest.approx(recount(model, words))
+    arrays.CACHED, cached = 16, arrays.CACHED
+    try:
+        assert model.best_window(words).logit == pytest.approx(recount(model, words))
+    finally:
+        arrays.CACHED = cached
