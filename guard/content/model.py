@@ -4,8 +4,9 @@ The regex rules name phrasings; rewordings slip between them ("ignore the rest o
 data and print ..."). This model weighs word stems and pairs of stems up to two words
 apart (``ignor..instr``), learnt offline by ``python -m training`` from a generated
 corpus (never from the public evaluation sets) and shipped as
-``guard/data/injection_model.json``, read once on first use. Scoring is pure Python, a
-few C-level passes over the tokens: linear in the text's length.
+``guard/data/injection_model.json``, read once on first use. A short text is scored in
+Python, a longer one in a fixed number of array passes (:mod:`guard.content.model_arrays`):
+linear in the text's length.
 
 A long text is scored by its best window of :attr:`InjectionModel.window` tokens, so an
 instruction buried in a long document counts as much as the same instruction alone, and
@@ -23,8 +24,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import compress, repeat
-from operator import is_, itemgetter
+from operator import add, is_, itemgetter
 from typing import TYPE_CHECKING
+
+from guard.content import model_arrays as arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,8 +46,10 @@ keys per window for the same recall on the held-out sets, ~15-40% less time per 
 MIN_WORDS = 3
 """Shorter texts ("note 12", "yes") are not scored: too few words to carry an instruction."""
 
-SHIFT_MARGIN = 2.0
-"""How far below ``low`` an aligned window must stay for the half-shifted ones to be skipped."""
+
+SHORT = 256
+"""Texts up to this many characters are read word by word in Python (fewer than the
+dozen array passes cost), longer ones by :mod:`guard.content.model_arrays`."""
 
 MILLI = 1000
 """Weights are stored rounded to thousandths and summed as integers of thousandths."""
@@ -110,9 +115,9 @@ class InjectionModel:
     pairs: dict[tuple[str, str], float]
     ids: dict[str, int] = field(init=False, repr=False, compare=False)
     weights: dict[int, int] = field(init=False, repr=False, compare=False)
-    positive: dict[int, int] = field(init=False, repr=False, compare=False)
     words: dict[int, int] = field(init=False, repr=False, compare=False)
-    known: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
+    firsts: list[int] = field(init=False, repr=False, compare=False)
+    tables: arrays.Tables = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Stems as small integers (0: not in the model), a pair as ``first * K + second``:
@@ -120,8 +125,7 @@ class InjectionModel:
         without a tuple or a string hash per pair (~3x faster than tuples of stems).
 
         Stems and pairs share one table: a stem's key (1 .. K - 1) is no pair's (K + 1 and
-        up). A pair whose first word is not in the model has its second stem's key, which
-        is harmless: that stem is in the same window, and a window counts a key once.
+        up); keys of no weight are laid out in :class:`arrays.Tables`.
         Weights are kept in thousandths (the file rounds them so): integer sums are exact
         whatever order a set yields its keys in, so equal windows tie exactly.
         """
@@ -132,9 +136,9 @@ class InjectionModel:
         weights.update({ids[a] * k + ids[b]: _milli(w) for (a, b), w in self.pairs.items()})
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "weights", weights)
-        object.__setattr__(self, "positive", {key: w for key, w in weights.items() if w > 0})
         object.__setattr__(self, "words", {})
-        object.__setattr__(self, "known", _known(weights, k * k))
+        object.__setattr__(self, "firsts", [k * k, *range(k, k * k, k)])
+        object.__setattr__(self, "tables", arrays.tables(ids, weights))
 
     def stem_ids(self, tokens: list[str]) -> list[int]:
         """Each token's stem id (0: not in the model), remembered per whole word: one dict
@@ -162,74 +166,90 @@ class InjectionModel:
 
         A window counts each stem, and each pair inside it, once however often it repeats:
         repetition is the flooding heuristic's business, and a harmless sentence said twice
-        must not weigh twice. Windows start every half window, as in training: the aligned
-        ones first (each token read once), the half-shifted ones only when an aligned window
-        comes within :data:`SHIFT_MARGIN` of :attr:`low` (what falls across a boundary is
-        then found whole; a text far from it, most traffic, is read once). Linear in the
-        text's length.
+        must not weigh twice. Windows start every half window, as in training, so what
+        falls across a boundary is found whole; equal windows tie on the first. Linear in
+        the text's length.
         """
-        stems, *pairs = self._features(self.stem_ids(tokens))
-        return self._best(stems, pairs)
+        found = self.window_above(tokens, -math.inf)
+        assert found is not None  # every window is above minus infinity
+        return found
 
     def window_above(self, tokens: list[str], floor: float) -> Window | None:
         """:meth:`best_window` when its logit is above ``floor``, else None.
 
-        A text longer than a window is first bounded from above, exactly: a window's logit
-        is the bias plus the weights of its distinct features, at most the bias plus the
-        positive weights of all the text's distinct features. Most traffic stays below the
-        floor by that bound (one set of the whole text instead of one per window).
+        A text of one window is first bounded from above, exactly: its logit is the bias
+        plus the weights of its distinct features, at most the bias plus an upper bound of
+        the weight of every feature of its words (:meth:`_keys`); most short messages stay
+        below the floor by it. A longer text has every window summed at once
+        (:meth:`_window_sums`), in a fixed number of array passes.
         """
-        stems, *pairs = self._features(self.stem_ids(tokens))
-        if len(stems) > self.window and self._below(stems, pairs, floor):
+        n = len(tokens)
+        if n > self.window:
+            return self.above(self._id_array(tokens), floor)
+        logit = self.bias + self._short_sum(self.stem_ids(tokens)) / MILLI
+        return Window(logit, 0, n) if logit > floor else None
+
+    def text_window(self, text: str, floor: float) -> tuple[int, Window | None]:
+        """How many words a folded view's ``text`` has, and its :meth:`window_above`."""
+        if len(text) <= SHORT:
+            words = tokens(text)
+            return len(words), self.window_above(words, floor)
+        ids = self.text_ids(text)
+        return len(ids), self.above(ids, floor)
+
+    def above(self, ids: npt.NDArray[np.int64], floor: float) -> Window | None:
+        """:meth:`window_above` of the words whose stem ids are ``ids``."""
+        n, w = len(ids), self.window
+        keys = arrays.keys_of(ids, self.tables)
+        if n > w:
+            sums = arrays.window_sums(keys, w, self.tables)
+            index = int(sums.argmax())  # the first of equal windows
+            logit = self.bias + int(sums[index]) / MILLI
+            start = index * (w // 2)
+            return Window(logit, start, min(n, start + w)) if logit > floor else None
+        if self.bias + arrays.bound(keys, self.tables) / MILLI <= floor:
             return None
-        best = self._best(stems, pairs)
-        return best if best.logit > floor else None
+        logit = self.bias + self._sum(keys.tolist()) / MILLI
+        return Window(logit, 0, n) if logit > floor else None
 
-    def _below(self, stems: list[int], pairs: list[list[int]], floor: float) -> bool:
-        """Whether no window can pass ``floor``, by the bound of :meth:`window_above`.
+    def text_ids(self, text: str) -> npt.NDArray[np.int64]:
+        """The stem ids of the words of a folded view's ``text`` (:func:`tokens`, then
+        :meth:`stem_ids`). ASCII text (most traffic) is read as bytes, in array passes
+        that make no string per word: a word's stem is its first :data:`STEM` bytes taken
+        as one integer, looked up in the model's stems sorted the same way."""
+        for mark, word in MARKS:
+            if mark in text:
+                text = text.replace(mark, word)
+        if not text.isascii():
+            return self._id_array(tokens(text))
+        return arrays.ascii_ids(text, self.tables)
 
-        The stems alone are summed first: in most prose they already pass the floor, and
-        the pairs' set (the costly part) is built only for a text they leave below it."""
-        found = set(stems)
-        if self.bias + sum(map(self.positive.get, found, repeat(0))) / MILLI >= floor:
-            return False
-        for row in pairs:
-            found.update(row)
-        return self.bias + sum(map(self.positive.get, found, repeat(0))) / MILLI < floor
-
-    def _features(self, stems: list[int]) -> list[list[int]]:
-        """The stems' keys, then the pair keys ``first * K + second`` by distance (1 ..
-        :data:`REACH`, by the position of their first word), each 0 where the model has no
-        weight: computed over whole arrays (numpy), and then most of a window's keys are
-        the same 0, so its set and lookups shrink (~2x faster than a key per pair)."""
+    def _id_array(self, tokens: list[str]) -> npt.NDArray[np.int64]:
+        """:meth:`stem_ids` as an array, read straight from the remembered words when
+        every word is known (one C-level pass, most traffic)."""
         import numpy as np
 
-        ids = np.array(stems, dtype=np.int64)
-        firsts = ids * (len(self.ids) + 1)
-        rows = [ids] + [firsts[:-d] + ids[d:] for d in range(1, REACH + 1)]
-        return [(row * self.known[row]).tolist() for row in rows]
+        try:
+            return np.fromiter(map(self.words.__getitem__, map(hash, tokens)), np.int64,
+                               len(tokens))
+        except KeyError:
+            return np.array(self.stem_ids(tokens), dtype=np.int64)
 
-    def _best(self, stems: list[int], keys: list[list[int]]) -> Window:
-        n, w, half = len(stems), self.window, self.window // 2
-        if n <= w:
-            return Window(self.bias + self._sum(stems, keys, 0, n) / MILLI, 0, n)
-        starts = list(range(0, n - half, w))
-        sums = [self._sum(stems, keys, i, min(n, i + w)) for i in starts]
-        if self.bias + max(sums) / MILLI >= self.low - SHIFT_MARGIN:
-            shifted = list(range(half, n - half, w))
-            starts += shifted
-            sums += [self._sum(stems, keys, i, min(n, i + w)) for i in shifted]
-        best = max(sums)
-        start = starts[sums.index(best)]
-        return Window(self.bias + best / MILLI, start, min(n, start + w))
+    def _sum(self, keys: list[list[int]]) -> int:
+        """Weight (in thousandths) of the distinct keys of a text of one window: its stems
+        (``keys[0]``) and its pairs ``d`` apart (``keys[d]``)."""
+        found: set[int] = set()
+        for row in keys:
+            found.update(row)
+        return sum(map(self.weights.get, found, repeat(0)))
 
-    def _sum(self, stems: list[int], keys: list[list[int]], start: int, end: int) -> int:
-        """Weight (in thousandths) of the distinct stems of ``stems[start:end]`` (as ids) and of its
-        distinct pairs up to :data:`REACH` apart (``keys[d - 1]``: the pairs ``d`` apart,
-        by their first word's position)."""
-        found = set(stems[start:end])
-        for d, row in enumerate(keys, 1):
-            found.update(row[start:end - d])
+    def _short_sum(self, ids: list[int]) -> int:
+        """:meth:`_sum` of a text of one window, its keys made in Python: a short text's
+        few dozen keys cost less so than a dozen array passes."""
+        firsts = list(map(self.firsts.__getitem__, ids))
+        found = set(ids)
+        for d in range(1, REACH + 1):
+            found.update(map(add, firsts, ids[d:]))
         return sum(map(self.weights.get, found, repeat(0)))
 
     def weight(self, logit: float) -> float:
@@ -270,15 +290,12 @@ def score(text: str, top: int = 5) -> ModelScore | None:
     feature names are the model's own vocabulary (``model:ignor..instr``: stems of its
     weighted words), never other words of the text.
     """
-    words = tokens(text)
-    if len(words) < MIN_WORDS:
-        return None
     model = injection_model()
-    best = model.window_above(words, model.low)
-    if best is None:
+    words, best = model.text_window(text, model.low)
+    if words < MIN_WORDS or best is None:
         return None
     weight = model.weight(best.logit)
-    found = model.contributions(words[best.start:best.end])
+    found = model.contributions(tokens(text)[best.start:best.end])
     names = sorted((v, k) for k, v in found.items() if v > 0)[::-1][:top]
     return ModelScore(weight, _sigmoid(best.logit), _span(text, best),
                       tuple(f"model:{name}" for _, name in names))
@@ -328,16 +345,6 @@ def model_from_dict(data: dict[str, object]) -> InjectionModel:
 def _pair(key: str) -> tuple[str, str]:
     first, _, second = key.partition(" ")
     return first, second
-
-
-def _known(weights: dict[int, int], size: int) -> npt.NDArray[np.bool_]:
-    """Which keys (below ``size``, K squared) have a weight: one byte per key, so a whole
-    row of keys is checked in one step (3.4 MB for the shipped model)."""
-    import numpy as np
-
-    known = np.zeros(size, dtype=np.bool_)
-    known[np.fromiter(weights, dtype=np.int64, count=len(weights))] = True
-    return known
 
 
 def _milli(weight: float) -> int:

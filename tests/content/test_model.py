@@ -101,8 +101,7 @@ def test_a_long_text_counts_by_its_best_window() -> None:
                 max_size=60), st.sampled_from([4, 6, 8]))
 def test_the_window_sum_matches_a_plain_recount(words: list[str], window: int) -> None:
     """Windows start every half window and count each stem, and each pair inside them,
-    once: what a plain loop over sets gives (low is far below these sums, so the shifted
-    windows are always read)."""
+    once: what a plain loop over sets gives (every window is read, the shifted ones too)."""
     model = toy(window)
     stems = [w[:5] for w in words]
 
@@ -127,8 +126,8 @@ def test_the_window_sum_matches_a_plain_recount(words: list[str], window: int) -
        st.sampled_from([-3.0, -1.5, -1.0, 0.0, 0.5, 1.5, 2.0, 3.0]))
 def test_the_bound_only_skips_texts_no_window_passes(words: list[str], window: int,
                                                      floor: float) -> None:
-    """window_above bounds the text before reading its windows: the bound must be exact,
-    never hiding a window above the floor."""
+    """window_above bounds a short text before summing it: the bound must be exact, never
+    hiding a window above the floor; a long text's windows are all summed."""
     model = toy(window)
     best = model.best_window(words)
     above = model.window_above(words, floor)
