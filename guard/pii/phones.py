@@ -36,6 +36,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
+from guard.pii.fields import names_a_number
 from guard.pii.numbering import continues_account, numbered
 from guard.pii.recognizers import (
     CONTEXT_WORDS_BEFORE,
@@ -53,6 +54,8 @@ from guard.pii.shapes import (
     looks_like_amount,
     looks_like_date,
     looks_like_dotted_run,
+    looks_like_isbn,
+    looks_like_network,
     macs,
     punctuated_amount,
 )
@@ -236,16 +239,19 @@ class PhoneNumbers:
         """Whether a national number (a match not written with ``+``) is kept.
 
         A number a numbering word labels (``Order 4155550123``) is kept only when written
-        as a phone number of ``regions`` is (:meth:`_written_as_phone`); one written like
+        as a phone number of ``regions`` is (:meth:`_written_as_phone`), and never when its
+        record's field (key, form label, CSV column) names it so (:mod:`guard.pii.fields`);
+        an ISBN or a network block is never one; one written like
         an identifier (an SSN ``536-22-1234``, a postcode, a Unix time: :func:`id_shaped`)
         or an amount (``12.345.678.901``), only when it is said to be a phone number.
         """
         raw, digits = match.raw_string.strip(), _digits(match)
-        if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
+        if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw) or (
+                looks_like_isbn(raw) or looks_like_network(raw, text[end:end + 4])):
             return False
         if not fits_e164(self.phonenumbers, match, digits):
             return False
-        if continues_account(text, start) or (
+        if continues_account(text, start) or names_a_number(text, start) or (
                 numbered(text, start) and not self._written_as_phone(raw, regions)):
             return False
         if digits >= MIN_DIGITS and not said_only and not id_shaped(raw) and (
