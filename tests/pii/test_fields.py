@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from guard.pii.build import build_detector, pattern_recognizer
 from guard.pii.catalog import DEFAULT_PHONE_REGIONS
-from guard.pii.fields import MAX_ROWS, field_name, names_a_number
+from guard.pii.fields import MAX_ROWS, Columns, field_name, names_a_number
 from guard.pii.shapes import looks_like_isbn, looks_like_network
 from guard.policy.types import PiiPolicy
 from tests.pii.numbers import luhn_digit
@@ -47,7 +47,8 @@ def test_the_field_of_a_value_is_its_key_its_form_label_or_its_csv_column(
 @pytest.mark.parametrize("text", [
     "Account: 415-555-0123",                # one label in a sentence: no form
     "call 805-676-7004 today",              # no field at all
-    "a,b\n1,2\n805-676-7004",               # the line holds no delimiter
+    "a,b,c\n1,2,3\n805-676-7004",           # the line holds no delimiter
+    "Order received, thanks\n805-676-7004, call me",  # one comma: prose, no header
     "1,2,3\n805-676-7004,9,9",              # the first line holds values, not names
 ])
 def test_no_field_where_the_text_has_no_record_structure(text: str) -> None:
@@ -76,10 +77,10 @@ def test_a_field_that_names_a_telephone_or_no_field_leaves_a_phone(text: str) ->
 
 
 def test_the_header_is_looked_for_a_bounded_number_of_rows_up() -> None:
-    rows = "\n".join(f"{i},x" for i in range(MAX_ROWS + 5))
-    text = f"sku,name\n{rows}\n805-676-7004,y"
+    rows = "\n".join(f"{i},x,1" for i in range(MAX_ROWS + 5))
+    text = f"sku,name,qty\n{rows}\n805-676-7004,y,2"
     assert field_name(text, text.index("805")) is None
-    near = "sku,name\n" + "\n".join(rows.split("\n")[-MAX_ROWS + 2:]) + "\n805-676-7004,y"
+    near = "sku,name,qty\n" + "\n".join(rows.split("\n")[-MAX_ROWS + 2:]) + "\n805-676-7004,y,2"
     assert names_a_number(near, near.index("805"))
 
 
@@ -113,7 +114,7 @@ def test_a_barcode_that_passes_luhn_is_no_card() -> None:
     ean = "402118255198"
     ean += luhn_digit(ean)
     assert found(f"Part 4298; EAN {ean}.") == []
-    assert found(f"sku,ean\nA-1,{ean}") == []
+    assert found(f"sku,ean,qty\nA-1,{ean},2") == []
     assert found(f"Paid with {ean} yesterday") == [("CREDIT_CARD", ean)]
 
 
@@ -131,8 +132,8 @@ def test_under_a_numbering_column_no_value_is_a_phone(column: str, digits: int, 
                                                       row: int) -> None:
     number = f"{digits:010d}"
     value = shape.format(number[:3], number[3:6], number[6:])
-    rows = "".join(f"{i},{i * 7}\n" for i in range(row))
-    assert phones(f"{column},qty\n{rows}{value},2\n") == []
+    rows = "".join(f"{i},y,{i * 7}\n" for i in range(row))
+    assert phones(f"{column},name,qty\n{rows}{value},x,2\n") == []
 
 
 @settings(max_examples=60, deadline=None)
@@ -145,3 +146,15 @@ def test_under_a_phone_column_a_valid_number_stays_a_phone(region: str, seed: in
     assume(phonenumbers.is_valid_number(number))
     written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     assert phones(f"id,phone,sku\n17,{written},A-1\n") == [written]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["sku,name,qty", "a,b", "1,x,2", "805-676-7004,y,3", "", "hi",
+                                 "id;phone;email", "7;0151 2345;x", "order|note|n", "A-1|b|c"]),
+                max_size=12), st.data())
+def test_the_one_pass_headers_agree_with_the_walk_up(lines: list[str], data: st.DataObject
+                                                     ) -> None:
+    text = "\n".join(lines)
+    assume(text)
+    start = data.draw(st.integers(0, len(text) - 1))
+    assert field_name(text, start, Columns(text)) == field_name(text, start)
