@@ -354,14 +354,17 @@ def rng_sep(rng: random.Random, seps: str, parts: list[str]) -> str:
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
-def fill(rng: random.Random, cls: str, template: str) -> Row:
-    """One row of ``template``: each slot a generated value, labelled if an entity."""
+def fill(rng: random.Random, cls: str, template: str, generators: dict[str, Gen] | None = None,
+         labelled: dict[str, str] | None = None) -> Row:
+    """One row of ``template``: each slot a generated value, labelled if an entity (by
+    ``generators`` and ``labelled``, this module's own when not given)."""
+    generators, labelled = generators or GENERATORS, labelled or LABELLED
     parts: list[str | tuple[str, str]] = []
     at = 0
     for slot in _SLOT.finditer(template):
         parts.append(template[at:slot.start()])
-        value = GENERATORS[slot.group(1)](rng)
-        label = LABELLED.get(slot.group(1))
+        value = generators[slot.group(1)](rng)
+        label = labelled.get(slot.group(1))
         parts.append((label, value) if label else value)
         at = slot.end()
     parts.append(template[at:])

@@ -25,6 +25,7 @@ from typing import Any
 
 from benchmarks.secrets_corpus import Case, cases, fresh_cases
 from benchmarks.secrets_fresh import fresh2_cases
+from benchmarks.secrets_fresh3 import fresh3_cases
 from benchmarks.team_set import team_rows
 from guard.checks.content import merged_spans
 from guard.content.scanner import INJECTION, Detectors, Scanner
@@ -195,6 +196,11 @@ def fresh2_quality(seed: int = 18) -> dict[str, Any]:
     return cases_quality(fresh2_cases(seed))
 
 
+def fresh3_quality(seed: int = 18) -> dict[str, Any]:
+    """The same measures on the third untuned round (:mod:`benchmarks.secrets_fresh3`)."""
+    return cases_quality(fresh3_cases(seed))
+
+
 def cases_quality(rows: list[Case]) -> dict[str, Any]:
     """Recall, share of detected positives whose every value redaction removes, FP rate."""
     scanner = Scanner(Detectors(secrets=True))
@@ -273,6 +279,14 @@ def report(root: Path, show_misses: int = 0, model: bool = True) -> list[str]:
     lines.append(f"secrets   {'fresh round 2 negatives':<28} {'FP rate':<8} "
                  f"{f2['fp_rate']:6.1%}  (n={f2['negatives']})")
     lines += [f"    {t}" for t in f2["misses"][:show_misses]]
+    for name, q in (("fresh round 3", fresh3_quality()),):
+        lines.append(f"secrets   {name + ' positives':<28} {'recall':<8} {q['recall']:6.1%}  "
+                     f"(n={q['positives']})")
+        lines.append(f"secrets   {'  detected: value removed':<28} {'share':<8} "
+                     f"{q['removed']:6.1%}")
+        lines.append(f"secrets   {name + ' negatives':<28} {'FP rate':<8} {q['fp_rate']:6.1%}  "
+                     f"(n={q['negatives']})")
+        lines += [f"    {t}" for t in q["misses"][:show_misses]]
     return lines
 
 

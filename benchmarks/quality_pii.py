@@ -150,11 +150,13 @@ def synth_quality(root: Path, detector: str = "guard") -> dict[str, dict[str, An
 
 def made_quality(detector: str = "guard", made: str = "made") -> dict[str, Any]:
     """Per entity precision and recall on :mod:`benchmarks.pii_made` (``made="crowded"``:
-    its untuned class, :mod:`benchmarks.pii_crowded`), and per class of input its misses and
+    its untuned class, :mod:`benchmarks.pii_crowded`; ``"forms"``: the third untuned round,
+    :mod:`benchmarks.pii_forms`), and per class of input its misses and
     false positives."""
-    from benchmarks import pii_crowded, pii_made
+    from benchmarks import pii_crowded, pii_forms, pii_made
 
-    rows = {"crowded": pii_crowded.rows, "crowded fresh": pii_crowded.fresh_rows}.get(
+    rows = {"crowded": pii_crowded.rows, "crowded fresh": pii_crowded.fresh_rows,
+            "forms": pii_forms.rows}.get(
         made, pii_made.rows)
     find = DETECTORS[detector]()
     counts: dict[str, dict[str, Any]] = {
@@ -254,7 +256,9 @@ def report(root: Path, show_misses: int = 0) -> list[str]:
     for made, title in (
             ("made", "made here (benchmarks/pii_made.py: templates and generated values)"),
             ("crowded", "untuned: PII among other numbers (benchmarks/pii_crowded.py)"),
-            ("crowded fresh", "its fresh templates, written after the rules for it")):
+            ("crowded fresh", "its fresh templates, written after the rules for it"),
+            ("forms", "untuned: PII in forms, CSV, JSON, chat and addresses "
+             "(benchmarks/pii_forms.py)")):
         lines += ["", title, *_made_table(made, show_misses)]
     return lines
 

@@ -23,7 +23,13 @@ from guard.content.catalog import SecretRule
 from guard.content.grouping import plan, probe
 from guard.content.normalize import Normalized
 from guard.content.partners import partner_spans
-from guard.content.secrets import commented_away, entropy, is_secret, reads_as_prose
+from guard.content.secrets import (
+    commented_away,
+    entropy,
+    in_resource_name,
+    is_secret,
+    reads_as_prose,
+)
 from guard.regex import RegexError, compile_regex, compile_set, group_spans
 
 SET_SIZE = 32
@@ -138,8 +144,9 @@ def _stands(rule: SecretRule, text: str, start: int, end: int) -> bool:
     its line marking it as an example and no sentence it is only a word of."""
     if not is_secret(rule, text[start:end]):
         return False
-    return rule.evidence == "prefix" or not (
-        commented_away(text, end) or (rule.evidence == "name" and reads_as_prose(text, start, end)))
+    return rule.evidence == "prefix" or not (commented_away(text, end) or (
+        rule.evidence == "name" and (reads_as_prose(text, start, end)
+                                     or in_resource_name(text, start))))
 
 
 class SetPass(NamedTuple):

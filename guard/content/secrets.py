@@ -73,6 +73,15 @@ CREDENTIAL_PART = re.compile(r"(?i)password|passwd|secret|token|api_?key|credent
 
 YAML_TAG = re.compile(r"![A-Za-z][A-Za-z_]*")
 
+HCL_REFERENCE = re.compile(
+    r"(?:var|local|data|module|each|random_password|random_string|random_id)"
+    r"(?:\.[A-Za-z_][A-Za-z0-9_\-]*)+(?:\[[^\]]*\])?")
+"""A Terraform (HCL) reference: ``var.db_password``, ``random_password.db.result``,
+``data.vault_generic_secret.api.data["token"]``: where the value comes from, not the value."""
+RESOURCE_NAME = re.compile(r"(?i)arn:[a-z0-9\-]+:")
+"""The head of an Amazon Resource Name: ``arn:aws:secretsmanager:...:secret:prod/db-AbC1dE``
+names a secret's place; ``secret:`` in it is a segment, not an assignment."""
+
 BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 _UUID = "8-4-4-4-12"
@@ -189,6 +198,20 @@ def commented_away(text: str, end: int) -> bool:
         is not None
 
 
+TOKEN_REACH = 200
+"""Characters before a value searched for the start of the token it is part of."""
+
+
+def in_resource_name(text: str, start: int) -> bool:
+    """Whether the value at ``start`` is part of a resource name (an ARN): the token it
+    belongs to, back to the last space or quote on its line, starts ``arn:...:``."""
+    head = start
+    floor = max(0, start - TOKEN_REACH)
+    while head > floor and text[head - 1] not in " \t\n\"'`=(,":
+        head -= 1
+    return RESOURCE_NAME.match(text, head) is not None
+
+
 PROSE_AFTER = re.compile(r"[ \t]+[a-z]{2,}\b[ \t,.]")
 """After a value, another lower-case word and a space: a sentence going on."""
 
@@ -212,7 +235,8 @@ def is_secret(rule: SecretRule, value: str) -> bool:
     if is_filler(value) if rule.evidence != "prefix" else is_walk(value):
         return False
     if rule.evidence == "name" and (value.lower() in PLACEHOLDER_VALUES or _ends_a_sentence(value)
-                                    or names_a_credential(value)):
+                                    or names_a_credential(value)
+                                    or HCL_REFERENCE.fullmatch(value) is not None):
         return False
     if rule.base64_pair and not decodes_to_pair(value):
         return False

@@ -32,7 +32,7 @@ from guard.pii.recognizers import (
     Recognizer,
     Refusal,
 )
-from guard.pii.shapes import never_issued
+from guard.pii.shapes import not_an_ssn
 from guard.pii.versions import not_an_address
 from guard.policy.types import PiiPolicy
 
@@ -90,11 +90,11 @@ def pattern_recognizer(entity: str, phone_regions: tuple[str, ...],
                            spec.windowed and windowed, REFUSALS.get(entity))
 
 
-REFUSALS: dict[str, Refusal] = {"IP_ADDRESS": not_an_address, "US_SSN": never_issued,
+REFUSALS: dict[str, Refusal] = {"IP_ADDRESS": not_an_address, "US_SSN": not_an_ssn,
                                 "CREDIT_CARD": an_imei}
-"""guard's checks after Presidio's: versions and OIDs are not addresses, SSNs of areas
-the SSA never issues (9xx: ITINs and unassigned) are not SSNs, a number an IMEI word
-names is not a card."""
+"""guard's checks after Presidio's: versions, OIDs and network blocks are not addresses,
+SSNs of areas the SSA never issues (9xx: ITINs and unassigned) and nine digits a field
+names otherwise are not SSNs, a number an IMEI or barcode word names is not a card."""
 
 SSN_CONTEXT = ("ss",)
 """Added to Presidio's SSN context words: ``SS#``, ``SS No.``."""

@@ -20,6 +20,7 @@ digits, so the catalog's RE2 candidate for ``CREDIT_CARD`` stays a superset.
 
 from __future__ import annotations
 
+from guard.pii.fields import field_name
 from guard.pii.recognizers import words
 
 ISSUER_RANGES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
@@ -99,19 +100,32 @@ SERIAL_WORDS = frozenset({"serial", "sn", "slot", "sim", "no", "nr", "number", "
 """Words that may stand between an IMEI word and the number it names (``IMEI no.``, ``IMEI
 1 ... / serial ...``)."""
 IMEI_LENGTHS = (15, 16)
+BARCODE_WORDS = frozenset({"ean", "ean13", "gtin", "gtin13", "upc", "isbn", "isbn13", "jan",
+                           "barcode", "strichcode", "sku", "asin"})
+"""Words that name a product's barcode number: an EAN-13 or GTIN passes Luhn one time in
+ten and then has a 13-digit Visa's shape (``EAN 4021182551988``)."""
+BARCODE_LENGTHS = (12, 13, 14)
 WORDS_AROUND = 5
 
 
 def an_imei(text: str, start: int, end: int) -> bool:
-    """Whether the card-shaped ``text[start:end]`` is an IMEI: 15 or 16 digits an IMEI word
-    names, before it with only numbers and :data:`SERIAL_WORDS` between, among the five
-    words before (``IMEI 356844558419579``, ``IMEI no. ...``, ``IMEI ... / serial ...``),
-    or right after (``356844558419579 (IMEI)``). ``IMEI ... paid with 4111 ...``: a card."""
-    if sum(c.isdigit() for c in text[start:end]) not in IMEI_LENGTHS:
+    """Whether the card-shaped ``text[start:end]`` is an IMEI or a barcode: 15 or 16 digits
+    an IMEI word names, 12 to 14 a barcode word names, before it with only numbers and
+    :data:`SERIAL_WORDS` between, among the five words before (``IMEI 356844558419579``,
+    ``IMEI no. ...``, ``EAN 4021182551988``), or right after (``356844558419579 (IMEI)``),
+    or as its field's name (a CSV column ``ean``, a key ``"gtin":``).
+    ``IMEI ... paid with 4111 ...``: a card."""
+    digits = sum(c.isdigit() for c in text[start:end])
+    named = (IMEI_WORDS if digits in IMEI_LENGTHS else BARCODE_WORDS if digits in
+             BARCODE_LENGTHS else frozenset())
+    if not named:
         return False
     for word in reversed(words(text[max(0, start - 120):start].lower())[-WORDS_AROUND:]):
-        if word in IMEI_WORDS:
+        if word in named:
             return True
         if not word.isdigit() and word not in SERIAL_WORDS:
             break
-    return any(w in IMEI_WORDS for w in words(text[end:end + 40].lower())[:2])
+    field = field_name(text, start)
+    if field is not None and any(w in named for w in words(field.lower())):
+        return True
+    return any(w in named for w in words(text[end:end + 40].lower())[:2])

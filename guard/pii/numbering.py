@@ -188,16 +188,28 @@ def keyed(text: str, start: int) -> bool | None:
     query string (``created_at=1700000000``, ``"order_id": "4155550123"``, ``orderId:``),
     is *not* a phone number: ``None`` when no such key stands right before it; ``False``
     when the key names a telephone or a contact (``phone=``, ``"mobileNumber":``)."""
+    name = key_name(text, start)
+    if name is None:
+        return None
+    return not any(names_telephone(part.lower()) for part in _PARTS.findall(name))
+
+
+def key_name(text: str, start: int) -> str | None:
+    """The name of the key in code, a log line, JSON or a query string whose value starts
+    at ``start``; ``None`` when there is none (a label in prose, ``Order: ...``, is no key:
+    the words decide)."""
     match = _KEY.search(text, max(0, start - _LOOK_BACK), start)
     if match is None:
         return None
     name, quote, sign = match.group("name", "quote", "sign")
     if sign == ":" and not quote and not _JOINED.search(name):
-        return None  # a label in prose ("Order: ..."): the words decide
-    return not any(_telephone_part(part.lower()) for part in _PARTS.findall(name))
+        return None
+    return name
 
 
-def _telephone_part(part: str) -> bool:
+def names_telephone(part: str) -> bool:
+    """Whether ``part`` (lower case) of a key or field name names a telephone or a
+    contact: ``phone``, ``msisdn``, ``contact``, ``telefonnummer``."""
     return part in PHONE_WORDS or part in KEY_CONTACT or part.startswith(KEY_STEMS)
 
 

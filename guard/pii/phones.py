@@ -36,6 +36,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
+from guard.pii.fields import Columns, labelled_spans, names_a_number
 from guard.pii.numbering import continues_account, numbered
 from guard.pii.recognizers import (
     CONTEXT_WORDS_BEFORE,
@@ -53,6 +54,8 @@ from guard.pii.shapes import (
     looks_like_amount,
     looks_like_date,
     looks_like_dotted_run,
+    looks_like_isbn,
+    looks_like_network,
     macs,
     punctuated_amount,
 )
@@ -137,19 +140,20 @@ class PhoneNumbers:
         spans = whole if self.locate is None else around(text, [
             c for c in candidates if not self._loses(text, *c, holders)])
         shaped = candidates or [m.span() for m in self.shapes.finditer(text)]
+        columns = Columns(text)
         seen = _blank(text, [(f.start, f.end) for f in kept if f.score > self.max_score]
-                      + dates(text) + macs(text, shaped) + _labelled_ids(text, shaped))
+                      + dates(text) + macs(text, shaped) + labelled_spans(text, shaped, columns))
         valid: set[Span] = set()
         for start, end in spans:
-            valid |= self._valid(text, seen, start, end)
+            valid |= self._valid(text, seen, start, end, columns)
         findings = [self.context.boost(text, Finding(self.entity, s, e, BASE_SCORE))
                     for s, e in valid]
         if self.context_regions:
-            findings += self._said_anywhere(text, seen, candidates, valid, kept)
+            findings += self._said_anywhere(text, seen, candidates, valid, kept, columns)
         return _outermost(findings)
 
     def _said_anywhere(self, text: str, seen: str, candidates: list[Span], valid: set[Span],
-                       kept: Sequence[Finding]) -> list[Finding]:
+                       kept: Sequence[Finding], columns: Columns) -> list[Finding]:
         """Rule 3 around the candidates said to be phone numbers that rules 1 and 2 and
         the kept findings no phone finding can outscore left uncovered."""
         taken = Mask(len(text), valid)
@@ -157,17 +161,19 @@ class PhoneNumbers:
         for f in kept:
             if f.score > self.max_score:
                 covered.add(f.start, f.end)
-        wanted = [c[0] for c in candidates
-                  if not covered.covers_digits(text, *c) and self._worded(text, *c)]
+        wanted = [c[0] for c in candidates if not covered.covers_digits(text, *c)
+                  and self._worded(text, *c) and not names_a_number(text, c[0], columns)]
         if not wanted and self.locate is not None:
             return []
         # windows around every candidate, so that none is cut in two
         worded = [(0, len(text))] if self.locate is None else [
             (s, e) for s, e in around(text, candidates) if _starts_within(wanted, s, e)]
         return [Finding(self.entity, s, e, BASE_SCORE)
-                for start, end in worded for s, e in self._said(text, seen, start, end, taken)]
+                for start, end in worded
+                for s, e in self._said(text, seen, start, end, taken, columns)]
 
-    def _valid(self, text: str, seen: str, start: int, end: int) -> set[Span]:
+    def _valid(self, text: str, seen: str, start: int, end: int, columns: Columns
+               ) -> set[Span]:
         """Rules 1 and 2 in ``text[start:end]`` (``seen``: what the matcher reads)."""
         pn = self.phonenumbers
         window = seen[start:end]
@@ -183,11 +189,13 @@ class PhoneNumbers:
             for m in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID,
                                            min_candidate_length=MIN_CANDIDATE):
                 s, e = _trimmed(m, start)
-                if m.raw_string.startswith("+") or self._national(text, m, s, e, (region,)):
+                if m.raw_string.startswith("+") or self._national(text, m, s, e, (region,),
+                                                                  columns):
                     found.add((s, e))
         return found
 
-    def _said(self, text: str, seen: str, start: int, end: int, taken: Mask) -> set[Span]:
+    def _said(self, text: str, seen: str, start: int, end: int, taken: Mask, columns: Columns
+              ) -> set[Span]:
         """Rule 3 in ``text[start:end]``, where rules 1 and 2 found ``taken``.
 
         libphonenumber's matcher cuts the window into phone-shaped strings; each one
@@ -201,7 +209,7 @@ class PhoneNumbers:
                                        min_candidate_length=MIN_CANDIDATE):
             span = _trimmed(m, start)
             if (m.raw_string.startswith("+") or taken.overlaps(*span) or not self._national(
-                    text, m, *span, self.context_regions, said_only=True)):
+                    text, m, *span, self.context_regions, columns, said_only=True)):
                 continue
             field = _field(text, span[0])
             if any(self._written_in(m.raw_string, region, field)
@@ -232,27 +240,31 @@ class PhoneNumbers:
         return reason == pn.ValidationResult.IS_POSSIBLE and _digits(match) >= MIN_DIGITS_POSSIBLE
 
     def _national(self, text: str, match: Any, start: int, end: int,
-                  regions: Sequence[str], said_only: bool = False) -> bool:
+                  regions: Sequence[str], columns: Columns | None = None,
+                  said_only: bool = False) -> bool:
         """Whether a national number (a match not written with ``+``) is kept.
 
         A number a numbering word labels (``Order 4155550123``) is kept only when written
-        as a phone number of ``regions`` is (:meth:`_written_as_phone`); one written like
+        as a phone number of ``regions`` is (:meth:`_written_as_phone`), and never when its
+        record's field (key, form label, CSV column) names it so (:mod:`guard.pii.fields`);
+        an ISBN or a network block is never one; one written like
         an identifier (an SSN ``536-22-1234``, a postcode, a Unix time: :func:`id_shaped`)
         or an amount (``12.345.678.901``), only when it is said to be a phone number.
         """
         raw, digits = match.raw_string.strip(), _digits(match)
-        if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw):
+        if digits < MIN_DIGITS_SAID or looks_like_date(raw) or looks_like_dotted_run(raw) or (
+                looks_like_isbn(raw) or looks_like_network(raw, text[end:end + 4])):
             return False
         if not fits_e164(self.phonenumbers, match, digits):
             return False
         if continues_account(text, start) or (
                 numbered(text, start) and not self._written_as_phone(raw, regions)):
             return False
-        if digits >= MIN_DIGITS and not said_only and not id_shaped(raw) and (
-                not punctuated_amount(raw)):
-            return True
-        return (self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
-                or _labelled(text, end))
+        kept = (digits >= MIN_DIGITS and not said_only and not id_shaped(raw)
+                and not punctuated_amount(raw)) or (
+            self.said.near(text, start, SAID_WORDS_BEFORE) or self._introduced(text, start)
+            or _labelled(text, end))
+        return kept and not names_a_number(text, start, columns)  # last: only when kept
 
     def _written_as_phone(self, raw: str, regions: Sequence[str]) -> bool:
         """Whether ``raw`` has what no order or invoice number has: an area code in
@@ -330,13 +342,6 @@ def _field(text: str, start: int) -> bool:
     label = words(before[:-1].lower())
     return bool(label) and label[-1] in PHONE_WORDS and before[:-1].rstrip(". ").lower(
     ).endswith(label[-1])
-
-
-def _labelled_ids(text: str, candidates: list[Span]) -> list[Span]:
-    """Runs of bare digits a numbering word labels (``Order #4155550123``): no region may
-    call them phone numbers (:func:`~guard.pii.numbering.numbered`), so, like dates, they
-    are blanked rather than parsed and refused in every region in turn."""
-    return [(s, e) for s, e in candidates if text[s:e].isdigit() and numbered(text, s)]
 
 
 def _blank(text: str, spans: list[Span]) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from guard.pii.fields import field_name, names_a_number
+
 Span = tuple[int, int]
 
 _DATE = re.compile(r"(?<![\d+])(?<![\d+][./-])\d{1,4}([./-])\d{1,2}\1\d{1,4}(?![\d.\-/]?\d)")
@@ -82,6 +84,37 @@ def looks_like_dotted_run(raw: str) -> bool:
     return len(parts) >= 4 and all(p.isdigit() for p in parts) and min(map(len, parts)) == 1
 
 
+_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_PREFIXED = re.compile(r"/\d{1,2}(?!\d)")
+
+
+def looks_like_network(raw: str, after: str) -> bool:
+    """Whether ``raw`` is a dotted quad with a prefix length, in it or right ``after`` it:
+    an IPv4 network or interface in CIDR notation (``10.20.0.0/16``), not a phone number."""
+    quad, slash, prefix = raw.partition("/")
+    if not _QUAD.fullmatch(quad):
+        return False
+    return _PREFIXED.fullmatch(slash + prefix) is not None if slash else (
+        _PREFIXED.match(after) is not None)
+
+
+_ISBN = re.compile(r"\d{1,7}(?:-\d{1,7}){3}|97[89]-\d{1,5}(?:-\d{1,7}){3}")
+
+
+def looks_like_isbn(raw: str) -> bool:
+    """Whether ``raw`` is an ISBN as publishers print it: ten digits in four hyphenated
+    groups with a valid mod-11 check digit (``0-306-40615-2``), or thirteen in five from
+    ``978``/``979`` with a valid EAN check digit. One random number in eleven or ten
+    passes; a phone number is not grouped so."""
+    if not _ISBN.fullmatch(raw):
+        return False
+    digits = [int(c) for c in raw if c.isdigit()]
+    if len(digits) == 10:
+        return sum(d * (10 - i) for i, d in enumerate(digits)) % 11 == 0
+    return len(digits) == 13 and sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) \
+        % 10 == 0
+
+
 def ssn_shaped(raw: str) -> bool:
     """``536-22-1234``, ``536 22 1234``: three digits, two, four, one separator. No
     configured region groups its phone numbers so; US social security numbers are."""
@@ -121,6 +154,21 @@ def never_issued(text: str, start: int, end: int) -> bool:
     as sensitive as the real one, and sets made from random digits label it so."""
     digits = [c for c in text[start:end] if c.isdigit()]
     return len(digits) == 9 and digits[0] == "9" and not ssn_named(text, start)
+
+
+def not_an_ssn(text: str, start: int, end: int) -> bool:
+    """Whether the SSN-shaped ``text[start:end]`` is no SSN: :func:`never_issued`, or nine
+    bare digits whose own field another numbering word names (``"routing": "021000021"``,
+    a CSV column ``account``), although an SSN word stands near (the record's ``"ssn"`` key
+    before it): the field says what its value is."""
+    if never_issued(text, start, end):
+        return True
+    if not text[start:end].isdigit():
+        return False
+    name = field_name(text, start)
+    if name is None or not names_a_number(text, start):
+        return False
+    return not any(word in SSN_WORDS for word in _WORDS.findall(name.lower()))
 
 
 SSN_WORDS = frozenset({"ssn", "ssns", "ss", "security"})

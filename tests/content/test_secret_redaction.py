@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from benchmarks.secrets_corpus import cases, fresh_cases
 from benchmarks.secrets_fresh import fresh2_cases
+from benchmarks.secrets_fresh3 import fresh3_cases
 from guard.checks.content import merged_spans
 from guard.content.catalog import SecretRule, secret_rules
 from guard.content.partners import partner_spans
@@ -39,7 +40,7 @@ credential slot, where a word is the password (docs/policies.md, Placeholders)."
 CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "content_corpus.yaml")
                         .read_text("utf-8"))
 SAMPLES = [c["text"].format(**make_fakes()) for c in CORPUS["secrets"]] + [
-    c.text for c in cases() + fresh_cases() + FRESH_2 if c.values]
+    c.text for c in cases() + fresh_cases() + FRESH_2 + fresh3_cases() if c.values]
 PAIRED = [r for r in secret_rules() if r.partner and r.evidence == "prefix"]
 """Key ids with their secret beside them (the generic rule's partner is a client id beside a
 named secret, tested on the samples above)."""
