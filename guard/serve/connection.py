@@ -31,6 +31,12 @@ HIGH_WATER = 1 << 18
 """Unread answer bytes at which reading pauses (256 KB: a few large SSE events)."""
 LOW_WATER = 1 << 16
 """...and resumes, once the reader is down to this."""
+MAX_HEAD = 1 << 18
+"""Bytes of header fields (informational answers' and trailers' included) an answer may
+send: past it the answer is refused (502), as aiohttp bounded lines and fields. An upstream
+trickling header bytes would otherwise grow memory without ever hitting the read timeout."""
+MAX_INTERIM = 16
+"""Informational (1xx) answers before the real one; an endless run is refused."""
 
 
 class UpstreamError(Exception):
@@ -166,6 +172,8 @@ class Answer:
         self._parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
         self._chunks: deque[bytes] = deque()
         self._unread = 0
+        self._head_bytes = 0  # head bytes fed before the head was done, then trailers
+        self._interim = 0
         self._error: UpstreamError | None = None
         self._waiter: asyncio.Future[None] | None = None
 
@@ -235,10 +243,17 @@ class Answer:
             return
         try:
             self._parser.feed_data(data)
+            if not self._head_done and self._parser is not None:  # all of it was head
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD:
+                    self._fail(UpstreamError("the upstream's status line and header fields "
+                                             f"are over {MAX_HEAD} bytes"))
         except httptools.HttpParserUpgrade:
             self._fail(UpstreamError("the upstream switched protocols unasked"))
         except httptools.HttpParserError as exc:
-            self._fail(UpstreamError(f"the upstream's answer is not valid HTTP: {exc}"))
+            ours = exc.__context__  # a callback's own refusal, which httptools wraps
+            self._fail(ours if isinstance(ours, UpstreamError) else
+                       UpstreamError(f"the upstream's answer is not valid HTTP: {exc}"))
 
     def lost(self) -> None:
         """The connection closed: the end of an answer read until close, else a failure."""
@@ -277,11 +292,18 @@ class Answer:
     def on_header(self, name: bytes, value: bytes) -> None:
         if not self._head_done:  # trailers after a chunked body are not relayed
             self.headers.append((name, value))
+            return
+        self._head_bytes += len(name) + len(value)  # trailers: bounded like the head
+        if self._head_bytes > MAX_HEAD:
+            raise UpstreamError(f"the upstream's trailer fields are over {MAX_HEAD} bytes")
 
     def on_headers_complete(self) -> None:
         assert self._parser is not None
         status = self._parser.get_status_code()
         if status < 200:
+            self._interim += 1
+            if self._interim > MAX_INTERIM:
+                raise UpstreamError("the upstream sent informational answers without end")
             return  # 1xx: its message ends here; the real answer follows
         self.status = status
         self._head_done = True

@@ -8,7 +8,7 @@ import socket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guard.serve.connection import Answer, Connection
+from guard.serve.connection import MAX_HEAD, MAX_INTERIM, Answer, Connection, UpstreamError
 
 NAMES = st.from_regex(r"X-[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}", fullmatch=True)
 VALUES = st.from_regex(r"[!-~]([ -~]{0,20}[!-~])?", fullmatch=True)
@@ -68,3 +68,31 @@ def test_any_split_of_an_answer_reads_the_same(
     answer, read = asyncio.run(_read([p for p in pieces if p], framing == "close"))
     assert (answer.status, answer.headers, read) == (status, headers, body)
     assert answer.complete
+
+
+def _refused(pieces: list[bytes]) -> str:
+    try:
+        asyncio.run(_read(pieces, until_close=False))
+    except UpstreamError as exc:
+        return str(exc)
+    raise AssertionError("the answer was accepted")
+
+
+def test_a_head_trickled_past_the_bound_is_refused_without_ending() -> None:
+    """No header ends and no read times out (a byte keeps coming): the bytes are bounded."""
+    line = b"X-Pad: " + b"a" * 1000
+    pieces = [b"HTTP/1.1 200 OK\r\n", line] + [b"a" * 1000] * (MAX_HEAD // 1000 + 2)
+    assert "over" in _refused(pieces)
+    many = [b"HTTP/1.1 200 OK\r\n"] + [line + b"\r\n"] * (MAX_HEAD // 1000 + 2)
+    assert "over" in _refused(many)
+
+
+def test_an_endless_run_of_informational_answers_is_refused() -> None:
+    assert "informational" in _refused([b"HTTP/1.1 100 Continue\r\n\r\n"] * (MAX_INTERIM + 2))
+
+
+def test_a_large_body_in_the_same_read_as_a_small_head_is_no_large_head() -> None:
+    body = b"x" * (MAX_HEAD * 2)
+    whole = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    answer, read = asyncio.run(_read([whole], until_close=False))
+    assert answer.status == 200 and read == body
