@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from guard.asgi.middleware import GuardMiddleware
+from guard.errors import GuardError
 from guard.library import Guard
 from guard.observe import DecisionLog, Metrics, Observer, PolicyReloader
 from guard.serve.proxy import ProxyOptions, build_proxy
@@ -161,10 +162,19 @@ def build_app(policies: str | Path, upstream: str, *, stream_holdback: int = 0,
 def serve_metrics(app: Any, host: str, port: int) -> None:
     """``app``'s ``/metrics`` on ``host:port`` too, from a thread of its own (the standard
     library's HTTP server, as ``prometheus_client`` runs it): a scrape never waits on the
-    proxy's event loop, and the proxy port need not be reachable by the scraper."""
+    proxy's event loop, and the proxy port need not be reachable by the scraper.
+
+    A port it cannot listen on is a :class:`GuardError` naming it (``guard serve`` exits
+    2; a worker stops the others), not an ``OSError`` traceback: a worker dying on one was
+    restarted by the supervisor every second, a traceback each time, as long as the port
+    stayed taken (seen when another program's connection held ``P + 1``)."""
     from prometheus_client import start_http_server
 
-    start_http_server(port, addr=host, registry=app.observer.metrics.registry)
+    try:
+        start_http_server(port, addr=host, registry=app.observer.metrics.registry)
+    except OSError as exc:
+        raise GuardError(f"cannot listen on {host}:{port} for /metrics: "
+                         f"{exc.strerror or exc}") from exc
 
 
 async def _not_here(request: Request) -> Response:

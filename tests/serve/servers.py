@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -17,6 +19,38 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive ports that are free now and that no outgoing
+    connection will take: below the kernel's ephemeral range, which ``connect()`` picks
+    its local ports from (a port from :func:`free_port` is in it, and its neighbour
+    ``+ 1`` was often a busy suite's client port a second later). For a server that
+    binds ``P + i`` itself (``guard serve --workers N --metrics-port P``)."""
+    rng = random.Random()
+    for _ in range(100):
+        first = rng.randrange(10_000, ephemeral_start() - count)
+        if all(_bindable(first + i) for i in range(count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports below the ephemeral range")
+
+
+def ephemeral_start() -> int:
+    """The lowest port the kernel gives an outgoing connection (Linux; else IANA's)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import pytest
 from guard.errors import GuardError
 from guard.serve.workers import BALANCED, reuse_port_socket
 from tests.cli.test_serve import eventually
-from tests.serve.servers import free_port, running
+from tests.serve.servers import free_port, free_ports, running
 from tests.serve.test_proxy import Recorder
 
 POLICIES = """version: 1
@@ -46,9 +46,8 @@ def test_two_workers_share_one_port_one_store_and_stop_together(
     monkeypatch.delenv("GUARD_STORE", raising=False)  # the set's own store, not the suite's
     policy = tmp_path / "p.yaml"
     policy.write_text(POLICIES.format(db=tmp_path / "state.db"))
-    port, metrics = free_port(), free_port()
-    while metrics + 1 == port:
-        metrics = free_port()
+    port = free_ports(3)  # the proxy's, then worker 0's and worker 1's metrics ports
+    metrics = port + 1
     log = tmp_path / "err.log"
     upstream = Recorder()
     with running(upstream) as up, log.open("wb") as err:
@@ -81,8 +80,49 @@ def test_two_workers_share_one_port_one_store_and_stop_together(
     assert code == 0, log.read_text()
     assert all(not Path(f"/proc/{pid}").exists() or
                "zombie" in Path(f"/proc/{pid}/status").read_text() for pid in workers)
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in log.read_text(), log.read_text()
     assert len(upstream.seen) == 3
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux /proc")
+def test_a_worker_whose_metrics_port_is_taken_stops_them_all_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program holds worker 1's metrics port: ``guard serve`` says which port and
+    exits 2. It used to print an ``OSError`` traceback and restart the worker every
+    second for as long as the port stayed taken (the flake of the test above, whose
+    ``P + 1`` a busy suite's client connection sometimes held)."""
+    monkeypatch.delenv("GUARD_STORE", raising=False)
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICIES.format(db=tmp_path / "state.db"))
+    port = free_ports(3)
+    log = tmp_path / "err.log"
+    with socket.create_server(("127.0.0.1", port + 2)), log.open("wb") as err:
+        env = {**os.environ, "GUARD_POLICIES": str(policy), "GUARD_UPSTREAM": "http://127.0.0.1:9",
+               "GUARD_PORT": str(port), "GUARD_WORKERS": "2",
+               "GUARD_METRICS_PORT": str(port + 1)}
+        proc = subprocess.Popen([sys.executable, "-m", "guard.cli.main", "serve"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            code = proc.wait(timeout=60)
+        finally:
+            proc.kill()
+    text = log.read_text()
+    assert code == 2, text
+    assert f"worker 1: cannot listen on 127.0.0.1:{port + 2} for /metrics" in text, text
+    assert "worker 1 could not start; stopping" in text
+    assert "Traceback" not in text, text
+
+
+def test_serve_metrics_names_the_port_it_cannot_listen_on(tmp_path: Path) -> None:
+    from guard.serve.app import build_app, serve_metrics
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\npolicies: []\n")
+    app = build_app(policy, "http://127.0.0.1:9")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(GuardError, match=f"cannot listen on 127.0.0.1:{port} for /metrics"):
+            serve_metrics(app, "127.0.0.1", port)
 
 
 def test_each_worker_vets_the_sets_it_would_serve(tmp_path: Path) -> None:
