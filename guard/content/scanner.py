@@ -13,7 +13,7 @@ inside one covers the whole run, and its injection signals add to the text's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from guard.content.catalog import identifier_rules, injection_catalog, secret_rules
 from guard.content.ciphers import caesar_runs, pig_latin_runs, reads_as_prompt, shift_trigger
@@ -28,6 +28,7 @@ from guard.content.matcher import (
     named_hits,
     repeated_hits,
 )
+from guard.content.mentions import MENTION, blanked, inside, mentions
 from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
 from guard.content.signals import HIDDEN, PASTED, SMUGGLED, Evidence, Shapes
@@ -169,17 +170,17 @@ class Scanner:
         if not self.detectors.prompt_injection:
             return
         rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
-        rules = self._pasted(rules, evidence)
+        spans = self._mentioned(view, rules, evidence)
+        rules = self._pasted([i for i in rules if not spans or not self._quoted(i, view, spans)],
+                             evidence)
         if decode:
             triggers = {self.folded.entries[i].label for i in found.matched
                         if self.folded.entries[i].kind == "trigger"}
             for start, end, plain in _cipher_runs(view.text, triggers):
                 self._scan_decoded(view, start, end, plain, result, evidence)
-        self.shapes.measure(view, evidence)
-        if self.detectors.injection_model:  # the learned signal (guard.content.model)
-            learned(view, evidence)
-            result.model_features = evidence.explain
+        self.shapes.measure(view, evidence, spans)
         score = self._rule_score(rules) + evidence.score
+        result.model_features = evidence.explain
         result.injection_score = score
         result.injection_rules = [self.folded.entries[i].label for i in rules] + evidence.names
         if score >= self.detectors.threshold(tool_result) and (rules or evidence.spans):
@@ -188,6 +189,37 @@ class Scanner:
                                    for h in self.folded.hits(index, view))
             result.hits.extend(Hit(INJECTION, start, end) for start, end in evidence.spans)
 
+    def _mentioned(self, view: Normalized, rules: list[int],
+                   evidence: Evidence) -> list[tuple[int, int]]:
+        """The quotations the text mentions as examples, and the model's signal.
+
+        A rule matched only inside quotations the text mentions as examples
+        (:mod:`guard.content.mentions`) counts nothing (the caller drops it), nor does a
+        scripted dialogue there, and the model reads the text with those quotations
+        blanked. Looked for only where a rule or the model found something, so clean text
+        pays nothing for it."""
+        found = Evidence()
+        if self.detectors.injection_model:  # the learned signal (guard.content.model)
+            learned(view, found)
+        spans = mentions(view.text) if rules or found.weight else []
+        blank = found
+        if spans and found.weight:
+            blank = Evidence()
+            learned(replace(view, text=blanked(view.text, spans)), blank)
+        if spans and (blank.weight < found.weight
+                      or any(self._quoted(i, view, spans) for i in rules)):
+            evidence.names.append(MENTION)
+            found = blank if blank.weight < found.weight else found
+        evidence.names.extend(found.names)
+        evidence.weight += found.weight
+        evidence.spans.extend(found.spans)
+        evidence.explain.extend(found.explain)
+        return spans
+
+    def _quoted(self, index: int, view: Normalized, spans: list[tuple[int, int]]) -> bool:
+        """Whether every match of rule ``index`` lies inside a mentioned quotation."""
+        matches = self.folded.spans(index, view)
+        return bool(matches) and all(inside(match, spans) for match in matches)
 
     def _pasted(self, rules: list[int], evidence: Evidence) -> list[int]:
         """The rules that count, and the ``pasted_instruction`` signal in ``evidence``.
