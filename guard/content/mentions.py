@@ -36,8 +36,9 @@ QUOTES = re.compile(
 and single quotes (an apostrophe inside a word, "model's", opens and closes nothing)."""
 
 BEFORE = re.compile(
-    r"(?:\b(?:such as|for (?:example|instance)|e\.?g|i\.?e|like|as in|of the form|"
-    r"(?:the |a |this )?(?:strings?|phrases?|phrasing|sentences?|payloads?|inputs?|lines?|"
+    r"(?:\b(?:such as|for (?:example|instance)|e\.?g|i\.?e|like|as in|of the form)"
+    r"[^a-z0-9]{0,4}$"
+    r"|\b(?:(?:the |a |this )?(?:strings?|phrases?|phrasing|sentences?|payloads?|inputs?|lines?|"
     r"text|words?|prompts?|messages?|opener|examples?|attempts?|attacks?|injections?)|"
     r"containing|contains|contained|include|includes|including|holds?|held|"
     r"carr(?:y|ies|ied)|(?<!you )(?:might|could) (?:write|"
@@ -48,8 +49,9 @@ BEFORE = re.compile(
     r"|\b(?:pasted|sent|typed|wrote|posted|submitted|entered) (?:[a-z]+ ){0,5}?(?:into|to|in|on"
     r"|at) (?:[a-z]+ ){0,3}?[a-z]+ ?:"
     r"|(?:^|\s)\((?:[a-z]|[0-9]{1,2}|i{1,3}|iv|v)\)|(?:^|\s)(?:[a-z]|[0-9]{1,2})[.)])"
-    r"[^a-z0-9]{0,4}$")
-"""A cue right before a quotation that it is an example of something."""
+    r"[^a-z0-9:]{0,4}$")
+"""A cue right before a quotation that it is an example of something. A noun or verb cue
+followed by a colon is a field's label ("prompt: '...'", a template's slot), not a cue."""
 
 AFTER = re.compile(
     r"^[^a-z0-9]{0,4}(?:(?:is|are|was|were) (?:the|an?|one|still|often|used|common|"
