@@ -24,16 +24,26 @@ from __future__ import annotations
 
 import re
 
+from guard.regex import compile_regex, group_spans
+
+QUOTED_CHARS = (8, 400)
+"""Length of a quotation that may be a mention (a fenced code block may be longer). Checked
+in Python: counted repetitions would make RE2's program hundreds of states long."""
+
+Quoted = tuple[int, int, int, int, bool]
+"""A quotation's start, end, inner start, inner end, and whether it is a transcript."""
+
 MENTION = "quoted_mention"
 """The name reported (with the other injection signals) when a mention was discounted."""
 
-QUOTES = re.compile(
-    r'"([^"\n]{8,400})"|\u201c([^\u201d\n]{8,400})\u201d|\u2018([^\u2019\n]{8,400})\u2019'
-    r"|\u00ab([^\u00bb\n]{8,400})\u00bb"
-    r"|```([^`]{8,4000})```|`([^`\n]{8,400})`"
-    r"|(?<![a-z0-9])'([a-z][^\n]{6,400}?[^\s])'(?![a-z0-9])")
+QUOTES = compile_regex(
+    r'"([^"\n]+)"|\x{201c}([^\x{201d}\n]+)\x{201d}|\x{2018}([^\x{2019}\n]+)\x{2019}'
+    r"|\x{00ab}([^\x{00bb}\n]+)\x{00bb}|```([^`]+)```|`([^`\n]+)`"
+    r"|(?:^|[^a-z0-9])'([a-z](?:[^'\n]|'[a-z])*[^\s'])'")
 """Quotations of the folded view: double, curly, guillemet, backtick (inline or fenced)
-and single quotes (an apostrophe inside a word, "model's", opens and closes nothing)."""
+and single quotes (an apostrophe before a letter, "model's", closes nothing). RE2,
+as are :data:`TALK`, :data:`USE` and :data:`TRANSCRIPT`, which read the whole text (Python's
+``re`` took ~150 µs on 2 KB for them); the cues read a few dozen characters each."""
 
 BEFORE = re.compile(
     r"(?:\b(?:such as|for (?:example|instance)|e\.?g|i\.?e|like|as in|of the form)"
@@ -61,7 +71,7 @@ AFTER = re.compile(
 """A cue right after a quotation that it is the subject of talk ("'...' is the classic
 opener", "'...' succeeded on 3 of 40 runs")."""
 
-TALK = re.compile(
+TALK = compile_regex(
     r"\b(?:injections?|inject\w*|attack\w*|jailbreak\w*|payloads?|red ?team\w*|malicious|"
     r"exploit\w*|adversar\w*|phishing|filters?|detect\w*|guardrails?|tests?|testers?|"
     r"fixtures?|test_\w*|assert\w*|block\w*|regression|examples?|classic|demos?|mitigat\w*|defen[cd]\w*|vulnerab\w*|"
@@ -70,9 +80,9 @@ TALK = re.compile(
     r"spot|why|bug|stops?|prevent\w*|bots?|chatbots?)\b")
 """Words of talk about attacks, outside the quotes: what makes a cue a mention."""
 
-USE = re.compile(
+USE = compile_regex(
     r"\b(?:now do|then do|and do|do (?:exactly |just )?(?:what|as) (?:it|that|this|the \w+) says|"
-    r"do (?:it|that|this|so)\b(?! by)|follow (?:it|that|this|these|those|the (?:quote\w*|phrase|"
+    r"do (?:it|that|this|so)\b|follow (?:it|that|this|these|those|the (?:quote\w*|phrase|"
     r"sentence|text|string|example|line)|the above)|carry (?:it|that|this|them) out|"
     r"carry out|execute|run (?:it|that|this)|apply (?:it|that|this|the example)|act on|"
     r"comply|(?:^|[.!;:,] |please |now |just |you must )obey|treat (?:it|this|that|the \w+) "
@@ -93,7 +103,7 @@ LISTED = re.compile(r"[\s,;/]*(?:(?:or|and|vs)\b[\s,]*)?(?:\(?[a-z0-9]\)[\s]*)?"
 
 SPEAKER = (r"[ \t]*(?:[a-z]+ )?(?:user|human|assistant|ai|bot|chatbot|customer|agent|support|"
            r"q|a|me|you)[ \t]*:[^\n]*")
-TRANSCRIPT = re.compile(rf"(?m)^{SPEAKER}(?:\n{SPEAKER})+")
+TRANSCRIPT = compile_regex(rf"(?m)^{SPEAKER}(?:\n{SPEAKER})+")
 """Two or more lines in a row, each opened by a speaker ("User: ...", "Bot: ...")."""
 
 REFERRED = re.compile(
@@ -129,10 +139,11 @@ def mentions(text: str) -> list[tuple[int, int]]:
         return []
     spans: list[tuple[int, int]] = []
     cued, last = False, -1
-    for start, end, inner, stop in quoted:
+    for start, end, inner, stop, transcript in quoted:
         listed = cued and LISTED.fullmatch(text, last, start) is not None
         before = text[max(0, start - 40):start]
-        cued = (listed or _cued(text, start, end) or _transcript(text, start, outside)) \
+        asked = transcript and REFERRED.search(outside) is not None
+        cued = (listed or asked or _cued(text, start, end)) \
             and not HAILED.search(before) and not DICTATED.search(before)
         if cued and text.count(" ", inner, stop) >= MIN_QUOTED - 1:
             spans.append((inner, stop))
@@ -140,26 +151,26 @@ def mentions(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _quotations(text: str) -> list[tuple[int, int, int, int]]:
-    """(start, end, inner start, inner end) of every quotation and transcript block."""
+def _quotations(text: str) -> list[Quoted]:
+    """(start, end, inner start, inner end, transcript?) of every quotation and transcript
+    block."""
     found = []
     if any(q in text for q in "\"'`\u201c\u2018\u00ab"):
-        found = [(m.start(), m.end(), m.start(m.lastindex or 0), m.end(m.lastindex or 0))
-                 for m in QUOTES.finditer(text)]
+        for spans in group_spans(QUOTES, text):
+            inner, stop = next(span for span in spans[1:] if span[0] >= 0)
+            mark = 3 if text.startswith("```", inner - 3) else 1
+            if QUOTED_CHARS[0] <= stop - inner <= QUOTED_CHARS[1] or mark == 3:
+                found.append((inner - mark, stop + mark, inner, stop, False))
     if ":" in text:
-        found += [(m.start(), m.end(), m.start(), m.end()) for m in TRANSCRIPT.finditer(text)]
+        found += [(s[0][0], s[0][1], s[0][0], s[0][1], True)
+                  for s in group_spans(TRANSCRIPT, text)]
     return sorted(found)
 
 
-def _transcript(text: str, start: int, outside: str) -> bool:
-    """A block of speaker lines the rest of the text calls a transcript and asks about."""
-    return TRANSCRIPT.match(text, start) is not None and REFERRED.search(outside) is not None
-
-
-def _outside(text: str, quoted: list[tuple[int, int, int, int]]) -> str:
+def _outside(text: str, quoted: list[Quoted]) -> str:
     """The text with every quotation cut out (a space in its place)."""
     parts, last = [], 0
-    for start, end, _, _ in quoted:
+    for start, end, *_ in quoted:
         parts.append(text[last:max(last, start)])
         last = max(last, end)
     parts.append(text[last:])
@@ -178,9 +189,3 @@ def blanked(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
-
-
-def inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    """Whether ``span`` lies within one of ``spans`` (a quote character of slack each side:
-    some rules start at the punctuation before a word)."""
-    return any(start - 2 <= span[0] and span[1] <= end + 2 for start, end in spans)

@@ -28,7 +28,7 @@ from guard.content.matcher import (
     named_hits,
     repeated_hits,
 )
-from guard.content.mentions import MENTION, blanked, inside, mentions
+from guard.content.mentions import MENTION, blanked, mentions
 from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
 from guard.content.signals import HIDDEN, PASTED, SMUGGLED, Evidence, Shapes
@@ -98,6 +98,7 @@ class Scanner:
         self.documents = frozenset(r.name for r in catalog.rules if r.part == "document")
         self.readers = frozenset(r.name for r in catalog.rules if r.part == "reader")
         self.pasted = catalog.signals.get(PASTED, 0.0)
+        self.lowest = min(detectors.injection_threshold, detectors.tool_result_threshold)
 
     def scan(self, text: str, tool_result: bool = False, decode: bool = True) -> TextScan:
         """Every hit in ``text`` (original offsets), and the injection score."""
@@ -170,9 +171,8 @@ class Scanner:
         if not self.detectors.prompt_injection:
             return
         rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
-        spans = self._mentioned(view, rules, evidence)
-        rules = self._pasted([i for i in rules if not spans or not self._quoted(i, view, spans)],
-                             evidence)
+        rules, spans = self._mentioned(view, rules, evidence)
+        rules = self._pasted(rules, evidence)
         if decode:
             triggers = {self.folded.entries[i].label for i in found.matched
                         if self.folded.entries[i].kind == "trigger"}
@@ -190,36 +190,37 @@ class Scanner:
             result.hits.extend(Hit(INJECTION, start, end) for start, end in evidence.spans)
 
     def _mentioned(self, view: Normalized, rules: list[int],
-                   evidence: Evidence) -> list[tuple[int, int]]:
-        """The quotations the text mentions as examples, and the model's signal.
+                   evidence: Evidence) -> tuple[list[int], list[tuple[int, int]]]:
+        """The rules that count, the quotations the text mentions as examples, and the
+        model's signal (added to ``evidence``).
 
         A rule matched only inside quotations the text mentions as examples
-        (:mod:`guard.content.mentions`) counts nothing (the caller drops it), nor does a
-        scripted dialogue there, and the model reads the text with those quotations
-        blanked. Looked for only where a rule or the model found something, so clean text
-        pays nothing for it."""
+        (:mod:`guard.content.mentions`) counts nothing, nor does a scripted dialogue there,
+        and the model reads the text with those quotations blanked (the rules too: one more
+        set pass, only then). Looked for only where the rules and the model together reach
+        the lower of the two thresholds, so most text pays nothing for it and a mention can
+        only ever lower a score that would have blocked."""
         found = Evidence()
         if self.detectors.injection_model:  # the learned signal (guard.content.model)
             learned(view, found)
-        spans = mentions(view.text) if rules or found.weight else []
-        blank = found
-        if spans and found.weight:
+        spans: list[tuple[int, int]] = []
+        if self._rule_score(rules) + found.weight >= self.lowest:
+            spans = mentions(view.text)
+        if spans:
+            quiet = replace(view, text=blanked(view.text, spans))
+            outside = set(self.folded.match(quiet, lambda e: False).matched)
             blank = Evidence()
-            learned(replace(view, text=blanked(view.text, spans)), blank)
-        if spans and (blank.weight < found.weight
-                      or any(self._quoted(i, view, spans) for i in rules)):
-            evidence.names.append(MENTION)
+            if found.weight:
+                learned(quiet, blank)
+            if blank.weight < found.weight or any(i not in outside for i in rules):
+                evidence.names.append(MENTION)
+            rules = [i for i in rules if i in outside]
             found = blank if blank.weight < found.weight else found
         evidence.names.extend(found.names)
         evidence.weight += found.weight
         evidence.spans.extend(found.spans)
         evidence.explain.extend(found.explain)
-        return spans
-
-    def _quoted(self, index: int, view: Normalized, spans: list[tuple[int, int]]) -> bool:
-        """Whether every match of rule ``index`` lies inside a mentioned quotation."""
-        matches = self.folded.spans(index, view)
-        return bool(matches) and all(inside(match, spans) for match in matches)
+        return rules, spans
 
     def _pasted(self, rules: list[int], evidence: Evidence) -> list[int]:
         """The rules that count, and the ``pasted_instruction`` signal in ``evidence``.
