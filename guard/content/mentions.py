@@ -51,7 +51,7 @@ BEFORE = re.compile(
     r"|\b(?:(?:the |a |this )?(?:strings?|phrases?|phrasing|sentences?|payloads?|inputs?|lines?|"
     r"text|words?|prompts?|messages?|opener|examples?|attempts?|attacks?|injections?)|"
     r"containing|contains|contained|include|includes|including|holds?|held|"
-    r"carr(?:y|ies|ied)|(?<!you )(?:might|could) (?:write|"
+    r"carr(?:y|ies|ied)|typing|pasting|sending|entering|(?<!you )(?:might|could) (?:write|"
     r"type|send|paste|say)|writes|wrote|written|typed|sent|pasted this|hid|hides|hidden|"
     r"matches|match|catches|flags|blocks|detects|counts|lists|says|said|reads|"
     r"grep(?: -[a-z]+)*|search(?:ed)? for|"
