@@ -91,8 +91,10 @@ USE = compile_regex(
     r"repeat after me|go ahead|pretend (?:i am|"
     r"i m|that|you)|you (?:must|should|will|have to) (?:follow|obey|do)|your (?:new )?"
     r"(?:instructions?|task|orders?)|answer (?:it|that|this)|continue|complete (?:it|the|this)|"
-    r"your turn|(?:reply|respond|answer) as)\b")
-"""Words outside the quotes that put a quotation to use: then it is an instruction."""
+    r"your turn|(?:reply|respond|answer) as|what would you (?:say|output|reply|answer|do|"
+    r"respond|print|write)|how would you (?:respond|reply|answer)|you know what to do)\b")
+"""Words outside the quotes that put a quotation to use: then it is an instruction (asking
+what the model would answer to it is putting it to use too)."""
 
 HAILED = re.compile(r"(?:^|[.!?\n]\s*)(?:(?:hey|hi|dear|attention|note to|to) (?:the )?)?"
                     r"(?:assistant|ai|model|bot|chatbot|gpt|claude|llm|you)[ \t]*[,:]\s*$")
