@@ -23,6 +23,8 @@ quotes is scanned as usual.
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 from guard.regex import compile_regex, group_spans
 
@@ -36,14 +38,15 @@ Quoted = tuple[int, int, int, int, bool]
 MENTION = "quoted_mention"
 """The name reported (with the other injection signals) when a mention was discounted."""
 
-QUOTES = compile_regex(
+QUOTES = (
     r'"([^"\n]+)"|\x{201c}([^\x{201d}\n]+)\x{201d}|\x{2018}([^\x{2019}\n]+)\x{2019}'
     r"|\x{00ab}([^\x{00bb}\n]+)\x{00bb}|```([^`]+)```|`([^`\n]+)`"
     r"|(?:^|[^a-z0-9])'([a-z](?:[^'\n]|'[a-z])*[^\s'])'")
 """Quotations of the folded view: double, curly, guillemet, backtick (inline or fenced)
-and single quotes (an apostrophe before a letter, "model's", closes nothing). RE2,
-as are :data:`TALK`, :data:`USE` and :data:`TRANSCRIPT`, which read the whole text (Python's
-``re`` took ~150 µs on 2 KB for them); the cues read a few dozen characters each."""
+and single quotes (an apostrophe before a letter, "model's", closes nothing). RE2, as are
+:data:`TALK`, :data:`USE` and :data:`TRANSCRIPT` (compiled on first use), which read the
+whole text (Python's ``re`` took ~150 µs on 2 KB for them); the cues read a few dozen
+characters each."""
 
 BEFORE = re.compile(
     r"(?:\b(?:such as|for (?:example|instance)|e\.?g|i\.?e|like|as in|of the form)"
@@ -71,7 +74,7 @@ AFTER = re.compile(
 """A cue right after a quotation that it is the subject of talk ("'...' is the classic
 opener", "'...' succeeded on 3 of 40 runs")."""
 
-TALK = compile_regex(
+TALK = (
     r"\b(?:injections?|inject\w*|attack\w*|jailbreak\w*|payloads?|red ?team\w*|malicious|"
     r"exploit\w*|adversar\w*|phishing|filters?|detect\w*|guardrails?|tests?|testers?|"
     r"fixtures?|test_\w*|assert\w*|block\w*|regression|examples?|classic|demos?|mitigat\w*|defen[cd]\w*|vulnerab\w*|"
@@ -80,7 +83,7 @@ TALK = compile_regex(
     r"spot|why|bug|stops?|prevent\w*|bots?|chatbots?)\b")
 """Words of talk about attacks, outside the quotes: what makes a cue a mention."""
 
-USE = compile_regex(
+USE = (
     r"\b(?:now do|then do|and do|do (?:exactly |just )?(?:what|as) (?:it|that|this|the \w+) says|"
     r"do (?:it|that|this|so)\b|follow (?:it|that|this|these|those|the (?:quote\w*|phrase|"
     r"sentence|text|string|example|line)|the above)|carry (?:it|that|this|them) out|"
@@ -105,7 +108,7 @@ LISTED = re.compile(r"[\s,;/]*(?:(?:or|and|vs)\b[\s,]*)?(?:\(?[a-z0-9]\)[\s]*)?"
 
 SPEAKER = (r"[ \t]*(?:[a-z]+ )?(?:user|human|assistant|ai|bot|chatbot|customer|agent|support|"
            r"q|a|me|you)[ \t]*:[^\n]*")
-TRANSCRIPT = compile_regex(rf"(?m)^{SPEAKER}(?:\n{SPEAKER})+")
+TRANSCRIPT = rf"(?m)^{SPEAKER}(?:\n{SPEAKER})+"
 """Two or more lines in a row, each opened by a speaker ("User: ...", "Bot: ...")."""
 
 REFERRED = re.compile(
@@ -137,7 +140,8 @@ def mentions(text: str) -> list[tuple[int, int]]:
     if not quoted:
         return []
     outside = _outside(text, quoted)
-    if len(outside.split()) < MIN_OUTSIDE or USE.search(outside) or not TALK.search(outside):
+    if len(outside.split()) < MIN_OUTSIDE or _re2(USE).search(outside) \
+            or not _re2(TALK).search(outside):
         return []
     spans: list[tuple[int, int]] = []
     cued, last = False, -1
@@ -158,14 +162,14 @@ def _quotations(text: str) -> list[Quoted]:
     block."""
     found = []
     if any(q in text for q in "\"'`\u201c\u2018\u00ab"):
-        for spans in group_spans(QUOTES, text):
+        for spans in group_spans(_re2(QUOTES), text):
             inner, stop = next(span for span in spans[1:] if span[0] >= 0)
             mark = 3 if text.startswith("```", inner - 3) else 1
             if QUOTED_CHARS[0] <= stop - inner <= QUOTED_CHARS[1] or mark == 3:
                 found.append((inner - mark, stop + mark, inner, stop, False))
     if ":" in text:
         found += [(s[0][0], s[0][1], s[0][0], s[0][1], True)
-                  for s in group_spans(TRANSCRIPT, text)]
+                  for s in group_spans(_re2(TRANSCRIPT), text)]
     return sorted(found)
 
 
@@ -191,3 +195,10 @@ def blanked(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
+
+
+@cache
+def _re2(source: str) -> Any:
+    """The RE2 form of one of the whole-text patterns, compiled on first use (importing
+    guard does not load re2)."""
+    return compile_regex(source)
