@@ -13,7 +13,7 @@ inside one covers the whole run, and its injection signals add to the text's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from guard.content.catalog import identifier_rules, injection_catalog, secret_rules
 from guard.content.ciphers import caesar_runs, pig_latin_runs, reads_as_prompt, shift_trigger
@@ -28,6 +28,7 @@ from guard.content.matcher import (
     named_hits,
     repeated_hits,
 )
+from guard.content.mentions import MENTION, blanked, mentions
 from guard.content.model import measure as learned
 from guard.content.normalize import SPACED_ANY_CASE, Normalized, collapse_spacing, normalize
 from guard.content.signals import HIDDEN, PASTED, SMUGGLED, Evidence, Shapes
@@ -97,6 +98,7 @@ class Scanner:
         self.documents = frozenset(r.name for r in catalog.rules if r.part == "document")
         self.readers = frozenset(r.name for r in catalog.rules if r.part == "reader")
         self.pasted = catalog.signals.get(PASTED, 0.0)
+        self.lowest = min(detectors.injection_threshold, detectors.tool_result_threshold)
 
     def scan(self, text: str, tool_result: bool = False, decode: bool = True) -> TextScan:
         """Every hit in ``text`` (original offsets), and the injection score."""
@@ -169,17 +171,16 @@ class Scanner:
         if not self.detectors.prompt_injection:
             return
         rules = [i for i in found.matched if self.folded.entries[i].kind == "injection"]
+        rules, spans = self._mentioned(view, rules, evidence)
         rules = self._pasted(rules, evidence)
         if decode:
             triggers = {self.folded.entries[i].label for i in found.matched
                         if self.folded.entries[i].kind == "trigger"}
             for start, end, plain in _cipher_runs(view.text, triggers):
                 self._scan_decoded(view, start, end, plain, result, evidence)
-        self.shapes.measure(view, evidence)
-        if self.detectors.injection_model:  # the learned signal (guard.content.model)
-            learned(view, evidence)
-            result.model_features = evidence.explain
+        self.shapes.measure(view, evidence, spans)
         score = self._rule_score(rules) + evidence.score
+        result.model_features = evidence.explain
         result.injection_score = score
         result.injection_rules = [self.folded.entries[i].label for i in rules] + evidence.names
         if score >= self.detectors.threshold(tool_result) and (rules or evidence.spans):
@@ -188,6 +189,38 @@ class Scanner:
                                    for h in self.folded.hits(index, view))
             result.hits.extend(Hit(INJECTION, start, end) for start, end in evidence.spans)
 
+    def _mentioned(self, view: Normalized, rules: list[int],
+                   evidence: Evidence) -> tuple[list[int], list[tuple[int, int]]]:
+        """The rules that count, the quotations the text mentions as examples, and the
+        model's signal (added to ``evidence``).
+
+        A rule matched only inside quotations the text mentions as examples
+        (:mod:`guard.content.mentions`) counts nothing, nor does a scripted dialogue there,
+        and the model reads the text with those quotations blanked (the rules too: one more
+        set pass, only then). Looked for only where the rules and the model together reach
+        the lower of the two thresholds, so most text pays nothing for it and a mention can
+        only ever lower a score that would have blocked."""
+        found = Evidence()
+        if self.detectors.injection_model:  # the learned signal (guard.content.model)
+            learned(view, found)
+        spans: list[tuple[int, int]] = []
+        if self._rule_score(rules) + found.weight >= self.lowest:
+            spans = mentions(view.text)
+        if spans:
+            quiet = replace(view, text=blanked(view.text, spans))
+            outside = set(self.folded.match(quiet, lambda e: False).matched)
+            blank = Evidence()
+            if found.weight:
+                learned(quiet, blank)
+            if blank.weight < found.weight or any(i not in outside for i in rules):
+                evidence.names.append(MENTION)
+            rules = [i for i in rules if i in outside]
+            found = blank if blank.weight < found.weight else found
+        evidence.names.extend(found.names)
+        evidence.weight += found.weight
+        evidence.spans.extend(found.spans)
+        evidence.explain.extend(found.explain)
+        return rules, spans
 
     def _pasted(self, rules: list[int], evidence: Evidence) -> list[int]:
         """The rules that count, and the ``pasted_instruction`` signal in ``evidence``.

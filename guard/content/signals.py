@@ -62,14 +62,16 @@ class Shapes:
         self.repetition = catalog.repetition
         self.dialogue = sorted(catalog.dialogue, key=lambda r: -r.min_answers)
 
-    def measure(self, view: Normalized, evidence: Evidence) -> None:
-        """Add the heaviest repetition rule met, and dialogue priming.
+    def measure(self, view: Normalized, evidence: Evidence,
+                mentioned: list[tuple[int, int]] | None = None) -> None:
+        """Add the heaviest repetition rule met, and dialogue priming (not of a transcript
+        the text ``mentioned`` as an example: :mod:`guard.content.mentions`).
 
         The evidence is the same whoever sent the text; the role only moves the threshold
         (:attr:`guard.content.scanner.Detectors.tool_result_threshold`).
         """
         self._flood(view, evidence)
-        self._priming(view, evidence)
+        self._priming(view, evidence, mentioned or [])
 
     def _flood(self, view: Normalized, evidence: Evidence) -> None:
         found = most_repeated(view.text)
@@ -81,10 +83,17 @@ class Shapes:
             rule = max(met, key=lambda r: r.weight)
             evidence.add(rule.name, rule.weight, view.span(found.start, found.end))
 
-    def _priming(self, view: Normalized, evidence: Evidence) -> None:
+    def _priming(self, view: Normalized, evidence: Evidence,
+                 mentioned: list[tuple[int, int]]) -> None:
         found = dialogue(view.text)
-        if found is None or not found.primes:
+        if found is None or not found.primes or _opens_in(found.start, mentioned):
             return
         rule = next((r for r in self.dialogue if found.answers >= r.min_answers), None)
         if rule is not None:
             evidence.add(rule.name, rule.weight, view.span(found.start, found.end))
+
+
+def _opens_in(start: int, mentioned: list[tuple[int, int]]) -> bool:
+    """Whether a dialogue opens inside a transcript mentioned as an example (the question
+    about it that follows is read as its last line)."""
+    return any(first <= start < last for first, last in mentioned)
