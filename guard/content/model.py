@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import compress, repeat
-from operator import add, is_, itemgetter
+from operator import add, is_, itemgetter, xor
 from typing import TYPE_CHECKING
 
 from guard.content import model_arrays as arrays
@@ -89,6 +89,18 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text)
 
 
+def word_keys(tokens: list[str]) -> list[int]:
+    """The keys words are remembered by: a word's hash mixed with its length.
+
+    A ``str`` hashes its stored bytes, and strings stored in different widths can share them:
+    ``"MR"`` (two bytes, one a character) and ``"前"`` (U+524D, one two-byte character) hash
+    alike, so one caller's CJK character could take the place of another caller's English
+    word in the memory, and blind the model to it. Equal bytes in different widths always
+    differ in length, so the length tells them apart (C-level maps: a str caches its hash).
+    """
+    return list(map(xor, map(hash, tokens), map(len, tokens)))
+
+
 @dataclass(frozen=True)
 class Window:
     """The best-scoring window of a text: its logit and token range."""
@@ -143,12 +155,12 @@ class InjectionModel:
     def stem_ids(self, tokens: list[str]) -> list[int]:
         """Each token's stem id (0: not in the model), remembered per whole word: one dict
         lookup for a word seen before instead of a slice and a lookup (~2x faster). Words
-        are remembered by their hash, never as text (the process keeps no words of what
+        are remembered by :func:`word_keys`, never as text (the process keeps no words of what
         callers wrote; two words sharing a 64-bit hash would share an id). The memory is
         bounded (:data:`CACHE_WORDS`, then emptied) and written whole after the lookups, so
         threads sharing the model never see it half-filled."""
         words = self.words
-        keys = list(map(hash, tokens))  # a str caches its hash: no second pass over it
+        keys = word_keys(tokens)
         found = list(map(words.get, keys))
         if None not in found:
             return found  # type: ignore[return-value]  # no None left
@@ -230,7 +242,7 @@ class InjectionModel:
         import numpy as np
 
         try:
-            return np.fromiter(map(self.words.__getitem__, map(hash, tokens)), np.int64,
+            return np.fromiter(map(self.words.__getitem__, word_keys(tokens)), np.int64,
                                len(tokens))
         except KeyError:
             return np.array(self.stem_ids(tokens), dtype=np.int64)
