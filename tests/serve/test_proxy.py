@@ -9,7 +9,9 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
+from guard.serve.protocol import ReadLimits, protocol_class
 from guard.serve.proxy import ProxyOptions, build_proxy
 from tests.serve.servers import running
 
@@ -137,9 +139,11 @@ def test_a_large_body_streams_through_with_its_length() -> None:
     assert upstream.seen[1]["body"] == b"abcd"
 
 
-def test_a_caller_that_hangs_up_cancels_the_upstream_call() -> None:
+@pytest.mark.parametrize("http", [None, protocol_class(ReadLimits())],
+                         ids=["any server: a task on receive", "guard's: the connection future"])
+def test_a_caller_that_hangs_up_cancels_the_upstream_call(http: Any) -> None:
     upstream = Recorder()
-    with running(upstream) as up, running(build_proxy(ProxyOptions(up))) as url:
+    with running(upstream) as up, running(build_proxy(ProxyOptions(up)), http=http) as url:
         with httpx.stream("POST", f"{url}/v1/slow-stream", content=b"{}") as r:
             first = next(r.iter_raw())
         deadline = time.monotonic() + 5
