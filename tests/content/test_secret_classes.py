@@ -12,13 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.secrets_corpus import cases, fresh_cases
-from guard.checks.content import merged_spans
 from guard.content.catalog import secret_rules
-from guard.content.scanner import Detectors, Scanner
 from guard.regex import compile_regex
 from tests.content.conftest import make_fakes
+from tests.content.redaction import SECRETS, redact
 
-SECRETS = Scanner(Detectors(secrets=True))
 MULTILINE = {"private_key", "okta_api_token", "jenkins_secret", "netrc_credentials",
              "jwt_secret", "gradle_credentials", "password_in_code_call",
              "wrapped_secret_assignment", "putty_private_key", "password_in_markup",
@@ -41,13 +39,6 @@ AZURE = "xQ58Q~Zk3m.Pq7Rt_Vw9Yz1Bc4Df6Gh8Jk0Lm2Np"
 SAS = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3k%3D"
 
 
-def _redact(text: str) -> str:
-    out = text
-    for start, end in reversed(merged_spans([(h.start, h.end) for h in SECRETS.scan(text).hits])):
-        out = out[:start] + "***" + out[end:]
-    return out
-
-
 def test_the_multiline_rules_are_the_formats_that_span_lines() -> None:
     assert {r.name for r in secret_rules() if r.multiline} == MULTILINE
 
@@ -66,7 +57,7 @@ def test_no_single_line_rule_matches_across_a_line_break(rule: object) -> None:
 
 @pytest.mark.parametrize("case", OWN, ids=lambda c: c.kind)
 def test_every_own_class_redacts_its_secret_value(case: object) -> None:
-    redacted = _redact(case.text)  # type: ignore[attr-defined]
+    redacted = redact(case.text)  # type: ignore[attr-defined]
     for value in case.values:  # type: ignore[attr-defined]
         assert value not in redacted
 
@@ -90,9 +81,9 @@ def test_a_name_and_a_value_on_different_lines_are_no_secret(text: str) -> None:
 
 def test_a_quoted_value_wrapped_onto_the_next_line_is_still_its_names() -> None:
     value = "1//03xWRt8YaYa3CgYIARAAGAMSNwF-L9Iru9FyuTrDSa7"
-    assert value not in _redact(f"  refresh_token:\n    '{value}',\n")
+    assert value not in redact(f"  refresh_token:\n    '{value}',\n")
     token = "k8Zq2Lw9Xv4Rt7Yp1Mn5Bc3Df6Gh"
-    assert token not in _redact(f"  client_secret =\n      \"{token}\"\n")
+    assert token not in redact(f"  client_secret =\n      \"{token}\"\n")
     assert SECRETS.scan(f"client_secret:\n\n  {token}\n").hits == []  # unquoted, a line apart
 
 
@@ -129,7 +120,7 @@ def test_a_quoted_value_wrapped_onto_the_next_line_is_still_its_names() -> None:
     ("gpg --batch --passphrase Gpg9Pass! -c notes.txt", "Gpg9Pass!"),
 ])
 def test_cli_url_and_quoted_values_are_redacted_whole(text: str, secret: str) -> None:
-    redacted = _redact(text)
+    redacted = redact(text)
     assert secret not in redacted and "***" in redacted
 
 
@@ -141,7 +132,7 @@ def test_cli_url_and_quoted_values_are_redacted_whole(text: str, secret: str) ->
 ])
 def test_passwords_named_in_other_languages_and_stated_in_sentences(text: str, secret: str
                                                                     ) -> None:
-    assert secret not in _redact(text)
+    assert secret not in redact(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -176,7 +167,7 @@ SAFE = st.text(alphabet=" abcdefg.,;\n", max_size=40)
 def test_redaction_removes_every_value_and_touches_only_its_sample(
         before: str, after: str, case: object) -> None:
     text = f"{before}\n{case.text}\n{after}"  # type: ignore[attr-defined]
-    redacted = _redact(text)
+    redacted = redact(text)
     for value in case.values:  # type: ignore[attr-defined]
         assert value not in redacted
     assert redacted.startswith(before + "\n") and redacted.endswith("\n" + after)

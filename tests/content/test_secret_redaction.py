@@ -15,10 +15,8 @@ from hypothesis import strategies as st
 from benchmarks.secrets_corpus import cases, fresh_cases
 from benchmarks.secrets_fresh import fresh2_cases
 from benchmarks.secrets_fresh3 import fresh3_cases
-from guard.checks.content import merged_spans
 from guard.content.catalog import SecretRule, secret_rules
 from guard.content.partners import partner_spans
-from guard.content.scanner import Detectors, Scanner
 from guard.content.secrets import (
     decodes_to_pair,
     entropy,
@@ -30,8 +28,8 @@ from guard.content.secrets import (
 )
 from guard.regex import compile_regex
 from tests.content.conftest import make_fakes
+from tests.content.redaction import SECRETS, redact
 
-SECRETS = Scanner(Detectors(secrets=True))
 FRESH_2 = fresh2_cases()
 BY_DESIGN = {"doc url"}
 """Look-alikes of the round that stay flagged by design: ``USER:PASSWORD@HOST`` is a URL's
@@ -46,16 +44,9 @@ PAIRED = [r for r in secret_rules() if r.partner and r.evidence == "prefix"]
 named secret, tested on the samples above)."""
 
 
-def _redact(text: str) -> str:
-    out = text
-    for start, end in reversed(merged_spans([(h.start, h.end) for h in SECRETS.scan(text).hits])):
-        out = out[:start] + "***" + out[end:]
-    return out
-
-
 @pytest.mark.parametrize("case", [c for c in FRESH_2 if c.values], ids=lambda c: c.kind)
 def test_every_class_of_the_second_round_redacts_its_value(case: object) -> None:
-    redacted = _redact(case.text)  # type: ignore[attr-defined]
+    redacted = redact(case.text)  # type: ignore[attr-defined]
     for value in case.values:  # type: ignore[attr-defined]
         assert value not in redacted
 
@@ -93,7 +84,7 @@ def _values(rule: SecretRule, text: str) -> list[str]:
 def test_no_value_a_rule_takes_for_a_secret_survives_redaction(
         sample: str, before: str, after: str) -> None:
     text = f"{before}\n{sample}\n{after}"
-    redacted = _redact(text)
+    redacted = redact(text)
     for rule in secret_rules():
         for value in _values(rule, text):
             assert value not in redacted, (rule.name, value)
@@ -129,7 +120,7 @@ def test_the_secret_beside_every_paired_id_is_redacted(rule: SecretRule, data: s
     assume(entropy(secret) >= rule.partner_entropy + 0.3 and not is_filler(secret)
            and not is_marked(secret))
     text = data.draw(st.sampled_from(LAYOUTS)).format(id=key_id, secret=secret)
-    assert secret not in _redact(text)
+    assert secret not in redact(text)
 
 
 @pytest.mark.parametrize(("value", "walk"), [
@@ -217,7 +208,7 @@ def test_a_word_a_sentence_goes_on_after_is_prose(text: str, flagged: bool) -> N
     ('{"name": "API_TOKEN", "value": "ecs7Tok3nValue9x"}', "ecs7Tok3nValue9x"),
 ])
 def test_new_password_classes_redact_their_value(text: str, secret: str) -> None:
-    assert secret not in _redact(text)
+    assert secret not in redact(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -239,4 +230,4 @@ def test_a_secret_right_after_an_id_of_its_own_shape_is_redacted() -> None:
     search for the secret beside it must start at the id's end, not past that break."""
     key_id = "GOOG000000000000001112223344556789ABCDEF"
     secret = "0000000000000111223344556789BCDEFGHIJKLA"
-    assert secret not in _redact(f"{key_id}\n{secret}\n")
+    assert secret not in redact(f"{key_id}\n{secret}\n")

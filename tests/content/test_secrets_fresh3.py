@@ -9,27 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.secrets_fresh3 import fresh3_cases
-from guard.checks.content import merged_spans
-from guard.content.scanner import Detectors, Scanner
 from guard.content.secrets import HCL_REFERENCE, in_resource_name
+from tests.content.redaction import SECRETS, redact
 
-SECRETS = Scanner(Detectors(secrets=True))
 FRESH_3 = fresh3_cases()
 BY_DESIGN = {"stack trace plain"}
 """Look-alikes that stay flagged by design: a UUID after ``InvalidToken:`` is what an error
 message says it received, which is often the very token (UUID keys are real credentials)."""
 
 
-def _redact(text: str) -> str:
-    out = text
-    for start, end in reversed(merged_spans([(h.start, h.end) for h in SECRETS.scan(text).hits])):
-        out = out[:start] + "***" + out[end:]
-    return out
-
-
 @pytest.mark.parametrize("case", [c for c in FRESH_3 if c.values], ids=lambda c: c.kind)
 def test_every_class_of_the_third_round_redacts_its_value(case: object) -> None:
-    redacted = _redact(case.text)  # type: ignore[attr-defined]
+    redacted = redact(case.text)  # type: ignore[attr-defined]
     for value in case.values:  # type: ignore[attr-defined]
         assert value not in redacted
 
@@ -48,7 +39,7 @@ def test_look_alikes_of_the_third_round(case: object) -> None:
 def test_a_discord_webhooks_token_never_survives_redaction(snowflake: str, token: str,
                                                             host: str, layout: str) -> None:
     text = layout.format(url=f"https://{host}/api/webhooks/{snowflake}/{token}")
-    assert token not in _redact(text)
+    assert token not in redact(text)
 
 
 @pytest.mark.parametrize(("value", "reference"), [
