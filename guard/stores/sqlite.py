@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -214,17 +215,50 @@ class SqliteStore(Store):
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
-            self._db = db
+            self._db = _connect_file(self.path)
         return self._db
 
     def _close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _connect_file(path: Path) -> sqlite3.Connection:
+    """A connection to ``path`` in WAL mode with the schema in place.
+
+    Processes that open one new file at once race to switch it to WAL, which needs the
+    file's exclusive lock; where waiting could deadlock, SQLite answers "database is
+    locked" at once instead of calling the busy handler. So the set-up is retried, with
+    short sleeps, until ``BUSY_TIMEOUT``; only then does the error reach the caller.
+    """
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            _set_up(db)
+            return db
+        except sqlite3.OperationalError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                db.close()
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _set_up(db: sqlite3.Connection) -> None:
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 # -- budget rows: ``held`` is the running sum of live holds, so no call rescans them all ----
